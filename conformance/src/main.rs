@@ -1,1 +1,216 @@
-fn main() {}
+//! `jetspec`: the command line. It only parses arguments and calls into the `conformance`
+//! library; exit status 0 is success, 1 a failure found (an invalid trace, a file not
+//! canonical), 2 a usage error or a command not built yet.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use conformance::catalogue::{error_rows, find_code, render_detail, render_table};
+use conformance::not_built;
+use conformance::trace_files::{FmtOutcome, collect_trace_files, format_file, validate_files};
+
+/// The executable answer to "what does ESE return if I call X now?": a model-checked
+/// specification of ESE's backup and restore API, a real engine that implements it, and the
+/// judge that holds one to the other.
+#[derive(Parser)]
+#[command(name = "jetspec", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List ESE's error codes: value, name, meaning, and the function pages that document each.
+    ///
+    /// With CODE (a name such as JET_errNoBackup or NoBackup, or a number such as -520), show
+    /// that code in detail: what it means and, page by page, when the documentation says it is
+    /// returned.
+    Errors {
+        /// One code to show in detail.
+        #[arg(allow_negative_numbers = true)]
+        code: Option<String>,
+        /// Print JSON: an array of {name, value, meaning, internal, documented_in,
+        /// mentioned_in, aliases}, or one such object with CODE.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work with trace files (format v1; see traces/README.md).
+    #[command(subcommand)]
+    Trace(TraceCommand),
+    /// Model-check the specification exhaustively (not built yet).
+    Check(Planned),
+    /// Write the shortest trace for every (function, code) the model produces (not built yet).
+    Witnesses(Planned),
+    /// Classify every documented (function, code) row (not built yet).
+    Coverage(Planned),
+    /// List where the documentation and the implementation disagree (not built yet).
+    Divergences(Planned),
+    /// Browse the model's state space in a web explorer (not built yet).
+    Explore(Planned),
+    /// Replay traces against the engine, the model, or both (not built yet).
+    Replay(Planned),
+    /// Run every edge of the model's state graph on the engine (not built yet).
+    Conform(Planned),
+    /// Random walks with injected faults, shrunk to a minimal trace (not built yet).
+    Fuzz(Planned),
+    /// The whole verification suite, for CI (not built yet).
+    Verify(Planned),
+    /// Benchmarks against baselines measured in the same run (not built yet).
+    Bench(Planned),
+}
+
+/// Arguments of a command that is not built yet: accepted and ignored.
+#[derive(clap::Args)]
+struct Planned {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    args: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Check trace files: JSON structure, known calls and arguments, handles bound before use,
+    /// no writes outside the sandbox, names unique per folder. Exit 1 if any is invalid.
+    Validate {
+        /// Trace files, or directories searched recursively for *.json.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print JSON: {files, valid, problems: [{file, line, reason}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite trace files canonically (two-space indent, one step per line, keys in contract
+    /// order). Each file is replaced atomically; an unreadable one is left untouched.
+    Fmt {
+        /// Trace files, or directories searched recursively for *.json.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not canonical.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the call vocabulary (the table of traces/README.md) as Markdown.
+    Calls,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Errors { code, json } => errors(code.as_deref(), json),
+        Command::Trace(TraceCommand::Validate { paths, json }) => validate(&paths, json),
+        Command::Trace(TraceCommand::Fmt { paths, check }) => fmt(&paths, check),
+        Command::Trace(TraceCommand::Calls) => {
+            print!("{}", jetapi::vocabulary::vocabulary_markdown());
+            ExitCode::SUCCESS
+        }
+        Command::Check(_) => planned("check"),
+        Command::Witnesses(_) => planned("witnesses"),
+        Command::Coverage(_) => planned("coverage"),
+        Command::Divergences(_) => planned("divergences"),
+        Command::Explore(_) => planned("explore"),
+        Command::Replay(_) => planned("replay"),
+        Command::Conform(_) => planned("conform"),
+        Command::Fuzz(_) => planned("fuzz"),
+        Command::Verify(_) => planned("verify"),
+        Command::Bench(_) => planned("bench"),
+    }
+}
+
+fn planned(command: &str) -> ExitCode {
+    eprintln!("{}", not_built::message(command));
+    ExitCode::from(2)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("reports serialize to JSON")
+}
+
+fn errors(code: Option<&str>, json: bool) -> ExitCode {
+    let Some(query) = code else {
+        let rows = error_rows();
+        if json {
+            println!("{}", to_json(&rows));
+        } else {
+            print!("{}", render_table(&rows));
+        }
+        return ExitCode::SUCCESS;
+    };
+    let Some(code) = find_code(query) else {
+        eprintln!(
+            "jetspec errors: no code is named or numbered {query:?} (jetspec errors lists them)"
+        );
+        return ExitCode::from(2);
+    };
+    if json {
+        let row = error_rows().into_iter().find(|r| r.value == code.value());
+        println!("{}", to_json(&row));
+    } else {
+        print!("{}", render_detail(code));
+    }
+    ExitCode::SUCCESS
+}
+
+fn files_or_exit(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExitCode> {
+    collect_trace_files(paths).map_err(|e| {
+        eprintln!("jetspec trace: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn validate(paths: &[PathBuf], json: bool) -> ExitCode {
+    let files = match files_or_exit(paths) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let report = validate_files(&files);
+    if json {
+        println!("{}", to_json(&report));
+    } else {
+        for p in &report.problems {
+            println!("{}:{}: {}", p.file.display(), p.line, p.reason);
+        }
+        let invalid = report.files - report.valid;
+        println!(
+            "{} traces: {} valid, {invalid} invalid",
+            report.files, report.valid
+        );
+    }
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn fmt(paths: &[PathBuf], check: bool) -> ExitCode {
+    let files = match files_or_exit(paths) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let (mut changed, mut failed) = (0, 0);
+    for file in &files {
+        match format_file(file, check) {
+            Ok(FmtOutcome::Unchanged) => {}
+            Ok(FmtOutcome::Rewritten) => {
+                changed += 1;
+                let verb = if check { "not canonical" } else { "formatted" };
+                println!("{verb}: {}", file.display());
+            }
+            Err(p) => {
+                failed += 1;
+                println!("{}:{}: {}", p.file.display(), p.line, p.reason);
+            }
+        }
+    }
+    let verb = if check { "not canonical" } else { "rewritten" };
+    println!(
+        "{} traces: {changed} {verb}, {failed} unreadable",
+        files.len()
+    );
+    if failed > 0 || (check && changed > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -77,6 +77,8 @@ pub enum ParamKind {
     Int,
     /// A grbit of one family.
     Grbit(GrbitFamily),
+    /// A grbit of a call that documents no bit names: numbers only.
+    RawGrbit,
     /// A `JET_param*` name or id.
     Param,
     /// A system parameter value.
@@ -399,7 +401,7 @@ calls! {
         instance: HandleRef = binds(H::Instance),
         instance_name: String = TEXT,
         display_name: String = TEXT,
-        grbit: Grbit = opt(K::Int),
+        grbit: Grbit = opt(K::RawGrbit),
     }
     EnableMultiInstance "JetEnableMultiInstance" [SetSucceed] "Enters multi-instance mode, setting global parameters." {
         set_sys_param: SysParamList = opt(K::SysParamList),
@@ -504,7 +506,7 @@ calls! {
     CloseDatabase "JetCloseDatabase" [] "Closes an open database." {
         session: HandleRef = h(H::Session),
         dbid: HandleRef = h(H::Database),
-        grbit: Grbit = opt(K::Int),
+        grbit: Grbit = opt(K::RawGrbit),
     }
     BeginTransaction "JetBeginTransaction" [] "Begins a transaction in a session." {
         session: HandleRef = h(H::Session),

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod grbits;
 pub mod params;
 pub mod trace;
+pub mod vocabulary;
 
 pub use calls::{CALL_SPECS, Call, CallSpec, call_spec};
 pub use errors::{CATALOGUE, ErrorInfo, JetErr};

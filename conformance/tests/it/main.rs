@@ -1,1 +1,7 @@
-//! Integration tests.
+//! Integration tests of the `jetspec` command and of the workspace's architecture rules.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed; the panic says where
+
+mod architecture;
+mod cli;
+mod corpus;

@@ -1,0 +1,64 @@
+//! Subcommands that are planned but not built yet. Each says so and exits with status 2, so a
+//! script cannot mistake it for a pass.
+
+/// A planned subcommand: its name and the issue that builds it.
+#[derive(Clone, Copy, Debug)]
+pub struct Planned {
+    /// The subcommand.
+    pub command: &'static str,
+    /// What builds it.
+    pub issue: &'static str,
+}
+
+/// Every planned subcommand.
+pub const PLANNED: &[Planned] = &[
+    Planned {
+        command: "check",
+        issue: "issue 3 (the model)",
+    },
+    Planned {
+        command: "witnesses",
+        issue: "issue 3 (the model)",
+    },
+    Planned {
+        command: "coverage",
+        issue: "issue 3 (the model)",
+    },
+    Planned {
+        command: "divergences",
+        issue: "issue 3 (the model)",
+    },
+    Planned {
+        command: "explore",
+        issue: "issue 3 (the model)",
+    },
+    Planned {
+        command: "replay",
+        issue: "issue 6 (conformance)",
+    },
+    Planned {
+        command: "conform",
+        issue: "issue 6 (conformance)",
+    },
+    Planned {
+        command: "fuzz",
+        issue: "issue 6 (conformance)",
+    },
+    Planned {
+        command: "verify",
+        issue: "issue 6 (conformance)",
+    },
+    Planned {
+        command: "bench",
+        issue: "issues 4 and 5 (the engine)",
+    },
+];
+
+/// The message for `command`.
+pub fn message(command: &str) -> String {
+    let issue = PLANNED
+        .iter()
+        .find(|p| p.command == command)
+        .map_or("a later issue", |p| p.issue);
+    format!("jetspec {command} is not implemented yet; it comes with {issue}.")
+}

@@ -1,0 +1,174 @@
+//! The `jetspec` command as a user runs it: exit statuses, JSON shapes, messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn jetspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jetspec"))
+        .args(args)
+        .output()
+        .expect("jetspec runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// A fresh directory for one test, removed first if an earlier run left it.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn errors_json_lists_every_catalogue_code_with_its_pages() {
+    let output = jetspec(&["errors", "--json"]);
+    assert!(output.status.success());
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(rows.len(), jetapi::CATALOGUE.len());
+    for info in jetapi::CATALOGUE {
+        let row = rows.iter().find(|r| r["name"] == info.name).unwrap();
+        assert_eq!(row["value"], info.value);
+        assert_eq!(row["internal"], info.code.is_internal());
+        assert!(row["documented_in"].is_array());
+    }
+    let no_backup = rows
+        .iter()
+        .find(|r| r["name"] == "JET_errNoBackup")
+        .unwrap();
+    assert_eq!(no_backup["documented_in"].as_array().unwrap().len(), 17);
+    let abort = rows
+        .iter()
+        .find(|r| r["name"] == "errBackupAbortByCaller")
+        .unwrap();
+    assert_eq!(
+        (abort["value"].as_i64(), abort["internal"].as_bool()),
+        (Some(-800), Some(true))
+    );
+}
+
+#[test]
+fn errors_with_a_code_shows_when_each_page_says_it_comes() {
+    let output = jetspec(&["errors", "-616"]);
+    assert!(output.status.success());
+    assert!(stdout(&output).starts_with("JET_errLogFileNotCopied (-616)"));
+    let output = jetspec(&["errors", "NotACode"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("no code is named or numbered \"NotACode\"")
+    );
+}
+
+#[test]
+fn validate_reports_a_malformed_trace_with_its_line_and_exits_1() {
+    let dir = scratch("validate_malformed");
+    let file = write(
+        &dir,
+        "bad.json",
+        "{\n  \"trace\": 1,\n  \"name\": \"bad\",\n  \"about\": \"x\",\n  \"steps\": [\n    {\"call\": \"JetTerm\", \"args\": {\"instance\": \"@nobody\"}}\n  ]\n}\n",
+    );
+    let output = jetspec(&["trace", "validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("bad.json:6: step 1 (JetTerm): handle @nobody was never bound"),
+        "{text}"
+    );
+
+    let output = jetspec(&["trace", "validate", "--json", dir.to_str().unwrap()]);
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        (report["files"].as_u64(), report["valid"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(report["problems"][0]["line"], 6);
+}
+
+#[test]
+fn validate_refuses_two_traces_of_one_name_in_a_folder() {
+    let dir = scratch("validate_duplicate_names");
+    let text = "{\"trace\": 1, \"name\": \"same\", \"about\": \"x\", \"steps\": [{\"call\": \"JetStopService\"}]}";
+    write(&dir, "a.json", text);
+    write(&dir, "b.json", text);
+    let output = jetspec(&["trace", "validate", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("names are unique within a folder"));
+}
+
+#[test]
+fn fmt_rewrites_canonically_and_check_then_passes() {
+    let dir = scratch("fmt_rewrites");
+    let file = write(
+        &dir,
+        "t.json",
+        "{\"steps\": [{\"expect\": [\"JET_errInvalidgrbit\"], \"call\": \"JetBeginExternalBackup\", \"args\": {\"grbit\": [\"JET_bitBackupAtomic\"]}}], \"about\": \"x\", \"name\": \"t\", \"trace\": 1}",
+    );
+    let path = file.to_str().unwrap();
+    assert_eq!(
+        jetspec(&["trace", "fmt", "--check", path]).status.code(),
+        Some(1)
+    );
+    assert!(jetspec(&["trace", "fmt", path]).status.success());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        text,
+        "{\n  \"trace\": 1,\n  \"name\": \"t\",\n  \"about\": \"x\",\n  \"steps\": [\n    {\"call\": \"JetBeginExternalBackup\", \"args\": {\"grbit\": \"JET_bitBackupAtomic\"}, \"expect\": \"JET_errInvalidGrbit\"}\n  ]\n}\n"
+    );
+    assert!(jetspec(&["trace", "fmt", "--check", path]).status.success());
+}
+
+#[test]
+fn fmt_leaves_an_unreadable_trace_untouched() {
+    let dir = scratch("fmt_unreadable");
+    let broken = "{\"trace\": 1, \"name\": \"t\",";
+    let file = write(&dir, "t.json", broken);
+    let output = jetspec(&["trace", "fmt", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
+    assert!(stdout(&output).contains("t.json:1: not valid JSON"));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let output = jetspec(&["trace", "validate", "no/such/dir"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn commands_not_built_yet_say_so_and_exit_2() {
+    for command in conformance::not_built::PLANNED {
+        let output = jetspec(&[command.command, "--config", "default"]);
+        assert_eq!(output.status.code(), Some(2), "{}", command.command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("is not implemented yet"),
+            "{}: {stderr}",
+            command.command
+        );
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        &["--help"][..],
+        &["errors", "--help"],
+        &["trace", "validate", "--help"],
+        &["trace", "fmt", "--help"],
+    ] {
+        let output = jetspec(args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(stdout(&output).contains("Usage:"), "{args:?}");
+    }
+}
