@@ -172,3 +172,9 @@ fn every_subcommand_has_help() {
         assert!(stdout(&output).contains("Usage:"), "{args:?}");
     }
 }
+
+#[test]
+fn the_error_table_is_reviewed_as_a_snapshot() {
+    let table = conformance::catalogue::render_table(&conformance::catalogue::error_rows());
+    insta::assert_snapshot!("error_table", table);
+}
