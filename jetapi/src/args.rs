@@ -88,6 +88,19 @@ impl ArgValue for HandleRef {
     }
 }
 
+impl Serialize for HandleRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for HandleRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        HandleRef::from_json(&value).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A path argument (a file or, ending in `/`, a directory), relative to the replay sandbox.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PathArg(pub String);

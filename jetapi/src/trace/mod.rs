@@ -175,21 +175,6 @@ pub struct InstanceInfo {
     pub databases: Option<Vec<String>>,
 }
 
-impl Serialize for HandleRef {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use crate::args::ArgValue;
-        self.to_json().serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for HandleRef {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use crate::args::ArgValue;
-        let value = serde_json::Value::deserialize(deserializer)?;
-        HandleRef::from_json(&value).map_err(serde::de::Error::custom)
-    }
-}
-
 /// A trace that cannot be read or cannot run, with where and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}:{line}: {reason}", file.as_deref().map_or("<trace>".into(), |f| f.display().to_string()))]
