@@ -1,5 +1,21 @@
-//! The executable specification of ESE's instance, streaming-backup and restore state machine:
-//! a pure `step(&State, &Call) -> (State, Outcome)` and the stateright model around it.
+//! The executable specification of ESE's instance, streaming-backup and restore state machine.
 //!
-//! Not built yet (issue 3). Architecture invariant: this crate does no I/O and never depends on
+//! [`Spec::step`] is one pure function: for any [`State`] and any [`Action`] (every call in
+//! scope, valid or not, and the environment's moves) it gives the code the call returns, the
+//! check that decided it, and the next state. The model checker ([`search`]), random walks and
+//! trace replay all call it. Architecture invariant: this crate does no I/O and never depends on
 //! `engine`; it speaks to the rest of jetspec only through `jetapi`.
+
+pub mod action;
+pub mod config;
+pub mod generate;
+pub mod profile;
+pub mod properties;
+pub mod search;
+pub mod state;
+pub mod step;
+
+pub use action::Action;
+pub use config::Config;
+pub use state::State;
+pub use step::{Mutation, Outcome, Spec};

@@ -1,0 +1,285 @@
+//! The model's actions: every call in scope with abstract argument choices (an instance slot, a
+//! stale or raw handle, a grbit, a buffer size, a file of the backup set or not), plus the
+//! environment's moves (a commit, a log roll, a checkpoint, a crash, faults) and the two halves
+//! of a long call. Invalid calls are actions like any other.
+
+use std::fmt;
+
+use crate::state::Gen;
+
+/// An instance handle argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InstArg {
+    /// The live instance of slot `i`.
+    Slot(u8),
+    /// The handle of slot `i`'s freed instance. The model answers it as it answers a made-up
+    /// handle, so the checker does not try it separately; traces and conformance do.
+    Stale(u8),
+    /// 0.
+    Zero,
+    /// `JET_instanceNil` (all bits set).
+    Nil,
+    /// A value that was never a handle.
+    Garbage,
+}
+
+/// Whether a call of the backup family is the legacy (instance-less) form or the Instance form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    /// `JetBeginExternalBackup`, `JetTruncateLog`, ...: the single instance of legacy mode.
+    Legacy,
+    /// `JetBeginExternalBackupInstance`, ...: the given handle.
+    Instance(InstArg),
+}
+
+/// The instance argument of JetInit*, which is in and out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitArg {
+    /// `pinstance` is NULL.
+    Null,
+    /// A pointer to a nil handle: start legacy mode (or allocate an instance).
+    Fresh,
+    /// A pointer to a handle value.
+    Handle(InstArg),
+}
+
+/// The instance name JetCreateInstance passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameArg {
+    /// NULL.
+    Null,
+    /// The name `k` (`"n{k}"`).
+    Named(u8),
+}
+
+/// Which JetInit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitForm {
+    /// JetInit.
+    Init,
+    /// JetInit2 with grbit 0.
+    Init2,
+    /// JetInit3 without a JET_RSTINFO.
+    Init3,
+}
+
+/// A parameter JetSetSystemParameter sets on a created instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParamArg {
+    /// `JET_paramCircularLog` = 1.
+    CircularLogOn,
+    /// `JET_paramRecovery` = "Off".
+    RecoveryOff,
+}
+
+/// What the global parameters JetEnableMultiInstance passes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GlobalParams {
+    /// An empty array.
+    Empty,
+    /// One non-default global parameter.
+    NonDefault,
+    /// A count with a NULL array.
+    NullWithCount,
+}
+
+/// The file name JetOpenFile passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileArg {
+    /// Database `d` of the instance's storage.
+    Db(u8),
+    /// The archived log of generation `g`.
+    Log(Gen),
+    /// A file that is neither a database nor a log (treated as a patch file).
+    Other,
+    /// NULL.
+    Null,
+    /// "".
+    Empty,
+    /// A path too long to complete.
+    TooLong,
+}
+
+/// The buffer JetReadFile passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReadArg {
+    /// 64 KiB, page aligned: always acceptable.
+    Chunk,
+    /// Two pages: enough for a log's first read, not a database's.
+    TwoPages,
+    /// Not a multiple of the page size.
+    Ragged,
+    /// Zero bytes.
+    Zero,
+    /// A buffer not aligned to the page-commit granularity.
+    Unaligned,
+}
+
+/// The file handle JetReadFile / JetCloseFile pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HandleArg {
+    /// The handle JetOpenFile returned (ESE's handle 0).
+    Open,
+    /// 1: never a handle.
+    Other,
+}
+
+/// One action. Fields are named after the call's parameters.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// JetEnableMultiInstance.
+    EnableMultiInstance { params: GlobalParams },
+    /// JetCreateInstance (or JetCreateInstance2 when `v2`); `null_out` passes a NULL pinstance.
+    CreateInstance { v2: bool, name: NameArg, null_out: bool },
+    /// JetSetSystemParameter on an instance.
+    SetParam { inst: InstArg, param: ParamArg },
+    /// JetInit, JetInit2, JetInit3.
+    Init { form: InitForm, inst: InitArg },
+    /// JetTerm (grbit `None`) or JetTerm2.
+    Term { inst: InstArg, grbit: Option<u32> },
+    /// JetStopService (Legacy), JetStopServiceInstance (grbit `None`) or JetStopServiceInstance2.
+    StopService { target: Target, grbit: Option<u32> },
+    /// JetStopBackup / JetStopBackupInstance.
+    StopBackup { target: Target },
+    /// JetGetInstanceInfo.
+    GetInstanceInfo,
+    /// JetBeginSession.
+    BeginSession { inst: InstArg },
+    /// JetEndSession on the slot's session.
+    EndSession { slot: u8 },
+    /// JetBeginTransaction on the slot's session.
+    BeginTransaction { slot: u8 },
+    /// JetRollback on the slot's session.
+    Rollback { slot: u8 },
+    /// JetCreateDatabase of database `db` through the slot's session.
+    CreateDatabase { slot: u8, db: u8 },
+    /// JetAttachDatabase.
+    AttachDatabase { slot: u8, db: u8 },
+    /// JetDetachDatabase.
+    DetachDatabase { slot: u8, db: u8 },
+    /// JetBeginExternalBackup(Instance).
+    BeginBackup { target: Target, grbit: u32 },
+    /// JetGetAttachInfo(Instance).
+    GetAttachInfo { target: Target },
+    /// JetOpenFile(Instance).
+    OpenFile { target: Target, file: FileArg },
+    /// JetReadFile(Instance).
+    ReadFile { target: Target, handle: HandleArg, buffer: ReadArg },
+    /// JetCloseFile(Instance).
+    CloseFile { target: Target, handle: HandleArg },
+    /// JetGetLogInfo(Instance), or JetGetLogInfoInstance2 when `v2`.
+    GetLogInfo { target: Target, v2: bool },
+    /// JetGetTruncateLogInfoInstance.
+    GetTruncateLogInfo { inst: InstArg },
+    /// JetTruncateLog(Instance).
+    TruncateLog { target: Target },
+    /// JetEndExternalBackup(Instance), or JetEndExternalBackupInstance2 with `grbit`.
+    EndBackup { target: Target, grbit: Option<u32> },
+    /// Environment: the current log fills and a new generation starts.
+    RollLog { slot: u8 },
+    /// Environment: dirty pages are flushed and the checkpoint moves to the current log.
+    AdvanceCheckpoint { slot: u8 },
+    /// Environment: power loss.
+    Crash,
+    /// Environment: a log write fails; logging stops for good.
+    LogWriteFails { slot: u8 },
+    /// Environment: the log disk runs low.
+    LogDiskFills { slot: u8 },
+    /// Environment: an operation that cannot fail fails, making the instance unavailable;
+    /// `disk_full` when the cause was a full log disk.
+    FatalError { slot: u8, disk_full: bool },
+    /// Environment: the checkpoint file is deleted (`missing`) or damaged.
+    DamageCheckpoint { slot: u8, missing: bool },
+    /// A JetTerm2 starts and holds the instance's API lock.
+    StartTerm { slot: u8, grbit: u32 },
+    /// The held JetTerm2 finishes.
+    FinishTerm,
+}
+
+impl Action {
+    /// True for the environment's moves and the halves of long calls (not one API call).
+    pub fn is_environment(&self) -> bool {
+        matches!(
+            self,
+            Action::RollLog { .. }
+                | Action::AdvanceCheckpoint { .. }
+                | Action::Crash
+                | Action::LogWriteFails { .. }
+                | Action::LogDiskFills { .. }
+                | Action::FatalError { .. }
+                | Action::DamageCheckpoint { .. }
+                | Action::StartTerm { .. }
+                | Action::FinishTerm
+        )
+    }
+
+    /// The ESE function this action calls, exactly as documented; `None` for the environment.
+    pub fn function(&self) -> Option<&'static str> {
+        use Target::{Instance as I, Legacy as L};
+        Some(match *self {
+            Action::EnableMultiInstance { .. } => "JetEnableMultiInstance",
+            Action::CreateInstance { v2: false, .. } => "JetCreateInstance",
+            Action::CreateInstance { v2: true, .. } => "JetCreateInstance2",
+            Action::SetParam { .. } => "JetSetSystemParameter",
+            Action::Init { form: InitForm::Init, .. } => "JetInit",
+            Action::Init { form: InitForm::Init2, .. } => "JetInit2",
+            Action::Init { form: InitForm::Init3, .. } => "JetInit3",
+            Action::Term { grbit: None, .. } => "JetTerm",
+            Action::Term { grbit: Some(_), .. } => "JetTerm2",
+            Action::StopService { target: L, .. } => "JetStopService",
+            Action::StopService { target: I(_), grbit: None } => "JetStopServiceInstance",
+            Action::StopService { target: I(_), grbit: Some(_) } => "JetStopServiceInstance2",
+            Action::StopBackup { target: L } => "JetStopBackup",
+            Action::StopBackup { target: I(_) } => "JetStopBackupInstance",
+            Action::GetInstanceInfo => "JetGetInstanceInfo",
+            Action::BeginSession { .. } => "JetBeginSession",
+            Action::EndSession { .. } => "JetEndSession",
+            Action::BeginTransaction { .. } => "JetBeginTransaction",
+            Action::Rollback { .. } => "JetRollback",
+            Action::CreateDatabase { .. } => "JetCreateDatabase",
+            Action::AttachDatabase { .. } => "JetAttachDatabase",
+            Action::DetachDatabase { .. } => "JetDetachDatabase",
+            Action::BeginBackup { target: L, .. } => "JetBeginExternalBackup",
+            Action::BeginBackup { target: I(_), .. } => "JetBeginExternalBackupInstance",
+            Action::GetAttachInfo { target: L } => "JetGetAttachInfo",
+            Action::GetAttachInfo { target: I(_) } => "JetGetAttachInfoInstance",
+            Action::OpenFile { target: L, .. } => "JetOpenFile",
+            Action::OpenFile { target: I(_), .. } => "JetOpenFileInstance",
+            Action::ReadFile { target: L, .. } => "JetReadFile",
+            Action::ReadFile { target: I(_), .. } => "JetReadFileInstance",
+            Action::CloseFile { target: L, .. } => "JetCloseFile",
+            Action::CloseFile { target: I(_), .. } => "JetCloseFileInstance",
+            Action::GetLogInfo { target: L, .. } => "JetGetLogInfo",
+            Action::GetLogInfo { target: I(_), v2: false } => "JetGetLogInfoInstance",
+            Action::GetLogInfo { target: I(_), v2: true } => "JetGetLogInfoInstance2",
+            Action::GetTruncateLogInfo { .. } => "JetGetTruncateLogInfoInstance",
+            Action::TruncateLog { target: L } => "JetTruncateLog",
+            Action::TruncateLog { target: I(_) } => "JetTruncateLogInstance",
+            Action::EndBackup { target: L, .. } => "JetEndExternalBackup",
+            Action::EndBackup { target: I(_), grbit: None } => "JetEndExternalBackupInstance",
+            Action::EndBackup { target: I(_), grbit: Some(_) } => "JetEndExternalBackupInstance2",
+            Action::StartTerm { .. } => "JetTerm2",
+            Action::RollLog { .. }
+            | Action::AdvanceCheckpoint { .. }
+            | Action::Crash
+            | Action::LogWriteFails { .. }
+            | Action::LogDiskFills { .. }
+            | Action::FatalError { .. }
+            | Action::DamageCheckpoint { .. }
+            | Action::FinishTerm => return None,
+        })
+    }
+}
+
+impl fmt::Display for InstArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstArg::Slot(i) => write!(f, "@i{i}"),
+            InstArg::Stale(i) => write!(f, "stale @i{i}"),
+            InstArg::Zero => f.write_str("0"),
+            InstArg::Nil => f.write_str("nil"),
+            InstArg::Garbage => f.write_str("garbage"),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Exhaustive breadth-first search of the model's state graph, keeping for every state the first
+//! (hence shortest) path that reached it. stateright 0.31's BFS overwrites a state's parent when
+//! it meets the state again, so its paths are not always shortest; this search never overwrites,
+//! which is what makes counterexamples and witnesses minimal.
+//!
+//! Besides the properties, the search records the first time each (function, code) pair is
+//! returned: the shortest path to it, from which witness traces are made.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::time::Instant;
+
+use jetapi::JetErr;
+use rustc_hash::FxHasher;
+
+use crate::action::Action;
+use crate::generate::actions;
+use crate::properties::PROPERTIES;
+use crate::state::State;
+use crate::step::Spec;
+
+/// A state's 64-bit fingerprint.
+pub type Fingerprint = u64;
+
+/// The fingerprint of `state`.
+pub fn fingerprint(state: &State) -> Fingerprint {
+    let mut hasher = FxHasher::default();
+    state.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A hasher for keys that are already fingerprints.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// How the first path reached a state.
+#[derive(Clone, Copy)]
+struct Parent {
+    /// The previous state (itself for the initial state).
+    from: Fingerprint,
+    /// The action taken (meaningless for the initial state).
+    action: Option<Action>,
+}
+
+/// Progress, reported every so many states.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Unique states so far.
+    pub states: usize,
+    /// The depth being explored.
+    pub depth: usize,
+    /// States waiting to be explored.
+    pub queued: usize,
+}
+
+/// A property's verdict.
+#[derive(Clone, Debug)]
+pub struct PropertyResult {
+    /// The sentence.
+    pub name: &'static str,
+    /// The shortest path to a state where it fails, if one is reachable.
+    pub counterexample: Option<Vec<Action>>,
+}
+
+/// What a search found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Distinct states reached.
+    pub unique_states: usize,
+    /// (state, action) pairs evaluated, self-loops included.
+    pub edges: u64,
+    /// The depth of the deepest state.
+    pub max_depth: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Each property's verdict, in [`PROPERTIES`] order.
+    pub properties: Vec<PropertyResult>,
+    /// For each (function, code) returned, the shortest path that ends with that call.
+    pub outcomes: BTreeMap<(&'static str, JetErr), Vec<Action>>,
+    /// For each (function, check) that decided a call, the shortest path that ends with it.
+    pub rules: BTreeMap<(&'static str, &'static str), Vec<Action>>,
+}
+
+impl Report {
+    /// States per second.
+    pub fn states_per_sec(&self) -> f64 {
+        if self.seconds > 0.0 { self.unique_states as f64 / self.seconds } else { 0.0 }
+    }
+
+    /// True when every property holds.
+    pub fn all_hold(&self) -> bool {
+        self.properties.iter().all(|p| p.counterexample.is_none())
+    }
+}
+
+/// Explores every state reachable from [`State::INITIAL`].
+pub fn search(spec: &Spec, mut progress: impl FnMut(Progress)) -> Report {
+    let started = Instant::now();
+    let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> = HashMap::default();
+    let mut queue: VecDeque<(State, Fingerprint, usize)> = VecDeque::new();
+    let mut failed: Vec<Option<Fingerprint>> = vec![None; PROPERTIES.len()];
+    let mut outcomes: BTreeMap<(&'static str, JetErr), (Fingerprint, Action)> = BTreeMap::new();
+    let mut rules: BTreeMap<(&'static str, &'static str), (Fingerprint, Action)> = BTreeMap::new();
+    let (mut edges, mut max_depth) = (0u64, 0usize);
+
+    let initial = State::INITIAL;
+    let root = fingerprint(&initial);
+    parents.insert(root, Parent { from: root, action: None });
+    check_properties(&initial, root, &mut failed);
+    queue.push_back((initial, root, 0));
+    let mut buffer = Vec::with_capacity(256);
+    while let Some((state, fp, depth)) = queue.pop_front() {
+        max_depth = max_depth.max(depth);
+        buffer.clear();
+        actions(spec, &state, &mut buffer);
+        for action in &buffer {
+            edges += 1;
+            let (next, outcome) = spec.apply(&state, action);
+            if let Some(function) = action.function() {
+                outcomes.entry((function, outcome.code)).or_insert((fp, *action));
+                rules.entry((function, outcome.rule)).or_insert((fp, *action));
+            }
+            let Some(next) = next else { continue };
+            let next_fp = fingerprint(&next);
+            if parents.contains_key(&next_fp) {
+                continue;
+            }
+            parents.insert(next_fp, Parent { from: fp, action: Some(*action) });
+            check_properties(&next, next_fp, &mut failed);
+            queue.push_back((next, next_fp, depth + 1));
+        }
+        if parents.len() / 65_536 != (parents.len() - buffer.len().min(parents.len())) / 65_536 {
+            progress(Progress { states: parents.len(), depth, queued: queue.len() });
+        }
+    }
+    let path_to = |fp: Fingerprint| path(&parents, fp);
+    Report {
+        unique_states: parents.len(),
+        edges,
+        max_depth,
+        seconds: started.elapsed().as_secs_f64(),
+        properties: PROPERTIES
+            .iter()
+            .zip(&failed)
+            .map(|(p, fp)| PropertyResult { name: p.name, counterexample: fp.map(path_to) })
+            .collect(),
+        outcomes: outcomes.into_iter().map(|(key, (fp, a))| (key, with(path_to(fp), a))).collect(),
+        rules: rules.into_iter().map(|(key, (fp, a))| (key, with(path_to(fp), a))).collect(),
+    }
+}
+
+fn with(mut path: Vec<Action>, last: Action) -> Vec<Action> {
+    path.push(last);
+    path
+}
+
+fn check_properties(state: &State, fp: Fingerprint, failed: &mut [Option<Fingerprint>]) {
+    for (property, slot) in PROPERTIES.iter().zip(failed.iter_mut()) {
+        if slot.is_none() && !(property.holds)(state) {
+            *slot = Some(fp);
+        }
+    }
+}
+
+fn path(parents: &HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>>, mut fp: Fingerprint) -> Vec<Action> {
+    let mut actions = Vec::new();
+    while let Some(parent) = parents.get(&fp) {
+        match parent.action {
+            Some(action) => actions.push(action),
+            None => break,
+        }
+        fp = parent.from;
+    }
+    actions.reverse();
+    actions
+}
+
+/// Replays `path` from the initial state: every state along it, the initial one first.
+pub fn replay(spec: &Spec, path: &[Action]) -> Vec<(State, Option<crate::step::Outcome>)> {
+    let mut states = vec![(State::INITIAL, None)];
+    for action in path {
+        let (last, _) = states.last().expect("starts with the initial state");
+        let (next, outcome) = spec.step(last, action);
+        states.push((next, Some(outcome)));
+    }
+    states
+}

@@ -1,0 +1,419 @@
+//! The state of the abstract ESE process: the run mode, a fixed number of instance slots (each
+//! with the storage its paths point at, which outlives the instance), and at most one long call
+//! held in progress.
+//!
+//! Every field is small and `Copy`, arrays have fixed sizes, and a value that cannot be observed
+//! is kept in one canonical form (a freed instance's settings are reset, a stop flag without a
+//! backup is dropped) so that equal behaviour means equal states.
+
+use crate::config::{MAX_DBS, MAX_INSTANCES};
+
+/// Log generation number; 0 means "no log yet".
+pub type Gen = u8;
+
+/// The process run mode (`ese-behaviour.md` §1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RunMode {
+    /// No instance yet; the next call decides.
+    NoSet,
+    /// Legacy single-instance mode.
+    OneInst,
+    /// Multi-instance mode.
+    MultiInst,
+}
+
+/// Where an instance slot is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Life {
+    /// No instance in this slot.
+    Unused,
+    /// Created by JetCreateInstance, not initialized.
+    Created,
+    /// Initialized by JetInit.
+    Initialized,
+}
+
+impl Life {
+    /// The one place lifecycle moves are judged: every (from, to) pair is listed.
+    pub const fn can_transition(from: Life, to: Life) -> bool {
+        match (from, to) {
+            (Life::Unused, Life::Created) => true,
+            (Life::Unused, Life::Initialized) => true,
+            (Life::Unused, Life::Unused) => false,
+            (Life::Created, Life::Initialized) => true,
+            (Life::Created, Life::Unused) => true,
+            (Life::Created, Life::Created) => false,
+            (Life::Initialized, Life::Unused) => true,
+            (Life::Initialized, Life::Created) => false,
+            (Life::Initialized, Life::Initialized) => false,
+        }
+    }
+}
+
+/// What has gone wrong with an instance's logging (§7). The model lets one thing go wrong per
+/// instance life: a second fault changes no answer the first does not already give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Health {
+    /// Nothing.
+    Ok,
+    /// Log writing stopped for good (a log write failed, or StopAndEmitLog).
+    LogStopped,
+    /// The log disk is low on space.
+    LogDiskLow,
+    /// A fatal error made the instance unavailable.
+    Unavailable,
+    /// A fatal error caused by a full log disk made the instance unavailable.
+    UnavailableLogDiskFull,
+}
+
+impl Health {
+    /// True when the instance refuses all work.
+    pub const fn unavailable(self) -> bool {
+        matches!(self, Health::Unavailable | Health::UnavailableLogDiskFull)
+    }
+}
+
+/// The state of an instance's checkpoint file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckpointFile {
+    /// Present and readable.
+    Good,
+    /// Deleted.
+    Missing,
+    /// Damaged.
+    Corrupt,
+}
+
+/// The session of an instance (the model keeps at most one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Session {
+    /// No session.
+    None,
+    /// Open, no transaction.
+    Open,
+    /// Open, inside a transaction.
+    InTransaction,
+}
+
+/// A database file of a slot's storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DbFile {
+    /// No file.
+    Absent,
+    /// The file exists and the instance has it attached.
+    Attached,
+    /// The file exists, not attached.
+    Detached,
+}
+
+/// A database: its file, the backup history its header records, and the abstract data view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Db {
+    /// The file.
+    pub file: DbFile,
+    /// `bkinfoFullPrev.genHigh` of the last full backup that ended normally with truncation; 0
+    /// for none.
+    pub full_high: Gen,
+    /// `bkinfoIncPrev.genHigh` of the last incremental backup; 0 for none.
+    pub inc_high: Gen,
+}
+
+impl Db {
+    /// A database that does not exist.
+    pub const ABSENT: Db = Db { file: DbFile::Absent, full_high: 0, inc_high: 0 };
+}
+
+/// What a slot's paths point at: the checkpoint, the logs, the databases. It outlives the
+/// instance: a crash or JetTerm frees the instance, and the next JetInit on the slot finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Storage {
+    /// The current log generation (`<base>.log`); 0 before the first JetInit.
+    pub current: Gen,
+    /// The checkpoint generation: every transaction logged before it is in the database files.
+    pub checkpoint: Gen,
+    /// The oldest log generation still on disk.
+    pub oldest: Gen,
+    /// The checkpoint file.
+    pub checkpoint_file: CheckpointFile,
+    /// The databases.
+    pub dbs: [Db; MAX_DBS],
+}
+
+impl Storage {
+    /// Storage no instance has used.
+    pub const EMPTY: Storage = Storage {
+        current: 0,
+        checkpoint: 0,
+        oldest: 0,
+        checkpoint_file: CheckpointFile::Good,
+        dbs: [Db::ABSENT; MAX_DBS],
+    };
+
+    /// True when generation `g` is on disk (archived or current).
+    pub fn has_log(&self, g: Gen) -> bool {
+        self.current != 0 && g >= self.oldest && g <= self.current
+    }
+}
+
+/// Full or incremental; surrogate backups are local to no instance's file API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BackupKind {
+    /// Databases, then logs.
+    Full,
+    /// Logs only.
+    Incremental,
+    /// A surrogate backup: counted as running, but not local.
+    Surrogate,
+}
+
+/// The backup phase (`m_fBackupStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// Databases may be opened (full backups only).
+    Databases,
+    /// Only logs (and patch files) may be opened.
+    Logs,
+}
+
+impl Phase {
+    /// Phases only move forward.
+    pub const fn can_transition(from: Phase, to: Phase) -> bool {
+        match (from, to) {
+            (Phase::Databases, Phase::Logs) => true,
+            (Phase::Databases, Phase::Databases) => true,
+            (Phase::Logs, Phase::Logs) => true,
+            (Phase::Logs, Phase::Databases) => false,
+        }
+    }
+}
+
+/// What the one backup file handle has open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileTarget {
+    /// Database `d`.
+    Db(u8),
+    /// Log generation `g`.
+    Log(Gen),
+    /// A file that is neither an attached database nor a log, read as a patch file.
+    Patch,
+}
+
+/// The one backup file handle (`crhfMax = 1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpenFile {
+    /// What is open.
+    pub target: FileTarget,
+    /// True once the file was read to its end.
+    pub read_to_end: bool,
+}
+
+/// The ranges the first JetGetLogInfo fixes (§5.1, §5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LogRanges {
+    /// First generation to copy.
+    pub copy_mic: Gen,
+    /// One past the last generation to copy (the current log after the roll).
+    pub copy_mac: Gen,
+    /// First generation truncation deletes.
+    pub delete_mic: Gen,
+    /// One past the last generation truncation deletes.
+    pub delete_mac: Gen,
+}
+
+/// A running backup (`BACKUP_CONTEXT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Backup {
+    /// Full, incremental or surrogate.
+    pub kind: BackupKind,
+    /// The phase.
+    pub phase: Phase,
+    /// JetStopBackup was called.
+    pub stop: bool,
+    /// The open handle.
+    pub file: Option<OpenFile>,
+    /// The checkpoint generation read at Begin (full backups): the first log to copy.
+    pub begin_checkpoint: Gen,
+    /// Set by the first JetGetLogInfo / JetGetTruncateLogInfo.
+    pub ranges: Option<LogRanges>,
+    /// Bit d: database d was read to the end and closed.
+    pub dbs_copied: u8,
+    /// Bit g: log generation g was read to the end and closed.
+    pub logs_copied: u16,
+    /// JetTruncateLog ran.
+    pub truncated: bool,
+}
+
+impl Backup {
+    /// A backup of `kind` with nothing done yet; stands for a backup whose details can no
+    /// longer be observed.
+    pub const fn placeholder(kind: BackupKind) -> Backup {
+        Backup {
+            kind,
+            phase: Phase::Databases,
+            stop: false,
+            file: None,
+            begin_checkpoint: 0,
+            ranges: None,
+            dbs_copied: 0,
+            logs_copied: 0,
+            truncated: false,
+        }
+    }
+}
+
+/// Settings made with JetSetSystemParameter before JetInit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Settings {
+    /// `JET_paramCircularLog`.
+    pub circular: bool,
+    /// `JET_paramRecovery` "Off".
+    pub recovery_off: bool,
+}
+
+impl Settings {
+    /// The defaults.
+    pub const DEFAULT: Settings = Settings { circular: false, recovery_off: false };
+}
+
+/// One instance slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instance {
+    /// Where the instance is in its life.
+    pub life: Life,
+    /// The instance name: `None` for NULL, `Some(k)` for the name `k`.
+    pub name: Option<u8>,
+    /// Parameters.
+    pub settings: Settings,
+    /// `m_fStopJetService`.
+    pub stop_service: bool,
+    /// `m_fBackupAllowed`: true after JetInit, false from the start of JetTerm on.
+    pub backup_allowed: bool,
+    /// Log faults and `m_errInstanceUnavailable`.
+    pub health: Health,
+    /// The session.
+    pub session: Session,
+    /// The running backup.
+    pub backup: Option<Backup>,
+    /// What the slot's paths point at.
+    pub storage: Storage,
+}
+
+impl Instance {
+    /// A slot never used.
+    pub const UNUSED: Instance = Instance {
+        life: Life::Unused,
+        name: None,
+        settings: Settings::DEFAULT,
+        stop_service: false,
+        backup_allowed: false,
+        health: Health::Ok,
+        session: Session::None,
+        backup: None,
+        storage: Storage::EMPTY,
+    };
+
+    /// True when an instance lives in the slot.
+    pub fn is_live(&self) -> bool {
+        self.life != Life::Unused
+    }
+
+    /// The slot after its instance is freed: memory state gone, storage kept.
+    pub fn freed(&self) -> Instance {
+        debug_assert!(Life::can_transition(self.life, Life::Unused));
+        Instance { storage: self.storage, ..Instance::UNUSED }
+    }
+
+    /// Drops what can no longer be observed, so that equal behaviour means equal states:
+    /// an unavailable instance answers every call but JetTerm, JetStopService and
+    /// JetStopBackup with its unavailable code, and a stopped one every backup call with
+    /// `JET_errClientRequestToStopJetService`, so their backup details, session and log faults
+    /// no longer matter (a stopped instance keeps the fact that a backup runs, which JetTerm
+    /// checks).
+    pub fn canonicalize(&mut self) {
+        if self.health.unavailable() {
+            self.backup = None;
+            self.session = Session::None;
+        } else if self.stop_service {
+            self.health = Health::Ok;
+        }
+        if self.stop_service {
+            self.backup = self.backup.map(|b| Backup::placeholder(b.kind));
+        }
+        // After JetStopBackup only JetCloseFile (which closes whatever is open) and the end
+        // (always an abort) are answered; what was copied no longer matters.
+        if let Some(b) = self.backup.filter(|b| b.stop) {
+            let mut stopped = Backup::placeholder(b.kind);
+            stopped.stop = true;
+            stopped.file = b.file.map(|_| OpenFile { target: FileTarget::Patch, read_to_end: false });
+            self.backup = Some(stopped);
+        }
+    }
+
+    /// The running local backup (full or incremental), if any.
+    pub fn local_backup(&self) -> Option<&Backup> {
+        self.backup.as_ref().filter(|b| b.kind != BackupKind::Surrogate)
+    }
+}
+
+/// A long call held at its pause point by `Start`, so other calls observe it in progress.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pending {
+    /// JetTerm2 on slot `i` holds the instance's API lock.
+    Term { slot: u8, grbit: u32 },
+}
+
+/// A property violation recorded by a transition (never set by a correct model).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Violation {
+    /// A backup that ended normally after its files were read would not restore every
+    /// transaction committed before its log roll.
+    BackupWouldNotRestore,
+    /// Crash recovery found a committed transaction's log missing.
+    CommittedTransactionLost,
+}
+
+/// The whole state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct State {
+    /// The run mode.
+    pub mode: RunMode,
+    /// True once JetEnableMultiInstance set non-default global parameters.
+    pub global_params_set: bool,
+    /// The instance slots.
+    pub instances: [Instance; MAX_INSTANCES],
+    /// A long call in progress.
+    pub pending: Option<Pending>,
+    /// The first property violation a transition recorded.
+    pub violation: Option<Violation>,
+}
+
+impl State {
+    /// The initial state: nothing created.
+    pub const INITIAL: State = State {
+        mode: RunMode::NoSet,
+        global_params_set: false,
+        instances: [Instance::UNUSED; MAX_INSTANCES],
+        pending: None,
+        violation: None,
+    };
+
+    /// How many instances live.
+    pub fn live_count(&self) -> usize {
+        self.instances.iter().filter(|i| i.is_live()).count()
+    }
+
+    /// The single instance of legacy mode (the lowest live slot).
+    pub fn single_instance(&self) -> Option<u8> {
+        self.instances.iter().position(Instance::is_live).map(|i| i as u8)
+    }
+
+    /// Frees slot `slot`; the mode returns to NoSet when it was the last instance (§1.1).
+    pub fn free(&mut self, slot: u8) {
+        let inst = &mut self.instances[usize::from(slot)];
+        *inst = inst.freed();
+        if self.live_count() == 0 {
+            self.mode = RunMode::NoSet;
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! Instances, the run mode, sessions and databases: JetEnableMultiInstance, JetCreateInstance,
+//! JetSetSystemParameter, JetInit*, JetTerm*, JetStopService*, JetStopBackup*, and the session
+//! and database calls the backup family depends on (`ese-behaviour.md` §1.1, §1.3, §3).
+
+use jetapi::JetErr;
+
+use super::{Spec, Transition, moved, refuse, unchanged};
+use crate::action::{GlobalParams, InitArg, InstArg, NameArg, ParamArg, Target};
+use crate::profile::Divergence;
+use crate::state::{BackupKind, CheckpointFile, DbFile, Health, Life, RunMode, Session, State, Violation};
+
+/// `JET_bitTermComplete`.
+pub(crate) const TERM_COMPLETE: u32 = 0x1;
+/// `JET_bitTermAbrupt`.
+pub(crate) const TERM_ABRUPT: u32 = 0x2;
+/// `JET_bitTermStopBackup`.
+pub(crate) const TERM_STOP_BACKUP: u32 = 0x4;
+/// `JET_bitTermDirty`.
+pub(crate) const TERM_DIRTY: u32 = 0x8;
+const STOP_SERVICE_BACKGROUND: u32 = 0x2;
+const STOP_SERVICE_QUIESCE: u32 = 0x4;
+const STOP_SERVICE_EMIT_LOG: u32 = 0x8;
+const STOP_SERVICE_RESUME: u32 = 0x8000_0000;
+
+impl Spec {
+    pub(super) fn enable_multi_instance(&self, s: &State, params: GlobalParams) -> Transition {
+        if params == GlobalParams::NullWithCount {
+            return unchanged(JetErr::InvalidParameter, "§1.3 EnableMultiInstance: count with NULL array");
+        }
+        match s.mode {
+            RunMode::OneInst => {
+                unchanged(JetErr::RunningInOneInstanceMode, "§1.3 EnableMultiInstance in one-instance mode")
+            }
+            RunMode::MultiInst => {
+                let conflict = params == GlobalParams::NonDefault && !s.global_params_set;
+                if conflict && !self.documented(Divergence::MultiInstanceParameterConflict) {
+                    unchanged(JetErr::SystemParameterConflict, "§1.3 EnableMultiInstance: parameters conflict")
+                } else {
+                    unchanged(JetErr::SystemParamsAlreadySet, "§1.3 EnableMultiInstance: already multi-instance")
+                }
+            }
+            RunMode::NoSet => {
+                let mut next = s.clone();
+                next.mode = RunMode::MultiInst;
+                next.global_params_set |= params == GlobalParams::NonDefault;
+                moved(next, JetErr::Success, "§1.3 EnableMultiInstance: NoSet to multi-instance")
+            }
+        }
+    }
+
+    /// `ErrNewInst`: the lowest free slot, or why there is none.
+    fn new_instance_slot(&self, s: &State, name: Option<u8>) -> Result<u8, super::Outcome> {
+        if s.live_count() >= usize::from(self.config.instances) {
+            return Err(refuse(JetErr::TooManyInstances, "§1.3 ErrNewInst: JET_paramMaxInstances reached"));
+        }
+        if s.instances.iter().any(|i| i.is_live() && i.name == name) {
+            return Err(refuse(JetErr::InstanceNameInUse, "§1.3 ErrNewInst: name (or NULL) in use"));
+        }
+        let slot = s.instances[..usize::from(self.config.instances)]
+            .iter()
+            .position(|i| !i.is_live())
+            .expect("fewer live instances than slots leaves a free slot");
+        Ok(slot as u8)
+    }
+
+    pub(super) fn create_instance(&self, s: &State, name: NameArg, null_out: bool) -> Transition {
+        if null_out {
+            return unchanged(JetErr::InvalidParameter, "§1.3 CreateInstance: NULL pinstance");
+        }
+        if s.mode == RunMode::OneInst {
+            return unchanged(JetErr::RunningInOneInstanceMode, "§1.3 CreateInstance in one-instance mode");
+        }
+        let name = match name {
+            NameArg::Null => None,
+            NameArg::Named(k) => Some(k),
+        };
+        let slot = match self.new_instance_slot(s, name) {
+            Ok(slot) => slot,
+            Err(outcome) => return (None, outcome),
+        };
+        let mut next = s.clone();
+        next.mode = RunMode::MultiInst;
+        let inst = &mut next.instances[usize::from(slot)];
+        debug_assert!(Life::can_transition(inst.life, Life::Created));
+        inst.life = Life::Created;
+        inst.name = name;
+        moved(next, JetErr::Success, "§1.3 CreateInstance: allocated")
+    }
+
+    pub(super) fn set_param(&self, s: &State, inst: InstArg, param: ParamArg) -> Transition {
+        let slot = match inst {
+            InstArg::Slot(i) if s.instances[usize::from(i)].is_live() => i,
+            _ => return unchanged(JetErr::InvalidInstance, "doc:JetSetSystemParameter InvalidInstance row"),
+        };
+        let current = &s.instances[usize::from(slot)];
+        if current.life == Life::Initialized {
+            return unchanged(JetErr::AlreadyInitialized, "doc:JetSetSystemParameter: not settable after JetInit");
+        }
+        let mut next = s.clone();
+        let settings = &mut next.instances[usize::from(slot)].settings;
+        match param {
+            ParamArg::CircularLogOn => settings.circular = true,
+            ParamArg::RecoveryOff => settings.recovery_off = true,
+        }
+        if next == *s {
+            return unchanged(JetErr::Success, "doc:JetSetSystemParameter sets the value");
+        }
+        moved(next, JetErr::Success, "doc:JetSetSystemParameter sets the value")
+    }
+
+    pub(super) fn init(&self, s: &State, arg: InitArg) -> Transition {
+        if arg == InitArg::Null && s.mode == RunMode::MultiInst {
+            return unchanged(JetErr::RunningInMultiInstanceMode, "§1.3 JetInit: NULL pinstance in multi-instance mode");
+        }
+        if s.mode == RunMode::OneInst {
+            return unchanged(JetErr::AlreadyInitialized, "§1.3 JetInit: the single instance exists");
+        }
+        let allocate = s.mode == RunMode::NoSet
+            || matches!(arg, InitArg::Fresh | InitArg::Handle(InstArg::Zero | InstArg::Nil));
+        let mut next = s.clone();
+        let slot = if allocate {
+            match self.new_instance_slot(s, None) {
+                Ok(slot) => {
+                    if s.mode == RunMode::NoSet {
+                        next.mode = RunMode::OneInst;
+                    }
+                    next.instances[usize::from(slot)].life = Life::Created;
+                    slot
+                }
+                Err(outcome) => return (None, outcome),
+            }
+        } else {
+            match arg {
+                InitArg::Handle(InstArg::Slot(i)) if s.instances[usize::from(i)].is_live() => i,
+                _ => return unchanged(JetErr::InvalidParameter, "§1.3 JetInit: ErrFindPinst"),
+            }
+        };
+        let inst = &next.instances[usize::from(slot)];
+        if inst.life == Life::Initialized {
+            return unchanged(JetErr::AlreadyInitialized, "§1.3 JetInit: ErrAPIEnterForInit");
+        }
+        if !inst.settings.recovery_off && inst.storage.checkpoint_file == CheckpointFile::Corrupt {
+            next.free(slot);
+            return moved(next, JetErr::CheckpointCorrupt, "§1.3 JetInit: recovery error frees the instance");
+        }
+        self.complete_init(&mut next, slot);
+        moved(next, JetErr::Success, "§1.3 JetInit: initialized")
+    }
+
+    /// A successful JetInit: crash recovery replays the logs, databases are detached (XP+).
+    fn complete_init(&self, next: &mut State, slot: u8) {
+        let inst = &mut next.instances[usize::from(slot)];
+        debug_assert!(Life::can_transition(inst.life, Life::Initialized));
+        inst.life = Life::Initialized;
+        inst.backup_allowed = true;
+        let storage = &mut inst.storage;
+        if !inst.settings.recovery_off {
+            if storage.current == 0 {
+                storage.current = 1;
+                storage.checkpoint = 1;
+                storage.oldest = 1;
+            } else {
+                let lost = storage.oldest > storage.checkpoint;
+                if lost && next.violation.is_none() {
+                    next.violation = Some(Violation::CommittedTransactionLost);
+                }
+                let storage = &mut next.instances[usize::from(slot)].storage;
+                storage.checkpoint = storage.current;
+                storage.checkpoint_file = CheckpointFile::Good;
+            }
+        }
+        for db in &mut next.instances[usize::from(slot)].storage.dbs {
+            if db.file == DbFile::Attached {
+                db.file = DbFile::Detached;
+            }
+        }
+    }
+
+    pub(super) fn term(&self, s: &State, arg: InstArg, grbit: Option<u32>) -> Transition {
+        let slot = match self.find_instance(s, Target::Instance(arg)) {
+            Ok(slot) => slot,
+            Err(outcome) => return (None, outcome),
+        };
+        if s.instances[usize::from(slot)].life == Life::Created {
+            let mut next = s.clone();
+            next.free(slot);
+            return moved(next, JetErr::Success, "§1.3 JetTerm: created, never initialized: freed");
+        }
+        if let Err(outcome) = self.api_lock_check(s, slot) {
+            return (None, outcome);
+        }
+        self.complete_term(s, slot, grbit)
+    }
+
+    /// JetTerm after its entry checks (`ErrIsamTerm`, §3.3).
+    pub(super) fn complete_term(&self, s: &State, slot: u8, grbit: Option<u32>) -> Transition {
+        let plain = grbit.is_none();
+        let grbit = grbit.unwrap_or(TERM_ABRUPT);
+        let mut next = s.clone();
+        let inst = &mut next.instances[usize::from(slot)];
+        if !self.documented(Divergence::FailedTermBlocksBackup) {
+            inst.backup_allowed = false;
+        }
+        let error_shutdown = inst.health.unavailable();
+        let stops_backup = grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0
+            && !(plain && self.documented(Divergence::PlainTermStopsBackup));
+        let dirty = grbit & TERM_DIRTY != 0;
+        if !error_shutdown {
+            if let Some(backup) = inst.backup {
+                if stops_backup {
+                    inst.backup = None;
+                } else if !dirty {
+                    let (code, rule) = if backup.kind == BackupKind::Surrogate {
+                        (JetErr::SurrogateBackupInProgress, "§3.3 JetTerm: surrogate backup running")
+                    } else {
+                        (JetErr::BackupInProgress, "§3.3 JetTerm: backup running, no StopBackup bit")
+                    };
+                    return moved_or_unchanged(s, next, code, rule);
+                }
+            }
+            let complete_only = self.documented(Divergence::AbruptTermWithOpenTransactions);
+            let checks_users = !dirty && (!complete_only || grbit & TERM_COMPLETE != 0);
+            if inst.session == Session::InTransaction && checks_users {
+                return moved_or_unchanged(s, next, JetErr::TooManyActiveUsers, "§3.3 JetTerm: open transactions");
+            }
+        }
+        if !dirty && !inst.settings.recovery_off && inst.storage.current != 0 {
+            inst.storage.checkpoint = inst.storage.current;
+            inst.storage.checkpoint_file = CheckpointFile::Good;
+        }
+        next.free(slot);
+        if dirty {
+            moved(next, JetErr::DirtyShutdown, "§3.3 JetTerm2: JET_bitTermDirty leaves databases dirty")
+        } else {
+            moved(next, JetErr::Success, "§3.3 JetTerm: terminated")
+        }
+    }
+
+    pub(super) fn stop_service(&self, s: &State, target: Target, grbit: Option<u32>) -> Transition {
+        let slot = match self.find_instance(s, target) {
+            Ok(slot) => slot,
+            Err(outcome) => return (None, outcome),
+        };
+        let inst = &s.instances[usize::from(slot)];
+        let bits = grbit.unwrap_or(0);
+        let known = STOP_SERVICE_BACKGROUND | STOP_SERVICE_QUIESCE | STOP_SERVICE_EMIT_LOG | STOP_SERVICE_RESUME;
+        if bits & !known != 0 {
+            return unchanged(JetErr::InvalidGrbit, "§1.3 StopServiceInstance2: unknown bits");
+        }
+        if bits & STOP_SERVICE_EMIT_LOG != 0 {
+            if bits != STOP_SERVICE_EMIT_LOG {
+                return unchanged(JetErr::InvalidGrbit, "§3.2 StopAndEmitLog must be alone");
+            }
+            let mut next = s.clone();
+            let inst = &mut next.instances[usize::from(slot)];
+            if inst.health == Health::Ok || inst.health == Health::LogDiskLow {
+                inst.health = Health::LogStopped;
+            }
+            return moved_or_unchanged(s, next, JetErr::Success, "§3.2 StopAndEmitLog stops logging");
+        }
+        if bits & STOP_SERVICE_RESUME != 0 {
+            if inst.stop_service {
+                return unchanged(JetErr::ClientRequestToStopJetService, "§3.2 resume after a full stop");
+            }
+            return unchanged(JetErr::Success, "§3.2 resume");
+        }
+        if bits != 0 {
+            return unchanged(JetErr::Success, "§3.2 background tasks or caches stopped; APIs keep working");
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].stop_service = true;
+        moved_or_unchanged(s, next, JetErr::Success, "§1.3 StopService sets the stop-service flag")
+    }
+
+    pub(super) fn stop_backup(&self, s: &State, target: Target) -> Transition {
+        let slot = match self.find_instance(s, target) {
+            Ok(slot) => slot,
+            Err(outcome) => return (None, outcome),
+        };
+        let mut next = s.clone();
+        if let Some(backup) = &mut next.instances[usize::from(slot)].backup {
+            backup.stop = true;
+        }
+        moved_or_unchanged(s, next, JetErr::Success, "§3.1 StopBackup sets the stop flag")
+    }
+
+    pub(super) fn begin_session(&self, s: &State, arg: InstArg) -> Transition {
+        let slot = match self.enter(s, Target::Instance(arg)) {
+            Ok(slot) => slot,
+            Err(outcome) => return (None, outcome),
+        };
+        if s.instances[usize::from(slot)].session != Session::None {
+            return unchanged(JetErr::OutOfSessions, "doc:JetBeginSession OutOfSessions (JET_paramMaxSessions 1)");
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].session = Session::Open;
+        moved(next, JetErr::Success, "doc:JetBeginSession opens a session")
+    }
+
+    /// The checks of a call through a session: a live session, then the instance's entry checks
+    /// (`stop_service_blocks` false for the calls JetStopService still allows).
+    fn session_enter(&self, s: &State, slot: u8, stop_service_blocks: bool) -> Result<(), super::Outcome> {
+        let inst = &s.instances[usize::from(slot)];
+        if inst.is_live() && inst.health.unavailable() {
+            return Err(refuse(JetErr::InstanceUnavailable, "§7 instance unavailable"));
+        }
+        if !inst.is_live() || inst.session == Session::None {
+            return Err(refuse(JetErr::InvalidSesid, "doc:session handle not valid"));
+        }
+        if stop_service_blocks && inst.stop_service {
+            return Err(refuse(JetErr::ClientRequestToStopJetService, "§1.2.4a stop-service flag"));
+        }
+        self.api_lock_check(s, slot)
+    }
+
+    pub(super) fn end_session(&self, s: &State, slot: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, false) {
+            return (None, outcome);
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].session = Session::None;
+        moved(next, JetErr::Success, "doc:JetEndSession (an open transaction rolls back)")
+    }
+
+    pub(super) fn begin_transaction(&self, s: &State, slot: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].session = Session::InTransaction;
+        moved_or_unchanged(s, next, JetErr::Success, "doc:JetBeginTransaction")
+    }
+
+    pub(super) fn rollback(&self, s: &State, slot: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, false) {
+            return (None, outcome);
+        }
+        if s.instances[usize::from(slot)].session != Session::InTransaction {
+            return unchanged(JetErr::NotInTransaction, "doc:JetRollback outside a transaction");
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].session = Session::Open;
+        moved(next, JetErr::Success, "doc:JetRollback")
+    }
+
+    pub(super) fn create_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        if inst.session == Session::InTransaction {
+            return unchanged(JetErr::InTransaction, "doc:JetCreateDatabase InTransaction row");
+        }
+        if inst.storage.dbs[usize::from(db)].file != DbFile::Absent {
+            return unchanged(JetErr::DatabaseDuplicate, "doc:JetCreateDatabase: the file exists");
+        }
+        if inst.health == Health::LogStopped {
+            return unchanged(JetErr::LogWriteFail, "§7 logged operation after a log write failure");
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Attached;
+        moved(next, JetErr::Success, "doc:JetCreateDatabase creates and attaches")
+    }
+
+    pub(super) fn attach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        if inst.backup.is_some() {
+            return unchanged(JetErr::BackupInProgress, "doc:JetAttachDatabase BackupInProgress row");
+        }
+        match inst.storage.dbs[usize::from(db)].file {
+            DbFile::Absent => unchanged(JetErr::FileNotFound, "doc:JetAttachDatabase FileNotFound row"),
+            DbFile::Attached => unchanged(JetErr::WrnDatabaseAttached, "doc:JetAttachDatabase: already attached"),
+            DbFile::Detached if inst.health == Health::LogStopped => {
+                unchanged(JetErr::LogWriteFail, "§7 logged operation after a log write failure")
+            }
+            DbFile::Detached => {
+                let mut next = s.clone();
+                next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Attached;
+                moved(next, JetErr::Success, "doc:JetAttachDatabase attaches")
+            }
+        }
+    }
+
+    pub(super) fn detach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, false) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        if inst.session == Session::InTransaction {
+            return unchanged(JetErr::InTransaction, "doc:JetDetachDatabase InTransaction row");
+        }
+        if inst.backup.is_some() {
+            return unchanged(JetErr::BackupInProgress, "doc:JetDetachDatabase BackupInProgress row");
+        }
+        if inst.storage.dbs[usize::from(db)].file != DbFile::Attached {
+            return unchanged(JetErr::DatabaseNotFound, "doc:JetDetachDatabase DatabaseNotFound row");
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Detached;
+        moved(next, JetErr::Success, "doc:JetDetachDatabase detaches")
+    }
+}
+
+/// `next` as the new state, or `None` when it equals `s` (so self-loops cost no copy later).
+pub(super) fn moved_or_unchanged(s: &State, next: State, code: JetErr, rule: &'static str) -> Transition {
+    if next == *s { unchanged(code, rule) } else { moved(next, code, rule) }
+}
