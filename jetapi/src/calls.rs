@@ -75,6 +75,8 @@ pub enum ParamKind {
     Path(PathUse),
     /// A number.
     Int,
+    /// `true` or `false`.
+    Bool,
     /// A grbit of one family.
     Grbit(GrbitFamily),
     /// A grbit of a call that documents no bit names: numbers only.
@@ -245,6 +247,7 @@ const fn req(kind: ParamKind) -> (ParamKind, bool) {
 }
 const TEXT: (ParamKind, bool) = (K::Text, false);
 const INT: (ParamKind, bool) = (K::Int, false);
+const BOOL: (ParamKind, bool) = (K::Bool, false);
 const READ: (ParamKind, bool) = (K::Path(PathUse::Read), false);
 const WRITE: (ParamKind, bool) = (K::Path(PathUse::Write), false);
 
@@ -566,11 +569,13 @@ calls! {
     ReadFile "JetReadFile" [Bytes] "Legacy: reads the next chunk of an open backup file." {
         file: HandleRef = h(H::File),
         cb: i64 = INT,
+        buffer_unaligned: bool = BOOL,
     }
     ReadFileInstance "JetReadFileInstance" [Bytes] "Reads the next chunk of an open backup file." {
         instance: HandleRef = h(H::Instance),
         file: HandleRef = h(H::File),
         cb: i64 = INT,
+        buffer_unaligned: bool = BOOL,
     }
     CloseFile "JetCloseFile" [] "Legacy: closes a backup file handle." {
         file: HandleRef = h(H::File),
@@ -683,6 +688,20 @@ calls! {
         bytes: i64 = req(K::Int),
     }
     Crash "Crash" [] "Power loss: every instance vanishes; writes not yet durable are lost." {}
+    RollLog "RollLog" [] "The instance's current log generation is closed and a new one starts." {
+        instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
+    }
+    FlushCheckpoint "FlushCheckpoint" [] "Dirty pages are written and the checkpoint moves to the current generation." {
+        instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
+    }
+    FailLogWrites "FailLogWrites" [] "The instance's next log write fails with `error` (EIO stops logging; ENOSPC leaves the log disk full)." {
+        instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
+        error: Word = req(K::Word(FAULT_ERRORS)),
+    }
+    MakeUnavailable "MakeUnavailable" [] "An operation that cannot fail (a rollback) fails with `error`, making the instance unavailable." {
+        instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
+        error: Word = req(K::Word(FAULT_ERRORS)),
+    }
     InjectFault "InjectFault" [] "Makes a future I/O operation fail." {
         op: Word = req(K::Word(FAULT_OPS)),
         path: PathArg = READ,

@@ -17,6 +17,7 @@ fn kind_text(kind: ParamKind) -> String {
         ParamKind::Path(PathUse::Read) => "path".into(),
         ParamKind::Path(PathUse::Write) => "path, written".into(),
         ParamKind::Int => "number".into(),
+        ParamKind::Bool => "true or false".into(),
         ParamKind::Grbit(family) => {
             let names: Vec<_> = GRBITS
                 .iter()

@@ -6,7 +6,7 @@ fn main() {
         model::Config { name: "custom", instances: v[0], dbs: v[1], max_gen: v[2], legacy: v[3] == 1 }
     });
     let spec = model::Spec::new(config);
-    let report = model::search::search(&spec, |p| eprintln!("{p:?}"));
+    let report = model::search::search(&spec, if std::env::var("PROBE").is_ok() { model::generate::Mode::Probe } else { model::generate::Mode::Explore }, |p| eprintln!("{p:?}"));
     println!(
         "{} states, {} edges, depth {}, {:.2}s, {:.0} states/s, {} outcomes, {} rules",
         report.unique_states, report.edges, report.max_depth, report.seconds, report.states_per_sec(),

@@ -29,10 +29,11 @@ pub struct Config {
 impl Config {
     /// One instance, one database, three generations.
     pub const SMALL: Config = Config { name: "small", instances: 1, dbs: 1, max_gen: 3, legacy: true };
-    /// Two instances, two databases each, four generations: enough to truncate and restore.
-    pub const DEFAULT: Config = Config { name: "default", instances: 2, dbs: 2, max_gen: 4, legacy: true };
-    /// Two instances, two databases each, six generations.
-    pub const LARGE: Config = Config { name: "large", instances: 2, dbs: 2, max_gen: 6, legacy: true };
+    /// Two instances, two databases each, three generations: enough for a full backup that
+    /// truncates and an incremental after it.
+    pub const DEFAULT: Config = Config { name: "default", instances: 2, dbs: 2, max_gen: 3, legacy: true };
+    /// Two instances, two databases each, four generations: longer backup chains.
+    pub const LARGE: Config = Config { name: "large", instances: 2, dbs: 2, max_gen: 4, legacy: true };
 
     /// Every named configuration.
     pub const ALL: [Config; 3] = [Config::SMALL, Config::DEFAULT, Config::LARGE];

@@ -1,151 +1,276 @@
-//! Which actions the model tries in a state. Every call in scope is tried with argument choices
-//! that reach each of its documented outcomes; argument variations are tried with handles that
-//! reach the call's own checks, and invalid handles (0, made up, stale) with one representative
-//! argument, since the entry checks refuse them before any argument is looked at.
+//! Which actions the model tries in a state.
+//!
+//! In [`Mode::Probe`] every call in scope is tried with argument choices that reach each of its
+//! documented outcomes: argument variations with the worker's handle, and invalid handles (0,
+//! made up, a companion's) and the legacy form in the wrong mode with one argument each, since
+//! the entry checks refuse them before any argument is looked at. That is what witnesses and
+//! coverage need. [`Mode::Explore`] leaves out the actions that cannot change the state here (a
+//! call refused before it does anything), which is all the model checker needs; a test holds
+//! the two modes to the same states.
+//!
+//! Scope: an instance does database work (sessions, databases, the environment's moves) only
+//! while it logs and nothing has gone wrong with it; after JetStopService, a log fault, a
+//! damaged checkpoint file or with `JET_paramRecovery` off it can still be called, stopped and
+//! terminated, which is where those conditions show. Databases are created in order (database
+//! 1 after database 0), since the two are interchangeable.
 //!
 //! Symmetry: instances are interchangeable and share only the run mode, their names and the
 //! instance limit. So slot 0, the worker, does everything an instance does alone (sessions,
 //! databases, backups, the environment's moves), and the other slots, the companions, do what
-//! instances do to each other: they are created, named, initialized, stopped and terminated
-//! around the worker. Any behaviour of a companion alone is the worker's under another name.
+//! instances do to each other: they are created, named, initialized and stopped beside a worker
+//! that has done nothing yet, and terminated at any time. The worker works while no companion
+//! lives. Any behaviour of a companion alone is the worker's under another name, and what two
+//! instances do side by side commutes, so no answer is lost.
 
 use crate::action::{
     Action, FileArg, GlobalParams, HandleArg, InitArg, InitForm, InstArg, NameArg, ParamArg, ReadArg, Target,
 };
-use crate::state::{Life, RunMode, State};
+use crate::state::{CheckpointFile, DbFile, Health, Life, RunMode, Session, State};
 use crate::step::Spec;
-
-/// Grbits tried on JetBeginExternalBackup: none, each documented or header bit, an unknown bit
-/// and an invalid combination.
-pub const BEGIN_GRBITS: &[u32] = &[0x0, 0x1, 0x4, 0x10, 0x20, 0x40, 0x41, 0x100];
-/// Grbits tried on JetEndExternalBackupInstance2.
-pub const END_GRBITS: &[u32] = &[0x1, 0x2, 0x3, 0x0, 0x100, 0x101, 0x201];
-/// Grbits tried on JetTerm2.
-pub const TERM_GRBITS: &[u32] = &[0x0, 0x1, 0x2, 0x4, 0x8];
-/// Grbits tried on JetStopServiceInstance2.
-pub const STOP_SERVICE_GRBITS: &[u32] = &[0x0, 0x2, 0x4, 0x8, 0x8000_0000, 0x8000_0004, 0x8000_0008, 0x100];
 
 /// The slot that does the work.
 pub const WORKER: u8 = 0;
 
-fn targets(spec: &Spec, s: &State, valid: &mut Vec<Target>, invalid: &mut Vec<Target>) {
-    let worker_live = s.instances[usize::from(WORKER)].is_live();
-    if spec.config.legacy {
-        if s.mode == RunMode::OneInst && worker_live {
-            valid.push(Target::Legacy)
-        } else {
-            invalid.push(Target::Legacy)
-        }
-    }
-    for (i, inst) in s.instances.iter().enumerate().take(usize::from(spec.config.instances)) {
-        if inst.is_live() {
-            let target = Target::Instance(InstArg::Slot(i as u8));
-            if i == usize::from(WORKER) { valid.push(target) } else { invalid.push(target) }
-        }
-    }
-    invalid.push(Target::Instance(InstArg::Zero));
-    invalid.push(Target::Instance(InstArg::Garbage));
+/// Grbits tried on JetBeginExternalBackup: none, each documented or header bit, an invalid
+/// combination and an unknown bit (last: the one invalid handles get).
+pub const BEGIN_GRBITS: &[u32] = &[0x0, 0x1, 0x4, 0x10, 0x20, 0x40, 0x41, 0x100];
+/// Grbits tried on JetEndExternalBackupInstance2 (last: neither Normal nor Abort).
+pub const END_GRBITS: &[u32] = &[0x1, 0x2, 0x3, 0x100, 0x101, 0x201, 0x0];
+/// Grbits tried on JetTerm2.
+pub const TERM_GRBITS: &[u32] = &[0x0, 0x1, 0x2, 0x4, 0x8];
+/// Grbits tried on JetStopServiceInstance2 (last: an unknown bit).
+pub const STOP_SERVICE_GRBITS: &[u32] = &[0x0, 0x2, 0x4, 0x8, 0x8000_0000, 0x8000_0004, 0x8000_0008, 0x100];
+const READ_ARGS: [ReadArg; 5] = [ReadArg::Chunk, ReadArg::TwoPages, ReadArg::Ragged, ReadArg::Zero, ReadArg::Unaligned];
+
+/// Which actions to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every action, state-changing or not.
+    Probe,
+    /// Only the actions that may change the state.
+    Explore,
 }
 
-/// Pushes every action to try in `s`.
-pub fn actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
-    let (mut valid, mut invalid) = (Vec::with_capacity(4), Vec::with_capacity(4));
-    targets(spec, s, &mut valid, &mut invalid);
-    let instance_args: Vec<InstArg> = valid
-        .iter()
-        .chain(&invalid)
-        .filter_map(|t| match t {
-            Target::Instance(arg) => Some(*arg),
-            Target::Legacy => None,
-        })
-        .collect();
-    let slots = 0..spec.config.instances;
-    let live: Vec<u8> = slots.clone().filter(|&i| s.instances[usize::from(i)].is_live()).collect();
+/// Pushes the actions to try in `s`.
+pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
+    let probe = mode == Mode::Probe;
+    let worker = &s.instances[usize::from(WORKER)];
+    let worker_live = worker.is_live();
+    let worker_quiet = worker_fresh(worker);
+    let companion_live = s.instances[1..usize::from(spec.config.instances)].iter().any(|i| i.is_live());
+    let legacy_valid = spec.config.legacy && s.mode == RunMode::OneInst && worker_live;
 
-    lifecycle(spec, s, &instance_args, &live, out);
-    let all_targets = || valid.iter().chain(&invalid).copied();
-    for target in all_targets() {
-        let full = valid.contains(&target);
-        let pick = |choices: &[u32]| if full { choices.to_vec() } else { choices[..1].to_vec() };
-        for grbit in pick(BEGIN_GRBITS) {
-            out.push(Action::BeginBackup { target, grbit });
+    // The worker's targets: both forms when legacy mode makes both valid (probe), one otherwise.
+    let mut work_targets: Vec<Target> = Vec::with_capacity(2);
+    if worker_live {
+        work_targets.push(Target::Instance(InstArg::Slot(WORKER)));
+    }
+    if legacy_valid && (probe || !worker_live) {
+        work_targets.push(Target::Legacy);
+    }
+    // Targets that the entry checks refuse, tried with one argument each.
+    let mut refused: Vec<Target> = Vec::new();
+    if probe {
+        if spec.config.legacy && !legacy_valid {
+            refused.push(Target::Legacy);
         }
-        out.push(Action::GetAttachInfo { target });
-        if full {
-            for d in 0..spec.config.dbs {
-                out.push(Action::OpenFile { target, file: FileArg::Db(d) });
-            }
-            for g in 1..=spec.config.max_gen {
-                out.push(Action::OpenFile { target, file: FileArg::Log(g) });
-            }
-            for file in [FileArg::Other, FileArg::Null, FileArg::Empty, FileArg::TooLong] {
-                out.push(Action::OpenFile { target, file });
-            }
-            for buffer in [ReadArg::Chunk, ReadArg::TwoPages, ReadArg::Ragged, ReadArg::Zero, ReadArg::Unaligned] {
-                out.push(Action::ReadFile { target, handle: HandleArg::Open, buffer });
-            }
-            out.push(Action::CloseFile { target, handle: HandleArg::Open });
-            out.push(Action::CloseFile { target, handle: HandleArg::Other });
+        if !worker_live {
+            refused.push(Target::Instance(InstArg::Slot(WORKER)));
+        }
+        for i in 1..spec.config.instances {
+            refused.push(Target::Instance(InstArg::Slot(i)));
+        }
+        // In one-instance mode ErrFindPinst ignores a 0 handle and uses the single instance.
+        if s.mode != RunMode::OneInst {
+            refused.push(Target::Instance(InstArg::Zero));
+        }
+        refused.push(Target::Instance(InstArg::Garbage));
+    }
+
+    lifecycle(spec, s, mode, worker_quiet, out);
+    let backup = worker.backup;
+    for &target in &work_targets {
+        if companion_live {
+            refused_backup_calls(target, out);
         } else {
-            out.push(Action::OpenFile { target, file: FileArg::Db(0) });
-            out.push(Action::ReadFile { target, handle: HandleArg::Open, buffer: ReadArg::Chunk });
-            out.push(Action::CloseFile { target, handle: HandleArg::Open });
+            backup_calls(spec, target, probe, backup.is_some(), backup.is_some_and(|b| b.file.is_some()), out);
         }
-        out.push(Action::GetLogInfo { target, v2: false });
-        out.push(Action::TruncateLog { target });
-        out.push(Action::EndBackup { target, grbit: None });
-        out.push(Action::StopBackup { target });
-        if let Target::Instance(inst) = target {
+    }
+    for &target in &refused {
+        refused_backup_calls(target, out);
+    }
+    if worker_live && !companion_live {
+        environment(spec, s, out);
+    } else if s.live_count() > 0 {
+        out.push(Action::Crash);
+    }
+}
+
+/// True when the worker has done nothing yet (or does not live): companions may move.
+fn worker_fresh(worker: &crate::state::Instance) -> bool {
+    !worker.is_live()
+        || (worker.backup.is_none()
+            && worker.session == Session::None
+            && worker.health == Health::Ok
+            && !worker.stop_service
+            && worker.settings == crate::state::Settings::DEFAULT
+            && worker.storage.current <= 1
+            && worker.storage.checkpoint_file == CheckpointFile::Good
+            && worker.storage.dbs.iter().all(|db| db.file == DbFile::Absent))
+}
+
+fn backup_calls(spec: &Spec, target: Target, probe: bool, running: bool, file_open: bool, out: &mut Vec<Action>) {
+    for &grbit in BEGIN_GRBITS {
+        out.push(Action::BeginBackup { target, grbit });
+    }
+    out.push(Action::StopBackup { target });
+    let inst = match target {
+        Target::Instance(inst) => Some(inst),
+        Target::Legacy => None,
+    };
+    if !running && !probe {
+        return;
+    }
+    out.push(Action::GetAttachInfo { target });
+    if probe || !file_open {
+        for d in 0..spec.config.dbs {
+            out.push(Action::OpenFile { target, file: FileArg::Db(d) });
+        }
+        for g in 1..=spec.config.max_gen {
+            out.push(Action::OpenFile { target, file: FileArg::Log(g) });
+        }
+        out.push(Action::OpenFile { target, file: FileArg::Other });
+    }
+    if probe {
+        for file in [FileArg::Null, FileArg::Empty, FileArg::TooLong] {
+            out.push(Action::OpenFile { target, file });
+        }
+    }
+    if probe || file_open {
+        for buffer in READ_ARGS {
+            out.push(Action::ReadFile { target, handle: HandleArg::Open, buffer });
+        }
+        out.push(Action::CloseFile { target, handle: HandleArg::Open });
+    }
+    if probe {
+        out.push(Action::CloseFile { target, handle: HandleArg::Other });
+    }
+    out.push(Action::GetLogInfo { target, v2: false });
+    out.push(Action::TruncateLog { target });
+    out.push(Action::EndBackup { target, grbit: None });
+    if let Some(inst) = inst {
+        if probe {
             out.push(Action::GetLogInfo { target, v2: true });
             out.push(Action::GetTruncateLogInfo { inst });
-            for grbit in pick(END_GRBITS) {
-                out.push(Action::EndBackup { target, grbit: Some(grbit) });
+        }
+        for &grbit in END_GRBITS {
+            out.push(Action::EndBackup { target, grbit: Some(grbit) });
+        }
+    }
+}
+
+/// One call of each kind with an argument that cannot change anything once the entry checks
+/// pass (an unknown grbit, a NULL name, an unaligned buffer, a handle never opened).
+fn refused_backup_calls(target: Target, out: &mut Vec<Action>) {
+    out.push(Action::BeginBackup { target, grbit: *BEGIN_GRBITS.last().expect("non-empty") });
+    out.push(Action::GetAttachInfo { target });
+    out.push(Action::OpenFile { target, file: FileArg::Null });
+    out.push(Action::ReadFile { target, handle: HandleArg::Open, buffer: ReadArg::Unaligned });
+    out.push(Action::CloseFile { target, handle: HandleArg::Other });
+    out.push(Action::GetLogInfo { target, v2: false });
+    out.push(Action::TruncateLog { target });
+    out.push(Action::EndBackup { target, grbit: None });
+    out.push(Action::StopBackup { target });
+    if let Target::Instance(inst) = target {
+        out.push(Action::GetLogInfo { target, v2: true });
+        out.push(Action::GetTruncateLogInfo { inst });
+        out.push(Action::EndBackup { target, grbit: Some(*END_GRBITS.last().expect("non-empty")) });
+    }
+}
+
+fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut Vec<Action>) {
+    let probe = mode == Mode::Probe;
+    let worker_live = s.instances[usize::from(WORKER)].is_live();
+    // Handles that may change something: the worker's, and the live companions' while the
+    // worker is quiet (see the module comment). Probes add handles the checks refuse.
+    let companion_live = s.instances[1..usize::from(spec.config.instances)].iter().any(|i| i.is_live());
+    let mut args: Vec<InstArg> = Vec::with_capacity(4);
+    for i in 0..spec.config.instances {
+        let live = s.instances[usize::from(i)].is_live();
+        if live && (i == WORKER || worker_quiet) || (probe && !live) {
+            args.push(InstArg::Slot(i));
+        }
+    }
+    // Companions may always be terminated.
+    let terminable: Vec<InstArg> = (1..spec.config.instances)
+        .filter(|&i| s.instances[usize::from(i)].is_live() && !worker_quiet)
+        .map(InstArg::Slot)
+        .collect();
+    for &inst in &terminable {
+        out.push(Action::Term { inst, grbit: None });
+    }
+    if probe {
+        if s.mode != RunMode::OneInst {
+            args.push(InstArg::Zero);
+        }
+        args.push(InstArg::Garbage);
+    }
+    let params = [GlobalParams::Empty, GlobalParams::NonDefault, GlobalParams::NullWithCount];
+    if probe || s.mode == RunMode::NoSet {
+        for params in params {
+            out.push(Action::EnableMultiInstance { params });
+        }
+    }
+    let creates = s.mode != RunMode::OneInst && worker_quiet;
+    if creates || (probe && s.mode == RunMode::OneInst) {
+        for v2 in [false, true] {
+            if !v2 || probe {
+                out.push(Action::CreateInstance { v2, name: NameArg::Null, null_out: false });
+                for k in 0..spec.config.instances {
+                    out.push(Action::CreateInstance { v2, name: NameArg::Named(k), null_out: false });
+                }
             }
         }
     }
-    environment(spec, s, &live, out);
-}
-
-fn lifecycle(spec: &Spec, s: &State, instance_args: &[InstArg], live: &[u8], out: &mut Vec<Action>) {
-    for params in [GlobalParams::Empty, GlobalParams::NonDefault, GlobalParams::NullWithCount] {
-        out.push(Action::EnableMultiInstance { params });
+    if probe {
+        out.push(Action::CreateInstance { v2: false, name: NameArg::Null, null_out: true });
     }
-    for v2 in [false, true] {
-        out.push(Action::CreateInstance { v2, name: NameArg::Null, null_out: false });
-        for k in 0..spec.config.instances {
-            out.push(Action::CreateInstance { v2, name: NameArg::Named(k), null_out: false });
-        }
-    }
-    out.push(Action::CreateInstance { v2: false, name: NameArg::Null, null_out: true });
     for form in [InitForm::Init, InitForm::Init2, InitForm::Init3] {
+        if form != InitForm::Init && !probe {
+            continue;
+        }
         out.push(Action::Init { form, inst: InitArg::Null });
         if s.mode == RunMode::NoSet {
             out.push(Action::Init { form, inst: InitArg::Fresh });
         }
-        for &arg in instance_args {
-            if !matches!(arg, InstArg::Zero) {
+        for &arg in &args {
+            if arg != InstArg::Zero {
                 out.push(Action::Init { form, inst: InitArg::Handle(arg) });
             }
         }
     }
-    for &inst in instance_args {
-        let full = matches!(inst, InstArg::Slot(_));
+    for &inst in &args {
+        let live_slot = matches!(inst, InstArg::Slot(i) if s.instances[usize::from(i)].is_live());
         let worker = inst == InstArg::Slot(WORKER);
         out.push(Action::Term { inst, grbit: None });
-        let term_grbits = if full { TERM_GRBITS } else { &TERM_GRBITS[..1] };
+        let term_grbits = if live_slot { TERM_GRBITS } else { &TERM_GRBITS[..1] };
         for &grbit in term_grbits {
             out.push(Action::Term { inst, grbit: Some(grbit) });
         }
         let target = Target::Instance(inst);
         out.push(Action::StopService { target, grbit: None });
-        let stop_grbits = if full { STOP_SERVICE_GRBITS } else { &STOP_SERVICE_GRBITS[..1] };
+        let stop_grbits = if live_slot { STOP_SERVICE_GRBITS } else { &STOP_SERVICE_GRBITS[7..] };
         for &grbit in stop_grbits {
             out.push(Action::StopService { target, grbit: Some(grbit) });
         }
-        if worker || !full {
+        let worker_inst = &s.instances[usize::from(WORKER)];
+        let works = worker && !companion_live && worker_works(worker_inst);
+        let refused = !live_slot
+            || (worker && (worker_inst.session != Session::None || worker_inst.life != Life::Initialized));
+        if works || (probe && refused) {
             out.push(Action::BeginSession { inst });
         }
-        if worker || matches!(inst, InstArg::Garbage) {
+        if worker || (probe && matches!(inst, InstArg::Garbage)) {
             for param in [ParamArg::CircularLogOn, ParamArg::RecoveryOff] {
                 out.push(Action::SetParam { inst, param });
             }
@@ -154,40 +279,64 @@ fn lifecycle(spec: &Spec, s: &State, instance_args: &[InstArg], live: &[u8], out
     if spec.config.legacy {
         out.push(Action::StopService { target: Target::Legacy, grbit: None });
     }
-    out.push(Action::GetInstanceInfo);
-    for &slot in live.iter().filter(|&&slot| slot == WORKER) {
-        out.push(Action::EndSession { slot });
-        out.push(Action::BeginTransaction { slot });
-        out.push(Action::Rollback { slot });
-        for db in 0..spec.config.dbs {
-            out.push(Action::CreateDatabase { slot, db });
-            out.push(Action::AttachDatabase { slot, db });
-            out.push(Action::DetachDatabase { slot, db });
+    if probe {
+        out.push(Action::GetInstanceInfo);
+    }
+    if worker_live {
+        let slot = WORKER;
+        let worker = &s.instances[usize::from(WORKER)];
+        let session = worker.session;
+        let no_backup = worker.backup.is_none();
+        let works = !companion_live && worker_works(worker);
+        if probe || session != Session::None {
+            out.push(Action::EndSession { slot });
+            out.push(Action::Rollback { slot });
+        }
+        if (works && session == Session::Open && no_backup) || (probe && session == Session::None) {
+            out.push(Action::BeginTransaction { slot });
+        }
+        if session != Session::None || probe {
+            for db in 0..spec.config.dbs {
+                let file = worker.storage.dbs[usize::from(db)].file;
+                let in_order = db == 0 || worker.storage.dbs[usize::from(db) - 1].file != DbFile::Absent;
+                let changes = works && session != Session::None;
+                if (changes && in_order) || (probe && (file != DbFile::Absent || !changes)) {
+                    out.push(Action::CreateDatabase { slot, db });
+                }
+                out.push(Action::AttachDatabase { slot, db });
+                out.push(Action::DetachDatabase { slot, db });
+            }
         }
     }
 }
 
-fn environment(spec: &Spec, s: &State, live: &[u8], out: &mut Vec<Action>) {
+/// True when the worker does database work (see the module comment).
+fn worker_works(worker: &crate::state::Instance) -> bool {
+    worker.life == Life::Initialized
+        && !worker.stop_service
+        && !worker.settings.recovery_off
+        && worker.health == Health::Ok
+        && worker.storage.checkpoint_file == CheckpointFile::Good
+}
+
+fn environment(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let _ = spec;
-    for &slot in live.iter().filter(|&&slot| slot == WORKER) {
-        if s.instances[usize::from(slot)].life != Life::Initialized {
-            continue;
-        }
+    let slot = WORKER;
+    let worker = &s.instances[usize::from(slot)];
+    if worker_works(worker) {
         out.push(Action::RollLog { slot });
         out.push(Action::AdvanceCheckpoint { slot });
-        out.push(Action::LogWriteFails { slot });
-        out.push(Action::LogDiskFills { slot });
-        out.push(Action::FatalError { slot, disk_full: false });
-        out.push(Action::FatalError { slot, disk_full: true });
-        out.push(Action::StartTerm { slot, grbit: 0x1 });
+        if worker.backup.is_none() && worker.session == Session::None {
+            out.push(Action::LogWriteFails { slot });
+            out.push(Action::LogDiskFills { slot });
+            out.push(Action::FatalError { slot, disk_full: false });
+            out.push(Action::FatalError { slot, disk_full: true });
+            out.push(Action::DamageCheckpoint { slot, missing: true });
+            out.push(Action::DamageCheckpoint { slot, missing: false });
+            out.push(Action::StartTerm { slot, grbit: 0x1 });
+        }
     }
-    for &slot in live.iter().filter(|&&slot| slot == WORKER) {
-        out.push(Action::DamageCheckpoint { slot, missing: true });
-        out.push(Action::DamageCheckpoint { slot, missing: false });
-    }
-    if !live.is_empty() {
-        out.push(Action::Crash);
-    }
+    out.push(Action::Crash);
     if s.pending.is_some() {
         out.push(Action::FinishTerm);
     }

@@ -14,6 +14,7 @@ pub mod properties;
 pub mod search;
 pub mod state;
 pub mod step;
+pub mod to_trace;
 
 pub use action::Action;
 pub use config::Config;

@@ -14,7 +14,7 @@ use jetapi::JetErr;
 use rustc_hash::FxHasher;
 
 use crate::action::Action;
-use crate::generate::actions;
+use crate::generate::{Mode, actions};
 use crate::properties::PROPERTIES;
 use crate::state::State;
 use crate::step::Spec;
@@ -89,9 +89,11 @@ pub struct Report {
     pub seconds: f64,
     /// Each property's verdict, in [`PROPERTIES`] order.
     pub properties: Vec<PropertyResult>,
-    /// For each (function, code) returned, the shortest path that ends with that call.
+    /// For each (function, code) returned, the shortest path that ends with that call
+    /// (recorded in [`Mode::Probe`] only).
     pub outcomes: BTreeMap<(&'static str, JetErr), Vec<Action>>,
-    /// For each (function, check) that decided a call, the shortest path that ends with it.
+    /// For each (function, check) that decided a call, the shortest path that ends with it
+    /// (recorded in [`Mode::Probe`] only).
     pub rules: BTreeMap<(&'static str, &'static str), Vec<Action>>,
 }
 
@@ -107,8 +109,9 @@ impl Report {
     }
 }
 
-/// Explores every state reachable from [`State::INITIAL`].
-pub fn search(spec: &Spec, mut progress: impl FnMut(Progress)) -> Report {
+/// Explores every state reachable from [`State::INITIAL`], trying the actions of `mode`:
+/// [`Mode::Explore`] to check properties fast, [`Mode::Probe`] to also record every outcome.
+pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Report {
     let started = Instant::now();
     let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> = HashMap::default();
     let mut queue: VecDeque<(State, Fingerprint, usize)> = VecDeque::new();
@@ -116,6 +119,7 @@ pub fn search(spec: &Spec, mut progress: impl FnMut(Progress)) -> Report {
     let mut outcomes: BTreeMap<(&'static str, JetErr), (Fingerprint, Action)> = BTreeMap::new();
     let mut rules: BTreeMap<(&'static str, &'static str), (Fingerprint, Action)> = BTreeMap::new();
     let (mut edges, mut max_depth) = (0u64, 0usize);
+    let record = mode == Mode::Probe;
 
     let initial = State::INITIAL;
     let root = fingerprint(&initial);
@@ -126,13 +130,15 @@ pub fn search(spec: &Spec, mut progress: impl FnMut(Progress)) -> Report {
     while let Some((state, fp, depth)) = queue.pop_front() {
         max_depth = max_depth.max(depth);
         buffer.clear();
-        actions(spec, &state, &mut buffer);
+        actions(spec, &state, mode, &mut buffer);
         for action in &buffer {
             edges += 1;
             let (next, outcome) = spec.apply(&state, action);
-            if let Some(function) = action.function() {
-                outcomes.entry((function, outcome.code)).or_insert((fp, *action));
-                rules.entry((function, outcome.rule)).or_insert((fp, *action));
+            if record {
+                if let Some(function) = action.function() {
+                    outcomes.entry((function, outcome.code)).or_insert((fp, *action));
+                    rules.entry((function, outcome.rule)).or_insert((fp, *action));
+                }
             }
             let Some(next) = next else { continue };
             let next_fp = fingerprint(&next);

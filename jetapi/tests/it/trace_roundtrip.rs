@@ -67,6 +67,7 @@ fn value_of(kind: ParamKind) -> BoxedStrategy<Value> {
         ParamKind::Text => text().prop_map(Value::from).boxed(),
         ParamKind::Path(_) => path().prop_map(Value::from).boxed(),
         ParamKind::Int => any::<i64>().prop_map(Value::from).boxed(),
+        ParamKind::Bool => any::<bool>().prop_map(Value::from).boxed(),
         ParamKind::Grbit(_) => grbit(),
         ParamKind::RawGrbit => any::<u32>().prop_map(Value::from).boxed(),
         ParamKind::Param => prop_oneof![

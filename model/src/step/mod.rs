@@ -83,10 +83,14 @@ impl Spec {
     pub fn apply(&self, s: &State, action: &Action) -> Transition {
         match self.apply_raw(s, action) {
             (Some(mut next), outcome) => {
-                for inst in &mut next.instances {
+                for (slot, inst) in next.instances.iter_mut().enumerate() {
                     inst.canonicalize();
                     if self.config.instances == 1 {
                         inst.name = None;
+                    }
+                    // Companions do no work (see `generate`): their storage holds nothing.
+                    if slot != 0 && !inst.is_live() {
+                        inst.storage = crate::state::Storage::EMPTY;
                     }
                 }
                 if next == *s { (None, outcome) } else { (Some(next), outcome) }
