@@ -1,6 +1,31 @@
-//! A real storage engine that implements the ESE API on real files: checksummed database pages,
-//! a write-ahead log in generations, a checkpoint, crash recovery, streaming backup, log
-//! truncation and hard recovery.
+//! A real storage engine that implements ESE's instance and data API on real files:
+//! checksummed database pages, a write-ahead log in generations, a checkpoint, crash recovery
+//! (this issue, 4), and later streaming backup, log truncation and hard recovery (issue 5).
 //!
-//! Not built yet (issues 4 and 5). Architecture invariant: this crate never depends on `model`;
-//! it speaks to the rest of jetspec only through `jetapi`.
+//! Everything goes through [`Engine`]: one method per ESE call, returning
+//! `Result<_, jetapi::JetErr>`, with handles as newtypes over the raw values a caller passes.
+//! Every file operation goes through the [`storage::Storage`] seam. Architecture invariant:
+//! this crate never depends on `model`; it speaks to the rest of jetspec only through
+//! `jetapi`. Layouts are in `docs/file-formats.md`, write orders in `docs/durability.md`.
+
+pub mod checkpoint;
+pub mod codec;
+pub mod core;
+mod data;
+pub mod dbfile;
+mod engine;
+pub mod errors;
+pub mod handles;
+pub mod lifecycle;
+pub mod log;
+pub mod params;
+pub mod paths;
+pub mod pause;
+pub mod recovery;
+pub mod storage;
+
+pub use data::{COMMIT_LAZY_FLUSH, KEY_BYTES_MAX, ROLLBACK_ALL, Record, WAIT_ALL_LEVEL0_COMMIT};
+pub use engine::{Engine, InstanceInfo, TERM_ABRUPT, TERM_DIRTY, TERM_STOP_BACKUP};
+pub use handles::{DatabaseId, InstanceHandle, SessionHandle, TableId};
+pub use jetapi::JetErr;
+pub use lifecycle::{Lifecycle, RunMode};
