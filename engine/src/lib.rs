@@ -22,10 +22,13 @@ pub mod params;
 pub mod paths;
 pub mod pause;
 pub mod recovery;
+mod startup;
 pub mod storage;
+mod tables;
 
-pub use data::{COMMIT_LAZY_FLUSH, KEY_BYTES_MAX, ROLLBACK_ALL, Record, WAIT_ALL_LEVEL0_COMMIT};
-pub use engine::{Engine, InstanceInfo, TERM_ABRUPT, TERM_DIRTY, TERM_STOP_BACKUP};
+pub use engine::{Engine, InstanceInfo};
 pub use handles::{DatabaseId, InstanceHandle, SessionHandle, TableId};
 pub use jetapi::JetErr;
 pub use lifecycle::{Lifecycle, RunMode};
+pub use startup::{TERM_ABRUPT, TERM_DIRTY, TERM_STOP_BACKUP};
+pub use tables::{COMMIT_LAZY_FLUSH, KEY_BYTES_MAX, ROLLBACK_ALL, Record, WAIT_ALL_LEVEL0_COMMIT};

@@ -127,18 +127,8 @@ pub fn recover(
         }
     }
     let mut dbs: BTreeMap<u32, ReplayDb> = BTreeMap::new();
-    let mut skipped: BTreeMap<u32, ()> = BTreeMap::new();
     for (db, path) in &attached {
-        open_db(
-            storage,
-            *db,
-            path,
-            None,
-            page_size,
-            options,
-            &mut dbs,
-            &mut skipped,
-        )?;
+        open_db(storage, *db, path, None, page_size, options, &mut dbs)?;
     }
     let mut pending: BTreeMap<u64, Vec<TxnOp>> = BTreeMap::new();
     for generation in start.generation..=out.last_generation {
@@ -175,7 +165,6 @@ pub fn recover(
                         page_size,
                         options,
                         &mut dbs,
-                        &mut skipped,
                     )?;
                 }
                 LogRecord::Detach { db } => {
@@ -230,7 +219,6 @@ fn apply(dbs: &mut BTreeMap<u32, ReplayDb>, op: TxnOp) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn open_db(
     storage: &dyn Storage,
     db: u32,
@@ -239,7 +227,6 @@ fn open_db(
     page_size: usize,
     options: &RecoveryOptions,
     dbs: &mut BTreeMap<u32, ReplayDb>,
-    skipped: &mut BTreeMap<u32, ()>,
 ) -> Result<(), JetErr> {
     let path = options
         .restore_map
@@ -252,14 +239,9 @@ fn open_db(
             dbs.insert(db, ReplayDb { file, tables });
             Ok(())
         }
-        Ok(_) => {
-            skipped.insert(db, ());
-            Ok(())
-        }
-        Err(JetErr::FileNotFound) if options.ignore_missing_db => {
-            skipped.insert(db, ());
-            Ok(())
-        }
+        // Another database now has this name: its records are not for it.
+        Ok(_) => Ok(()),
+        Err(JetErr::FileNotFound) if options.ignore_missing_db => Ok(()),
         Err(e) => Err(e),
     }
 }
