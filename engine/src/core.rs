@@ -95,6 +95,8 @@ pub struct Core {
     pub(crate) log_stopped_deliberately: bool,
     pub(crate) became_unavailable: Option<JetErr>,
     pub(crate) stats: Stats,
+    /// The instance this core belongs to (set by JetInit once it succeeded).
+    pub(crate) owner: crate::handles::InstanceHandle,
 }
 
 fn now_signature() -> u64 {
@@ -132,6 +134,7 @@ impl Core {
             log_stopped_deliberately: false,
             became_unavailable: None,
             stats: Stats::default(),
+            owner: crate::handles::InstanceHandle::NULL,
         };
         if core.params.recovery {
             let base = core.params.base_name.clone();

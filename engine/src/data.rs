@@ -113,49 +113,50 @@ impl Engine {
             if core.dbs.values().any(|d| d.file.path == path) {
                 return Err(JetErr::DatabaseDuplicate);
             }
-            if self.attached_elsewhere(&path) {
-                return Err(JetErr::DatabaseSharingViolation);
-            }
             if core.dbs.len() >= crate::core::ATTACHED_MAX {
                 return Err(JetErr::TooManyAttachedDatabases);
             }
-            let exists = storage.exists(&path).map_err(|_| JetErr::DiskIO)?;
-            if exists && grbit & DB_OVERWRITE_EXISTING == 0 {
-                return Err(JetErr::DatabaseDuplicate);
+            if !self.claim(&path, core.owner) {
+                return Err(JetErr::DatabaseSharingViolation);
             }
             let signature = self.new_handle() ^ 0x5EED_0000_0000_0000;
-            let log_signature = core.log.as_ref().map_or(0, |l| l.signature());
-            let file = DbFile::create(
-                storage.as_ref(),
-                &path,
-                core.page_size,
-                signature,
-                log_signature,
-            )?;
-            let id = core.attach(name.to_string(), file, Tables::new())?;
-            core.sessions
-                .get_mut(&sid)
-                .expect("checked")
-                .dbids
-                .insert(dbid.0, id);
+            let created = (|| {
+                let exists = storage.exists(&path).map_err(|_| JetErr::DiskIO)?;
+                if exists && grbit & DB_OVERWRITE_EXISTING == 0 {
+                    return Err(JetErr::DatabaseDuplicate);
+                }
+                let log_signature = core.log.as_ref().map_or(0, |l| l.signature());
+                let file = DbFile::create(
+                    storage.as_ref(),
+                    &path,
+                    core.page_size,
+                    signature,
+                    log_signature,
+                )?;
+                core.attach(name.to_string(), file, Tables::new())
+            })();
+            let id = created.inspect_err(|_| self.unclaim(&path))?;
+            let session = core.sessions.get_mut(&sid).expect("checked");
+            session.dbids.insert(dbid.0, id);
             Ok(())
         })?;
         Ok(dbid)
     }
 
-    fn attached_elsewhere(&self, path: &std::path::Path) -> bool {
-        let instances: Vec<Arc<Instance>> =
-            lock(&self.process).instances.values().cloned().collect();
-        instances.iter().any(|i| {
-            i.core
-                .try_lock()
-                .ok()
-                .and_then(|c| {
-                    c.as_ref()
-                        .map(|c| c.dbs.values().any(|d| d.file.path == path))
-                })
-                .unwrap_or(false)
-        })
+    /// Claims `path` for `owner`; false when another instance has it attached.
+    fn claim(&self, path: &std::path::Path, owner: InstanceHandle) -> bool {
+        let mut attached = lock(&self.attached);
+        match attached.get(path) {
+            Some(o) => *o == owner,
+            None => {
+                attached.insert(path.to_path_buf(), owner);
+                true
+            }
+        }
+    }
+
+    fn unclaim(&self, path: &std::path::Path) {
+        lock(&self.attached).remove(path);
     }
 
     /// JetAttachDatabase(2). `Ok(JET_wrnDatabaseAttached)` when this instance already has it.
@@ -178,17 +179,20 @@ impl Engine {
                 return Ok(JetErr::WrnDatabaseAttached);
             }
             core.check_writable()?;
-            if self.attached_elsewhere(&path) {
-                return Err(JetErr::DatabaseSharingViolation);
-            }
             if core.dbs.len() >= crate::core::ATTACHED_MAX {
                 return Err(JetErr::TooManyAttachedDatabases);
             }
-            let (file, tables) = DbFile::open(storage.as_ref(), &path, core.page_size)?;
-            if file.header.state == DbState::DirtyShutdown {
-                return Err(JetErr::DatabaseDirtyShutdown);
+            if !self.claim(&path, core.owner) {
+                return Err(JetErr::DatabaseSharingViolation);
             }
-            core.attach(name.to_string(), file, tables)?;
+            let attached = (|| {
+                let (file, tables) = DbFile::open(storage.as_ref(), &path, core.page_size)?;
+                if file.header.state == DbState::DirtyShutdown {
+                    return Err(JetErr::DatabaseDirtyShutdown);
+                }
+                core.attach(name.to_string(), file, tables)
+            })();
+            attached.inspect_err(|_| self.unclaim(&path))?;
             Ok(JetErr::Success)
         })
     }
@@ -226,7 +230,9 @@ impl Engine {
                 }
             }
             for id in ids {
+                let path = core.dbs[&id].file.path.clone();
                 core.detach(id)?;
+                self.unclaim(&path);
             }
             Ok(())
         })

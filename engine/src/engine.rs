@@ -122,6 +122,9 @@ pub struct Engine {
     pub(crate) process: Mutex<Process>,
     pub(crate) next_handle: AtomicU64,
     pub(crate) pauses: PauseGates,
+    /// Database paths attached by some instance: a leaf lock, taken with no other held
+    /// except a core.
+    pub(crate) attached: Mutex<BTreeMap<std::path::PathBuf, InstanceHandle>>,
 }
 
 /// The entry check of instance-scoped calls, `INST::ErrAPIEnter` (§1.2 step 4).
@@ -155,6 +158,7 @@ impl Engine {
             }),
             next_handle: AtomicU64::new(0x1000),
             pauses: PauseGates::default(),
+            attached: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -181,6 +185,7 @@ impl Engine {
         p.mode = RunMode::NoSet;
         p.global = GlobalParams::default();
         p.defaults = InstanceParams::default();
+        lock(&self.attached).clear();
     }
 
     /// Counters of an initialized instance (tests, benchmarks).
@@ -332,18 +337,20 @@ impl Engine {
             }
             return p.global.set(param, value);
         }
-        if instance == InstanceHandle::NULL {
-            if p.mode == RunMode::OneInst {
-                if let Some(inst) = p.instances.values().next() {
-                    return set_on_instance(inst, param, value);
+        let inst = if instance == InstanceHandle::NULL {
+            match p.mode {
+                RunMode::OneInst if !p.instances.is_empty() => p.find(instance)?,
+                RunMode::NoSet | RunMode::OneInst | RunMode::MultiInst => {
+                    return p.defaults.set(param, value);
                 }
             }
-            return p.defaults.set(param, value);
-        }
-        let inst = match p.mode {
-            RunMode::NoSet => return Err(JetErr::InvalidParameter),
-            RunMode::OneInst | RunMode::MultiInst => p.find(instance)?,
+        } else {
+            match p.mode {
+                RunMode::NoSet => return Err(JetErr::InvalidParameter),
+                RunMode::OneInst | RunMode::MultiInst => p.find(instance)?,
+            }
         };
+        drop(p);
         set_on_instance(&inst, param, value)
     }
 

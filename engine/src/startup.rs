@@ -92,7 +92,8 @@ impl Engine {
             collision.and_then(|()| self.start_core(&params, page_size, restore_map, grbit));
         let mut p = lock(&self.process);
         match result {
-            Ok(core) => {
+            Ok(mut core) => {
+                core.owner = inst.handle;
                 *lock(&inst.core) = Some(core);
                 let mut api = lock(&inst.api);
                 api.move_to(Lifecycle::Running);
@@ -208,6 +209,7 @@ impl Engine {
         };
         *core_slot = None;
         drop(core_slot);
+        lock(&self.attached).retain(|_, owner| *owner != inst.handle);
         let mut p = lock(&self.process);
         lock(&inst.api).move_to(Lifecycle::Freed);
         p.free(&inst);

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed; the panic says where
 
+mod concurrency;
 mod crash_sweep;
 mod data;
 mod fault_sweep;
