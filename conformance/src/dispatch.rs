@@ -457,6 +457,16 @@ pub fn dispatch(
     })
 }
 
+/// A fresh engine (run mode NoSet, no instance) on `storage`.
+pub fn new_engine(storage: std::sync::Arc<dyn engine::storage::Storage>) -> Engine {
+    Engine::new(storage)
+}
+
+/// Drops every instance without shutting it down (the end of a replay, or a crash).
+pub fn abandon(engine: &Engine) {
+    engine.crash();
+}
+
 /// Start: arms the pause point a long call will be held at.
 pub fn hold_at(engine: &Engine, point: &str) {
     engine.pause_gates().arm(point);

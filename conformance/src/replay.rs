@@ -23,7 +23,9 @@ use jetapi::Call;
 use jetapi::args::HandleRef;
 use jetapi::trace::{Expect, Returns, Step, Trace, load_trace_file};
 
-use crate::dispatch::{DispatchError, Dispatched, Handles, dispatch, hold_at, release, wait_held};
+use crate::dispatch::{
+    DispatchError, Dispatched, Handles, abandon, dispatch, hold_at, new_engine, release, wait_held,
+};
 
 /// Where a replay's files live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +122,7 @@ pub fn replay(trace: &Trace, backend: Backend) -> Result<(), Divergence> {
     };
     let storage = Arc::new(FaultyStorage::new(inner));
     let mut runner = Runner {
-        engine: Arc::new(Engine::new(storage.clone())),
+        engine: Arc::new(new_engine(storage.clone())),
         storage,
         sim,
         handles: Handles::new(),
@@ -139,7 +141,7 @@ pub fn replay(trace: &Trace, backend: Backend) -> Result<(), Divergence> {
         release(&runner.engine, &point);
         let _ = thread.join();
     }
-    runner.engine.crash();
+    abandon(&runner.engine);
     if let Some(dir) = dir {
         let _ = std::fs::remove_dir_all(dir);
     }
