@@ -18,6 +18,8 @@ use super::{IoError, IoResult, Storage, parent_dir};
 struct Inode {
     data: Vec<u8>,
     durable: Vec<u8>,
+    /// Writes since the last sync, in order: what a torn crash may keep part of.
+    pending: Vec<(usize, Vec<u8>)>,
 }
 
 #[derive(Debug, Default)]
@@ -29,6 +31,8 @@ struct SimState {
     next_inode: u64,
     durability_points: u64,
     power_off_after: Option<u64>,
+    writes: u64,
+    power_off_after_write: Option<u64>,
     powered_off: bool,
 }
 
@@ -53,15 +57,62 @@ impl SimStorage {
     /// Power loss: every write and directory change not made durable is lost, and the machine
     /// comes back on.
     pub fn crash(&self) {
+        self.crash_keeping(|_, _| 0);
+    }
+
+    /// Power loss on a disk that reorders and tears writes: of the writes not made durable,
+    /// each independently lands whole, lands as a prefix, or is lost, as chosen by a generator
+    /// seeded with `seed`. Directory changes not made durable are lost.
+    pub fn crash_torn(&self, seed: u64) {
+        let mut x = seed | 1;
+        self.crash_keeping(move |_, len| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match x % 3 {
+                0 => 0,
+                1 => len,
+                _ => (x >> 8) as usize % (len + 1),
+            }
+        });
+    }
+
+    /// `keep(write number, length)` says how many leading bytes of each pending write land.
+    fn crash_keeping(&self, mut keep: impl FnMut(usize, usize) -> usize) {
         let mut s = self.lock();
         s.names = s.durable_names.clone();
         let live: BTreeSet<u64> = s.names.values().copied().collect();
         s.inodes.retain(|id, _| live.contains(id));
         for inode in s.inodes.values_mut() {
-            inode.data = inode.durable.clone();
+            let mut data = inode.durable.clone();
+            for (i, (offset, bytes)) in inode.pending.iter().enumerate() {
+                let n = keep(i, bytes.len()).min(bytes.len());
+                if n > 0 {
+                    if data.len() < offset + n {
+                        data.resize(offset + n, 0);
+                    }
+                    data[*offset..offset + n].copy_from_slice(&bytes[..n]);
+                }
+            }
+            inode.data = data.clone();
+            inode.durable = data;
+            inode.pending.clear();
         }
         s.powered_off = false;
         s.power_off_after = None;
+        s.power_off_after_write = None;
+    }
+
+    /// Loses power right after write number `n` (1-based, counted from now) reached the
+    /// device's cache: that write is pending, every later operation fails.
+    pub fn power_off_after_writes(&self, n: u64) {
+        let mut s = self.lock();
+        s.power_off_after_write = Some(s.writes + n);
+    }
+
+    /// How many `write_at` calls have completed so far.
+    pub fn writes(&self) -> u64 {
+        self.lock().writes
     }
 
     /// Loses power right after durability point number `n` (1-based, counted from now): that
@@ -164,6 +215,11 @@ impl Storage for SimStorage {
             inode.data.resize(end, 0);
         }
         inode.data[start..end].copy_from_slice(data);
+        inode.pending.push((start, data.to_vec()));
+        s.writes += 1;
+        if s.power_off_after_write == Some(s.writes) {
+            s.powered_off = true;
+        }
         Ok(())
     }
 
@@ -172,6 +228,7 @@ impl Storage for SimStorage {
         s.check_power()?;
         let inode = s.inode(path)?;
         inode.durable = inode.data.clone();
+        inode.pending.clear();
         s.durability_point();
         Ok(())
     }
