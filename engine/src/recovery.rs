@@ -41,6 +41,9 @@ pub struct RecoveryOptions {
     pub restore_map: Vec<(String, String)>,
     /// `JET_bitReplayIgnoreMissingDB`: a missing database is skipped, not an error.
     pub ignore_missing_db: bool,
+    /// `JET_paramDeleteOutOfRangeLogs`: logs of another stream, or past a gap after the
+    /// checkpoint's generation, are deleted instead of failing recovery.
+    pub delete_out_of_range_logs: bool,
 }
 
 struct ReplayDb {
@@ -82,27 +85,27 @@ pub fn recover(
     options: &RecoveryOptions,
 ) -> Result<Recovered, JetErr> {
     let chk = checkpoint::read(storage, &checkpoint_file(system_dir, base))?;
-    let logs = list_logs(storage, log_dir, base)?;
+    let mut logs = list_logs(storage, log_dir, base)?;
     let mut out = Recovered {
         log_signature: chk.as_ref().map_or(0, |c| c.log_signature),
         checkpoint: chk.clone(),
-        last_generation: logs.keys().next_back().copied().unwrap_or(0),
-        current_exists: storage
-            .exists(&current_log(log_dir, base))
-            .map_err(crate::errors::in_area(crate::errors::Area::LogRead))?,
         ..Recovered::default()
     };
+    let mut stray = Vec::new();
     for (generation, path) in &logs {
         let header = read_log_header(storage, path)?;
-        if header.generation != *generation {
-            return Err(JetErr::LogGenerationMismatch);
-        }
-        if out.log_signature == 0 {
+        let same_stream = out.log_signature == 0 || header.signature == out.log_signature;
+        if header.generation == *generation && same_stream {
             out.log_signature = header.signature;
-        } else if header.signature != out.log_signature {
+        } else if options.delete_out_of_range_logs {
+            stray.push(*generation);
+        } else if same_stream {
+            return Err(JetErr::LogGenerationMismatch);
+        } else {
             return Err(JetErr::BadLogSignature);
         }
     }
+    delete_logs(storage, log_dir, &mut logs, &stray)?;
     let (start, attached) = match (&chk, logs.keys().next()) {
         (Some(c), _) => (c.pos, c.attached.clone()),
         (None, Some(first)) => (
@@ -115,17 +118,25 @@ pub fn recover(
         (None, None) => return Ok(out),
     };
     if logs.is_empty() {
+        out.current_exists = false;
         return if attached.is_empty() {
             Ok(out)
         } else {
             Err(JetErr::MissingLogFile)
         };
     }
-    for generation in start.generation..=out.last_generation {
-        if !logs.contains_key(&generation) {
+    let last = logs.keys().next_back().copied().unwrap_or(0);
+    if let Some(gap) =
+        (start.generation..=last.max(start.generation)).find(|g| !logs.contains_key(g))
+    {
+        if gap == start.generation || !options.delete_out_of_range_logs {
             return Err(JetErr::MissingLogFile);
         }
+        let beyond: Vec<u32> = logs.keys().copied().filter(|g| *g > gap).collect();
+        delete_logs(storage, log_dir, &mut logs, &beyond)?;
     }
+    out.last_generation = logs.keys().next_back().copied().unwrap_or(0);
+    out.current_exists = logs.values().any(|p| *p == current_log(log_dir, base));
     let mut dbs: BTreeMap<u32, ReplayDb> = BTreeMap::new();
     for (db, path) in &attached {
         open_db(storage, *db, path, None, page_size, options, &mut dbs)?;
@@ -180,6 +191,25 @@ pub fn recover(
         finish(storage, d)?;
     }
     Ok(out)
+}
+
+/// Deletes the logs of `generations` (out of range) and makes the deletion durable.
+fn delete_logs(
+    storage: &dyn Storage,
+    log_dir: &Path,
+    logs: &mut BTreeMap<u32, PathBuf>,
+    generations: &[u32],
+) -> Result<(), JetErr> {
+    if generations.is_empty() {
+        return Ok(());
+    }
+    let io = crate::errors::in_area(crate::errors::Area::LogWrite);
+    for generation in generations {
+        if let Some(path) = logs.remove(generation) {
+            storage.delete(&path).map_err(&io)?;
+        }
+    }
+    storage.sync_dir(log_dir).map_err(&io)
 }
 
 /// Applies a committed change; idempotent (a put or delete of a key, a create of a table).

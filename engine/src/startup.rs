@@ -141,6 +141,7 @@ impl Engine {
             let options = RecoveryOptions {
                 restore_map: restore_map.to_vec(),
                 ignore_missing_db: grbit & REPLAY_IGNORE_MISSING_DB != 0,
+                delete_out_of_range_logs: params.delete_out_of_range_logs,
             };
             recover(
                 storage,
@@ -196,6 +197,10 @@ impl Engine {
         let unavailable = lock(&inst.api).unavailable;
         let result = if grbit & TERM_DIRTY != 0 {
             Err(JetErr::DirtyShutdown)
+        } else if unavailable.is_none() && core.log_stopped_deliberately {
+            // JetStopServiceInstance2(StopAndEmitLog) ended logging on purpose: nothing more
+            // is written, and the next JetInit recovers from the log as it stands.
+            Ok(())
         } else if let Some(e) = unavailable.or(core.failed) {
             Err(e)
         } else {
