@@ -11,6 +11,9 @@
 //! | CheckpointDepthMax (bytes) | 20 MiB | 0..=2^31-1 (0: a checkpoint after every commit) | allowed |
 //! | Recovery | `On` | `On` or `Off` (any case) | AlreadyInitialized |
 //! | DeleteOutOfRangeLogs, CreatePathIfNotExist | 0 | any number | AlreadyInitialized |
+//!
+//! TempPath is kept and compared for `JET_errTempPathInUse`; the engine makes no temporary
+//! database. DeleteOutOfRangeLogs acts at recovery (`recovery.rs`).
 //! | DatabasePageSize (global) | 8192 | 2048, 4096, 8192, 16384, 32768 | AlreadyInitialized once any instance started |
 //! | MaxInstances (global) | 16 | 1..=1024 | AlreadyInitialized once any instance started |
 //!
