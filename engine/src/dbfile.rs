@@ -249,16 +249,22 @@ impl DbFile {
     ) -> Result<(DbFile, Tables), JetErr> {
         let io = in_area(Area::Database);
         let len = storage.len(path).map_err(&io)?;
+        // Try the configured page size first, then every other one, so a file of another
+        // page size is PageSizeMismatch rather than unreadable (even with one slot torn).
         let mut best: Option<(DbHeader, usize)> = None;
-        for slot in 0..2u32 {
-            // A header page is at most the largest page size; read its own size after.
-            let raw = storage
-                .read_at(path, u64::from(slot) * page_size as u64, page_size)
-                .map_err(&io)?;
-            if let Some((h, ps)) = decode_header(&raw, slot) {
-                if best.as_ref().is_none_or(|(b, _)| h.seq > b.seq) {
-                    best = Some((h, ps));
+        for size in [page_size, 2048, 4096, 8192, 16384, 32768] {
+            for slot in 0..2u32 {
+                let raw = storage
+                    .read_at(path, u64::from(slot) * size as u64, size)
+                    .map_err(&io)?;
+                if let Some((h, ps)) = decode_header(&raw, slot).filter(|(_, ps)| *ps == size) {
+                    if best.as_ref().is_none_or(|(b, _)| h.seq > b.seq) {
+                        best = Some((h, ps));
+                    }
                 }
+            }
+            if best.is_some() {
+                break;
             }
         }
         let Some((header, file_page_size)) = best else {
@@ -482,5 +488,46 @@ impl DbFile {
         self.catalog_pages = new_catalog;
         self.rebuild_free();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::SimStorage;
+
+    fn tables(n: usize) -> Tables {
+        let mut t = Tables::new();
+        let rows = (0..n)
+            .map(|i| (format!("k{i:04}").into_bytes(), vec![b'v'; 300]))
+            .collect();
+        t.insert("big".into(), rows);
+        t.insert("empty".into(), BTreeMap::new());
+        t
+    }
+
+    #[test]
+    fn a_flushed_image_reads_back_and_a_torn_header_falls_back_to_the_older_one() {
+        let sim = SimStorage::new();
+        let path = Path::new("a.edb");
+        let mut f = DbFile::create(&sim, path, 4096, 11, 0).unwrap();
+        let all: BTreeSet<String> = ["big".into(), "empty".into()].into();
+        f.flush(&sim, &tables(40), &all, DbState::DirtyShutdown, (1, 1))
+            .unwrap();
+        let (g, read) = DbFile::open(&sim, path, 4096).unwrap();
+        assert_eq!(read, tables(40));
+        assert_eq!(g.header.state, DbState::DirtyShutdown);
+        f.flush(&sim, &tables(50), &all, DbState::CleanShutdown, (0, 0))
+            .unwrap();
+        assert_eq!(DbFile::open(&sim, path, 4096).unwrap().1, tables(50));
+        // Tear the newest header: the previous image is still whole.
+        let slot = f.header.seq % 2;
+        sim.write_at(path, slot * 4096 + 30, &[0xAB]).unwrap();
+        let (g, read) = DbFile::open(&sim, path, 4096).unwrap();
+        assert_eq!((read, g.header.state), (tables(40), DbState::DirtyShutdown));
+        assert_eq!(
+            DbFile::open(&sim, path, 8192).unwrap_err(),
+            JetErr::PageSizeMismatch
+        );
     }
 }

@@ -431,3 +431,76 @@ impl LogWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::SimStorage;
+
+    fn put(i: u8) -> LogRecord {
+        LogRecord::Op {
+            txn: u64::from(i),
+            op: TxnOp::Put {
+                db: 1,
+                table: "t".into(),
+                key: vec![i],
+                value: vec![i; 40],
+            },
+        }
+    }
+
+    #[test]
+    fn records_read_back_in_order_and_a_torn_tail_ends_the_generation() {
+        let sim = SimStorage::new();
+        let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 1).unwrap();
+        for i in 0..3 {
+            w.append(&sim, &put(i)).unwrap();
+        }
+        w.flush(&sim).unwrap();
+        let path = current_log(Path::new(""), "edb");
+        let (records, end) = read_generation(&sim, &path, 1, 0).unwrap();
+        assert_eq!(
+            records.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+            vec![put(0), put(1), put(2)]
+        );
+        assert_eq!(end, w.end().offset);
+        // Tear the last record: reading stops before it.
+        let last = records[2].0.offset;
+        sim.write_at(&path, u64::from(last) + 12, &[0xEE]).unwrap();
+        let (records, end) = read_generation(&sim, &path, 1, 0).unwrap();
+        assert_eq!((records.len(), end), (2, last));
+    }
+
+    #[test]
+    fn a_record_is_valid_only_in_its_own_generation() {
+        let sim = SimStorage::new();
+        let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 3).unwrap();
+        w.append(&sim, &put(1)).unwrap();
+        w.flush(&sim).unwrap();
+        let path = current_log(Path::new(""), "edb");
+        assert_eq!(read_generation(&sim, &path, 3, 0).unwrap().0.len(), 1);
+        assert_eq!(read_generation(&sim, &path, 4, 0).unwrap().0.len(), 0);
+        assert_eq!(read_log_header(&sim, &path).unwrap().generation, 3);
+    }
+
+    #[test]
+    fn a_full_generation_rolls_to_the_next_file_name() {
+        let sim = SimStorage::new();
+        let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 1).unwrap();
+        while w.rolls == 0 {
+            w.append(&sim, &put(9)).unwrap();
+        }
+        w.flush(&sim).unwrap();
+        let names = sim.list(Path::new("")).unwrap();
+        assert_eq!(
+            names,
+            vec!["edb.log".to_string(), "edb00001.log".to_string()]
+        );
+        assert_eq!(
+            read_log_header(&sim, Path::new("edb.log"))
+                .unwrap()
+                .generation,
+            2
+        );
+    }
+}

@@ -204,8 +204,8 @@ impl Engine {
         } else if let Some(e) = unavailable.or(core.failed) {
             Err(e)
         } else {
-            // Issue 5: a running backup without TermStopBackup/TermAbrupt -> BackupInProgress.
-            let _stops_backup = grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0;
+            // Issue 5 inserts the backup check here (§3.3): with a backup running and neither
+            // JET_bitTermStopBackup nor JET_bitTermAbrupt, JET_errBackupInProgress.
             if core.sessions.values().any(|s| s.txn.is_some()) {
                 lock(&inst.api).move_to(Lifecycle::Running);
                 return Err(JetErr::TooManyActiveUsers);
