@@ -122,36 +122,3 @@ pub fn write(
     storage.write_at(path, slot, &page).map_err(&io)?;
     storage.sync(path).map_err(&io)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::storage::SimStorage;
-
-    fn chk(seq: u64) -> Checkpoint {
-        Checkpoint {
-            seq,
-            log_signature: 5,
-            pos: LogPos {
-                generation: 2,
-                offset: 64 + seq as u32,
-            },
-            attached: vec![(1, "a.edb".into())],
-        }
-    }
-
-    #[test]
-    fn a_damaged_slot_falls_back_to_the_other_and_two_are_corrupt() {
-        let sim = SimStorage::new();
-        let path = Path::new("edb.chk");
-        write(&sim, path, &chk(1), true).unwrap();
-        write(&sim, path, &chk(2), false).unwrap();
-        assert_eq!(read(&sim, path).unwrap(), Some(chk(2)));
-        sim.write_at(path, 100, &[0xFF]).unwrap(); // slot 0 holds seq 2
-        assert_eq!(read(&sim, path).unwrap(), Some(chk(1)));
-        sim.write_at(path, SLOT_BYTES as u64 + 100, &[0xFF])
-            .unwrap();
-        assert_eq!(read(&sim, path), Err(JetErr::CheckpointCorrupt));
-        assert_eq!(read(&sim, Path::new("none.chk")), Ok(None));
-    }
-}

@@ -8,5 +8,6 @@ mod concurrency;
 mod crash_sweep;
 mod data;
 mod fault_sweep;
+mod formats;
 mod lifecycle;
 mod workload;
