@@ -1,6 +1,8 @@
 //! Sessions and databases: JetBeginSession, JetEndSession, JetCreateDatabase,
 //! JetAttachDatabase, JetDetachDatabase, JetOpenDatabase, JetCloseDatabase, with ESE's codes.
 //! Transactions and tables are in `tables.rs`.
+//! A database name that is missing, empty, absolute, climbs out with `..` or is too long is
+//! `JET_errDatabaseInvalidPath`, the code these calls document.
 //!
 //! Every session call runs the session entry check of ESE's `APICALL_SESID::FEnter`: an
 //! unknown session is `JET_errInvalidSesid`; then stop-service (skipped by JetRollback,
@@ -105,7 +107,7 @@ impl Engine {
             let name = filename
                 .filter(|f| !f.is_empty())
                 .ok_or(JetErr::DatabaseInvalidPath)?;
-            let path = checked_file(name)?;
+            let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
             if core.sessions[&sid].txn.is_some() {
                 return Err(JetErr::InTransaction);
             }
@@ -171,7 +173,7 @@ impl Engine {
             let name = filename
                 .filter(|f| !f.is_empty())
                 .ok_or(JetErr::DatabaseInvalidPath)?;
-            let path = checked_file(name)?;
+            let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
             if core.sessions[&sid].txn.is_some() {
                 return Err(JetErr::InTransaction);
             }
@@ -211,7 +213,7 @@ impl Engine {
             let ids: Vec<u32> = match filename.filter(|f| !f.is_empty()) {
                 None => core.dbs.keys().copied().collect(),
                 Some(name) => {
-                    let path = checked_file(name)?;
+                    let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
                     let id = core
                         .dbs
                         .iter()
@@ -250,7 +252,7 @@ impl Engine {
             let name = filename
                 .filter(|f| !f.is_empty())
                 .ok_or(JetErr::DatabaseInvalidPath)?;
-            let path = checked_file(name)?;
+            let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
             let id = core
                 .dbs
                 .iter()
