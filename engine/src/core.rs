@@ -240,11 +240,7 @@ impl Core {
     /// Applies a committed transaction's changes to the committed tables.
     pub fn apply_committed(&mut self, ops: &[TxnOp]) {
         for op in ops {
-            let db = match op {
-                TxnOp::CreateTable { db, .. }
-                | TxnOp::Put { db, .. }
-                | TxnOp::Delete { db, .. } => *db,
-            };
+            let db = op.db();
             let d = self
                 .dbs
                 .get_mut(&db)

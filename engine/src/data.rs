@@ -223,11 +223,13 @@ impl Engine {
                 }
             };
             for id in &ids {
-                if core
-                    .sessions
-                    .values()
-                    .any(|s| s.dbids.values().any(|d| d == id))
-                {
+                let open = |s: &crate::core::Session| {
+                    s.dbids.values().any(|d| d == id)
+                        || s.txn
+                            .as_ref()
+                            .is_some_and(|t| t.ops.iter().any(|op| op.db() == *id))
+                };
+                if core.sessions.values().any(open) {
                     return Err(JetErr::DatabaseInUse);
                 }
             }

@@ -99,6 +99,15 @@ pub enum LogRecord {
     },
 }
 
+impl TxnOp {
+    /// The database the change is in.
+    pub fn db(&self) -> u32 {
+        match self {
+            TxnOp::CreateTable { db, .. } | TxnOp::Put { db, .. } | TxnOp::Delete { db, .. } => *db,
+        }
+    }
+}
+
 fn encode_op(w: &mut Writer, op: &TxnOp) {
     match op {
         TxnOp::CreateTable { db, table } => {

@@ -237,14 +237,8 @@ pub fn apply_op(tables: &mut Tables, op: &TxnOp) -> String {
     }
 }
 
-fn op_db(op: &TxnOp) -> u32 {
-    match op {
-        TxnOp::CreateTable { db, .. } | TxnOp::Put { db, .. } | TxnOp::Delete { db, .. } => *db,
-    }
-}
-
 fn apply(dbs: &mut BTreeMap<u32, ReplayDb>, op: TxnOp) {
-    if let Some(d) = dbs.get_mut(&op_db(&op)) {
+    if let Some(d) = dbs.get_mut(&op.db()) {
         apply_op(&mut d.tables, &op);
     }
 }

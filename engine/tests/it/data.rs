@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use engine::dbfile::PAGE_FRAME;
 use engine::storage::{FaultRule, FaultyStorage, IoError, OpKind, OsStorage, SimStorage, Storage};
-use engine::{Engine, InstanceHandle, JetErr, SessionHandle, TableId};
+use engine::{DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId};
 use jetapi::args::ParamValue;
 
 /// A fresh directory under the system's temporary directory.
@@ -28,6 +28,7 @@ struct Open {
     engine: Engine,
     inst: InstanceHandle,
     s: SessionHandle,
+    db: DatabaseId,
     t: TableId,
 }
 
@@ -54,7 +55,13 @@ fn open(storage: Arc<dyn Storage>, create: bool, recovery: bool) -> Open {
     } else {
         engine.open_table(s, db, Some("t"), 0).unwrap()
     };
-    Open { engine, inst, s, t }
+    Open {
+        engine,
+        inst,
+        s,
+        db,
+        t,
+    }
 }
 
 fn rows(o: &Open) -> Vec<(String, String)> {
@@ -276,4 +283,20 @@ fn a_full_log_disk_then_a_failed_rollback_makes_the_instance_unavailable() {
         o.engine.begin_session(o.inst, None, None),
         Err(JetErr::InstanceUnavailableDueToFatalLogDiskFull)
     );
+}
+
+#[test]
+fn a_database_with_uncommitted_changes_cannot_be_detached_even_when_closed() {
+    let o = open(Arc::new(SimStorage::new()), true, true);
+    o.engine.begin_transaction(o.s).unwrap();
+    o.engine.insert(o.s, o.t, b"a", b"1").unwrap();
+    o.engine.close_database(o.s, o.db, 0).unwrap();
+    let s2 = o.engine.begin_session(o.inst, None, None).unwrap();
+    assert_eq!(
+        o.engine.detach_database(s2, Some("d.edb"), 0),
+        Err(JetErr::DatabaseInUse)
+    );
+    o.engine.commit_transaction(o.s, 0).unwrap();
+    o.engine.detach_database(s2, Some("d.edb"), 0).unwrap();
+    o.engine.term(o.inst).unwrap();
 }
