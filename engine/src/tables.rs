@@ -208,6 +208,10 @@ impl Engine {
                 .get(&table.0)
                 .cloned()
                 .ok_or(JetErr::InvalidTableId)?;
+            if !table_exists(core, sid, db, &name) {
+                // Its creation was rolled back.
+                return Err(JetErr::InvalidTableId);
+            }
             if key.len() > KEY_BYTES_MAX {
                 return Err(JetErr::InvalidParameter);
             }
@@ -254,6 +258,10 @@ impl Engine {
                 .get(&table.0)
                 .cloned()
                 .ok_or(JetErr::InvalidTableId)?;
+            if !table_exists(core, sid, db, &name) {
+                // Its creation was rolled back.
+                return Err(JetErr::InvalidTableId);
+            }
             read(core, sid, db, &name, key).ok_or(JetErr::RecordNotFound)
         })
     }
@@ -266,6 +274,10 @@ impl Engine {
                 .get(&table.0)
                 .cloned()
                 .ok_or(JetErr::InvalidTableId)?;
+            if !table_exists(core, sid, db, &name) {
+                // Its creation was rolled back.
+                return Err(JetErr::InvalidTableId);
+            }
             let mut view = core.dbs[&db].tables.get(&name).cloned().unwrap_or_default();
             if let Some(t) = &core.sessions[&sid].txn {
                 for op in &t.ops {

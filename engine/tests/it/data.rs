@@ -300,3 +300,21 @@ fn a_database_with_uncommitted_changes_cannot_be_detached_even_when_closed() {
     o.engine.detach_database(s2, Some("d.edb"), 0).unwrap();
     o.engine.term(o.inst).unwrap();
 }
+
+#[test]
+fn a_table_whose_creation_was_rolled_back_is_an_invalid_table_id() {
+    let o = open(Arc::new(SimStorage::new()), true, true);
+    o.engine.begin_transaction(o.s).unwrap();
+    let u = o.engine.create_table(o.s, o.db, Some("u")).unwrap();
+    o.engine.insert(o.s, u, b"a", b"1").unwrap();
+    o.engine.rollback(o.s, 0).unwrap();
+    assert_eq!(
+        o.engine.insert(o.s, u, b"b", b"2"),
+        Err(JetErr::InvalidTableId)
+    );
+    assert_eq!(o.engine.records(o.s, u), Err(JetErr::InvalidTableId));
+    assert_eq!(
+        o.engine.open_table(o.s, o.db, Some("u"), 0),
+        Err(JetErr::ObjectNotFound)
+    );
+}
