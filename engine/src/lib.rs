@@ -2,11 +2,22 @@
 //! checksummed database pages, a write-ahead log in generations, a checkpoint, crash recovery
 //! (this issue, 4), and later streaming backup, log truncation and hard recovery (issue 5).
 //!
-//! Everything goes through [`Engine`]: one method per ESE call, returning
-//! `Result<_, jetapi::JetErr>`, with handles as newtypes over the raw values a caller passes.
-//! Every file operation goes through the [`storage::Storage`] seam. Architecture invariant:
-//! this crate never depends on `model`; it speaks to the rest of jetspec only through
-//! `jetapi`. Layouts are in `docs/file-formats.md`, write orders in `docs/durability.md`.
+//! Everything goes through [`Engine`]: one method per ESE call, named after it in snake case
+//! (`JetTerm2` is [`Engine::term2`]), returning `Result<_, jetapi::JetErr>`. Handles are
+//! newtypes over the raw values a caller passes ([`InstanceHandle`], [`SessionHandle`],
+//! [`DatabaseId`], [`TableId`]), so 0, `JET_instanceNil`, stale and made-up values reach the
+//! engine and get the documented code. Output pointers are `Option<&mut _>` (`None` is NULL).
+//! Every file operation goes through the [`storage::Storage`] seam.
+//!
+//! Where issue 5 slots in: a `backup.rs` adds `impl Engine` methods for the backup and restore
+//! calls, entering through the same checks (`Process::find`, `api_enter`), keeping its state
+//! beside `Api::backup_allowed`, rolling the log with `LogWriter::roll`, listing generations
+//! with `recovery::list_logs`, and recording backups in `DbHeader::backups` /
+//! `backup_in_progress`; JetTerm2 has a marked place for its backup check.
+//!
+//! Architecture invariant: this crate never depends on `model`; it speaks to the rest of
+//! jetspec only through `jetapi`. Layouts are in `docs/file-formats.md`, write orders in
+//! `docs/durability.md`.
 
 pub mod checkpoint;
 pub mod codec;
