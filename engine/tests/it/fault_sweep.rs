@@ -19,12 +19,12 @@ const IO_CODES: &[JetErr] = &[
     JetErr::InstanceUnavailableDueToFatalLogDiskFull,
 ];
 
-fn sweep(shape: Shape, error: IoError, stride: u64) -> u64 {
+fn sweep(shape: Shape, error: IoError) -> u64 {
     let probe = Arc::new(FaultyStorage::new(Arc::new(SimStorage::new())));
     assert_eq!(run(&Engine::new(probe.clone()), shape).error, None);
     let ops = probe.ops();
     let mut tried = 0;
-    for n in (0..ops).step_by(stride as usize) {
+    for n in 0..ops {
         let sim = Arc::new(SimStorage::new());
         let faulty = Arc::new(FaultyStorage::new(sim.clone()));
         faulty.inject(FaultRule {
@@ -54,26 +54,24 @@ fn sweep(shape: Shape, error: IoError, stride: u64) -> u64 {
 
 #[test]
 fn an_eio_at_any_operation_loses_no_returned_commit() {
-    let (n, stride) = if slow() { (200, 1) } else { (25, 1) };
+    let n = if slow() { 200 } else { 25 };
     sweep(
         Shape {
             transactions: n,
             circular: false,
         },
         IoError::Io,
-        stride,
     );
 }
 
 #[test]
 fn an_enospc_at_any_operation_loses_no_returned_commit() {
-    let (n, stride) = if slow() { (200, 1) } else { (25, 3) };
+    let n = if slow() { 200 } else { 25 };
     sweep(
         Shape {
             transactions: n,
             circular: true,
         },
         IoError::NoSpace,
-        stride,
     );
 }
