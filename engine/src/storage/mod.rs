@@ -111,8 +111,8 @@ pub type IoResult<T> = Result<T, IoError>;
 /// - `write_at` changes a file's bytes; they survive a crash only after `sync` of that file.
 /// - `create`, `rename` and `delete` change directory entries; they survive a crash only after
 ///   `sync_dir` of the parent directory.
-/// - `create_dir_all` is durable when it returns (directories are assumed to be made durable
-///   by the file system's journal; see docs/file-formats.md, "Assumptions about the medium").
+/// - `create_dir_all` is durable when it returns (the OS backend fsyncs the parent of every
+///   directory it created).
 /// - Reads see the latest writes, durable or not.
 pub trait Storage: Send + Sync + fmt::Debug {
     /// Creates `path` empty, replacing an existing file.

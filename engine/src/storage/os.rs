@@ -80,7 +80,19 @@ impl Storage for OsStorage {
     }
 
     fn create_dir_all(&self, dir: &Path) -> IoResult<()> {
-        fs::create_dir_all(self.full(dir)).map_err(map_err)
+        // Create, then fsync the parent of every directory that was new, so the contract's
+        // "durable when it returns" holds on the real file system too.
+        let missing: Vec<PathBuf> = dir
+            .ancestors()
+            .filter(|d| !d.as_os_str().is_empty() && !self.full(d).exists())
+            .map(Path::to_path_buf)
+            .collect();
+        fs::create_dir_all(self.full(dir)).map_err(map_err)?;
+        for d in missing.iter().rev() {
+            let parent = d.parent().unwrap_or(Path::new(""));
+            self.sync_dir(parent)?;
+        }
+        Ok(())
     }
 
     fn read_at(&self, path: &Path, offset: u64, len: usize) -> IoResult<Vec<u8>> {
