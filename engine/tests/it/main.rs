@@ -10,4 +10,5 @@ mod data;
 mod fault_sweep;
 mod formats;
 mod lifecycle;
+mod storage;
 mod workload;
