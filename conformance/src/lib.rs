@@ -6,5 +6,7 @@
 //! Architecture invariant: only this crate sees both `model` and `engine`.
 
 pub mod catalogue;
+pub mod dispatch;
 pub mod not_built;
+pub mod replay;
 pub mod trace_files;

@@ -1,6 +1,45 @@
-//! A real storage engine that implements the ESE API on real files: checksummed database pages,
-//! a write-ahead log in generations, a checkpoint, crash recovery, streaming backup, log
-//! truncation and hard recovery.
+//! A real storage engine that implements ESE's instance and data API on real files:
+//! checksummed database pages, a write-ahead log in generations, a checkpoint, crash recovery
+//! (this issue, 4), and later streaming backup, log truncation and hard recovery (issue 5).
 //!
-//! Not built yet (issues 4 and 5). Architecture invariant: this crate never depends on `model`;
-//! it speaks to the rest of jetspec only through `jetapi`.
+//! Everything goes through [`Engine`]: one method per ESE call, named after it in snake case
+//! (`JetTerm2` is [`Engine::term2`]), returning `Result<_, jetapi::JetErr>`. Handles are
+//! newtypes over the raw values a caller passes ([`InstanceHandle`], [`SessionHandle`],
+//! [`DatabaseId`], [`TableId`]), so 0, `JET_instanceNil`, stale and made-up values reach the
+//! engine and get the documented code. Output pointers are `Option<&mut _>` (`None` is NULL).
+//! Every file operation goes through the [`storage::Storage`] seam.
+//!
+//! Where issue 5 slots in: a `backup.rs` adds `impl Engine` methods for the backup and restore
+//! calls, entering through the same checks (`Process::find`, `api_enter`), keeping its state
+//! beside `Api::backup_allowed`, rolling the log with `LogWriter::roll`, listing generations
+//! with `recovery::list_logs`, and recording backups in `DbHeader::backups` /
+//! `backup_in_progress`; JetTerm2 has a marked place for its backup check.
+//!
+//! Architecture invariant: this crate never depends on `model`; it speaks to the rest of
+//! jetspec only through `jetapi`. Layouts are in `docs/file-formats.md`, write orders in
+//! `docs/durability.md`.
+
+pub mod checkpoint;
+pub mod codec;
+pub mod core;
+mod data;
+pub mod dbfile;
+mod engine;
+pub mod errors;
+pub mod handles;
+pub mod lifecycle;
+pub mod log;
+pub mod params;
+pub mod paths;
+pub mod pause;
+pub mod recovery;
+mod startup;
+pub mod storage;
+mod tables;
+
+pub use engine::{Engine, InstanceInfo};
+pub use handles::{DatabaseId, InstanceHandle, SessionHandle, TableId};
+pub use jetapi::JetErr;
+pub use lifecycle::{Lifecycle, RunMode};
+pub use startup::{TERM_ABRUPT, TERM_DIRTY, TERM_STOP_BACKUP};
+pub use tables::{COMMIT_LAZY_FLUSH, KEY_BYTES_MAX, ROLLBACK_ALL, Record, WAIT_ALL_LEVEL0_COMMIT};

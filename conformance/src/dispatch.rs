@@ -1,0 +1,483 @@
+//! The one function that maps a [`jetapi::Call`] to the engine's API, [`dispatch`], and the
+//! only code that calls the engine for traces (matklad, "How to Test"): the replay runner, and
+//! later the lockstep judge, go through it. It resolves `@handles` to raw values, passes
+//! arguments left out as NULL or zero, and reports the code, the handles to bind and the
+//! outputs a step's `returns` may compare. The harness actions that make engine calls
+//! (InsertRecords, VerifyRecords, Crash) and the pause points of Start/Finish are here too.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use engine::{DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId};
+use jetapi::Call;
+use jetapi::args::{HandleRef, ParamValue, RestoreMapEntry};
+use jetapi::grbits::Grbit;
+use jetapi::params::sys_param_by_name;
+
+use records::{insert_records, verify_records};
+
+mod records;
+
+/// Symbolic handles bound so far: `@name` -> raw value.
+pub type Handles = BTreeMap<String, u64>;
+
+/// What a dispatched call did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dispatched {
+    /// The code returned (for a harness action, the first engine code that was not success).
+    pub code: JetErr,
+    /// Handles to bind (or rebind) when the call succeeded.
+    pub binds: Vec<(String, u64)>,
+    /// Outputs, for comparison with a step's `returns`.
+    pub outputs: Outputs,
+    /// For VerifyRecords: why the table differs, when it does.
+    pub mismatch: Option<String>,
+}
+
+/// One instance JetGetInstanceInfo reported: raw handle, name, attached databases.
+pub type InstanceRow = (u64, Option<String>, Vec<String>);
+
+/// Outputs a call reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outputs {
+    /// JetGetSystemParameter's value.
+    pub value: Option<ParamValue>,
+    /// JetEnableMultiInstance's `pcsetsucceed`.
+    pub set_succeed: Option<u64>,
+    /// JetGetInstanceInfo: (raw handle, name, databases).
+    pub instances: Option<Vec<InstanceRow>>,
+}
+
+/// Why a call could not be dispatched (never an engine result).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DispatchError {
+    /// A symbolic handle was used before a successful call bound it.
+    #[error("handle {0} was never bound (the call that should bind it failed or never ran)")]
+    Unbound(String),
+    /// The call belongs to a later issue.
+    #[error("{0} is not built until issue 5 (streaming backup and restore)")]
+    NotBuilt(&'static str),
+    /// The call is a harness action the runner performs itself.
+    #[error("{0} is a harness action performed by the runner, not an engine call")]
+    Harness(&'static str),
+}
+
+fn raw(handle: &Option<HandleRef>, handles: &Handles) -> Result<u64, DispatchError> {
+    match handle {
+        None => Ok(0),
+        Some(HandleRef::Raw(v)) => Ok(*v as u64),
+        Some(HandleRef::Name(n)) => handles
+            .get(n)
+            .copied()
+            .ok_or_else(|| DispatchError::Unbound(n.clone())),
+    }
+}
+
+fn bits(grbit: &Option<Grbit>) -> u32 {
+    grbit.as_ref().map_or(0, Grbit::value)
+}
+
+fn name_of(handle: &Option<HandleRef>) -> Option<String> {
+    match handle {
+        Some(HandleRef::Name(n)) => Some(n.clone()),
+        Some(HandleRef::Raw(_)) | None => None,
+    }
+}
+
+fn code(r: Result<(), JetErr>) -> JetErr {
+    r.err().unwrap_or(JetErr::Success)
+}
+
+fn done(code: JetErr) -> Dispatched {
+    Dispatched {
+        code,
+        binds: Vec::new(),
+        outputs: Outputs::default(),
+        mismatch: None,
+    }
+}
+
+/// A call that binds `out` (a handle output) when it succeeds.
+fn bind<T>(
+    out: &Option<HandleRef>,
+    r: Result<T, JetErr>,
+    value: impl FnOnce(T) -> u64,
+) -> Dispatched {
+    match r {
+        Ok(v) => {
+            let raw = value(v);
+            let binds = name_of(out).map(|n| vec![(n, raw)]).unwrap_or_default();
+            Dispatched {
+                binds,
+                ..done(JetErr::Success)
+            }
+        }
+        Err(e) => done(e),
+    }
+}
+
+/// JetInit*: the instance in and out (unbound name: pointer to nil; left out: NULL pointer).
+fn init(
+    engine: &Engine,
+    instance: &Option<HandleRef>,
+    handles: &Handles,
+    call: impl FnOnce(&Engine, Option<&mut InstanceHandle>) -> Result<(), JetErr>,
+) -> Dispatched {
+    let mut value = match instance {
+        None => None,
+        Some(HandleRef::Raw(v)) => Some(InstanceHandle(*v as u64)),
+        Some(HandleRef::Name(n)) => Some(
+            handles
+                .get(n)
+                .map_or(InstanceHandle::NIL, |v| InstanceHandle(*v)),
+        ),
+    };
+    let r = call(engine, value.as_mut());
+    bind(instance, r, |()| value.map_or(0, |h| h.0))
+}
+
+fn restore_pairs(entries: &[RestoreMapEntry]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .filter_map(|e| Some((e.database_name.clone()?, e.new_database_name.clone()?)))
+        .collect()
+}
+
+/// Runs `call` on `engine`.
+pub fn dispatch(
+    engine: &Engine,
+    call: &Call,
+    handles: &Handles,
+) -> Result<Dispatched, DispatchError> {
+    let inst = |h: &Option<HandleRef>| raw(h, handles).map(InstanceHandle);
+    let ses = |h: &Option<HandleRef>| raw(h, handles).map(SessionHandle);
+    let dbid = |h: &Option<HandleRef>| raw(h, handles).map(DatabaseId);
+    let path = |p: &Option<jetapi::args::PathArg>| p.as_ref().map(|p| p.0.clone());
+    Ok(match call {
+        Call::CreateInstance {
+            instance,
+            instance_name,
+        } => {
+            let mut h = InstanceHandle::NULL;
+            let out = instance.as_ref().map(|_| &mut h);
+            let r = engine.create_instance(out, instance_name.as_deref());
+            bind(instance, r, |()| h.0)
+        }
+        Call::CreateInstance2 {
+            instance,
+            instance_name,
+            display_name,
+            grbit,
+        } => {
+            let mut h = InstanceHandle::NULL;
+            let out = instance.as_ref().map(|_| &mut h);
+            let r = engine.create_instance2(
+                out,
+                instance_name.as_deref(),
+                display_name.as_deref(),
+                bits(grbit),
+            );
+            bind(instance, r, |()| h.0)
+        }
+        Call::EnableMultiInstance {
+            set_sys_param,
+            set_sys_param_count,
+        } => {
+            let list: Option<Vec<(u32, ParamValue)>> = set_sys_param.as_ref().map(|l| {
+                l.0.iter()
+                    .map(|s| {
+                        (
+                            sys_param_by_name(&s.param).map_or(u32::MAX, |p| p.id),
+                            s.value.clone(),
+                        )
+                    })
+                    .collect()
+            });
+            let count = set_sys_param_count
+                .map_or(list.as_ref().map_or(0, Vec::len), |c| c.max(0) as usize);
+            let r = engine.enable_multi_instance(list.as_deref(), count);
+            let mut d = done(r.as_ref().err().copied().unwrap_or(JetErr::Success));
+            d.outputs.set_succeed = Some(r.map_or(0, |n| n as u64));
+            d
+        }
+        Call::SetSystemParameter {
+            instance,
+            session,
+            param,
+            value,
+        } => {
+            let id = param.as_ref().and_then(|p| p.id()).unwrap_or(u32::MAX);
+            let value = value.clone().unwrap_or(ParamValue::Number(0));
+            done(code(engine.set_system_parameter(
+                inst(instance)?,
+                ses(session)?,
+                id,
+                &value,
+            )))
+        }
+        Call::GetSystemParameter {
+            instance,
+            session,
+            param,
+        } => {
+            let id = param.as_ref().and_then(|p| p.id()).unwrap_or(u32::MAX);
+            match engine.get_system_parameter(inst(instance)?, ses(session)?, id) {
+                Ok(v) => Dispatched {
+                    outputs: Outputs {
+                        value: Some(v),
+                        ..Outputs::default()
+                    },
+                    ..done(JetErr::Success)
+                },
+                Err(e) => done(e),
+            }
+        }
+        Call::Init { instance } => init(engine, instance, handles, |e, h| e.init(h)),
+        Call::Init2 { instance, grbit } => {
+            init(engine, instance, handles, |e, h| e.init2(h, bits(grbit)))
+        }
+        Call::Init3 {
+            instance,
+            rst_info,
+            grbit,
+        } => {
+            let map = rst_info
+                .as_ref()
+                .map(|r| restore_pairs(&r.restore_map))
+                .unwrap_or_default();
+            init(engine, instance, handles, |e, h| {
+                e.init3(h, &map, bits(grbit))
+            })
+        }
+        Call::Term { instance } => done(code(engine.term(inst(instance)?))),
+        Call::Term2 { instance, grbit } => done(code(engine.term2(inst(instance)?, bits(grbit)))),
+        Call::StopService {} => done(code(engine.stop_service())),
+        Call::StopServiceInstance { instance } => {
+            done(code(engine.stop_service_instance(inst(instance)?)))
+        }
+        Call::StopServiceInstance2 { instance, grbit } => done(code(
+            engine.stop_service_instance2(inst(instance)?, bits(grbit)),
+        )),
+        Call::GetInstanceInfo {} => match engine.get_instance_info() {
+            Ok(list) => {
+                let instances = list
+                    .into_iter()
+                    .map(|i| (i.instance.0, i.instance_name, i.databases))
+                    .collect();
+                Dispatched {
+                    outputs: Outputs {
+                        instances: Some(instances),
+                        ..Outputs::default()
+                    },
+                    ..done(JetErr::Success)
+                }
+            }
+            Err(e) => done(e),
+        },
+        Call::BeginSession {
+            instance,
+            session,
+            user_name,
+            password,
+        } => {
+            let r =
+                engine.begin_session(inst(instance)?, user_name.as_deref(), password.as_deref());
+            bind(session, r, |s| s.0)
+        }
+        Call::EndSession { session, grbit } => {
+            done(code(engine.end_session(ses(session)?, bits(grbit))))
+        }
+        Call::CreateDatabase {
+            session,
+            filename,
+            dbid: out,
+            grbit,
+            ..
+        }
+        | Call::CreateDatabase2 {
+            session,
+            filename,
+            dbid: out,
+            grbit,
+            ..
+        } => {
+            let r = engine.create_database(ses(session)?, path(filename).as_deref(), bits(grbit));
+            bind(out, r, |d| d.0)
+        }
+        Call::AttachDatabase {
+            session,
+            filename,
+            grbit,
+        }
+        | Call::AttachDatabase2 {
+            session,
+            filename,
+            grbit,
+            ..
+        } => {
+            let r = engine.attach_database(ses(session)?, path(filename).as_deref(), bits(grbit));
+            done(r.unwrap_or_else(|e| e))
+        }
+        Call::DetachDatabase { session, filename } => done(code(engine.detach_database(
+            ses(session)?,
+            path(filename).as_deref(),
+            0,
+        ))),
+        Call::DetachDatabase2 {
+            session,
+            filename,
+            grbit,
+        } => done(code(engine.detach_database(
+            ses(session)?,
+            path(filename).as_deref(),
+            bits(grbit),
+        ))),
+        Call::OpenDatabase {
+            session,
+            filename,
+            dbid: out,
+            grbit,
+            ..
+        } => {
+            let r = engine.open_database(ses(session)?, path(filename).as_deref(), bits(grbit));
+            bind(out, r, |d| d.0)
+        }
+        Call::CloseDatabase {
+            session,
+            dbid: d,
+            grbit,
+        } => done(code(engine.close_database(
+            ses(session)?,
+            dbid(d)?,
+            bits(grbit),
+        ))),
+        Call::BeginTransaction { session } => done(code(engine.begin_transaction(ses(session)?))),
+        Call::CommitTransaction { session, grbit } => {
+            done(code(engine.commit_transaction(ses(session)?, bits(grbit))))
+        }
+        Call::Rollback { session, grbit } => {
+            done(code(engine.rollback(ses(session)?, bits(grbit))))
+        }
+        Call::CreateTable {
+            session,
+            dbid: d,
+            table_name,
+            tableid,
+            ..
+        } => {
+            let r = engine.create_table(ses(session)?, dbid(d)?, table_name.as_deref());
+            bind(tableid, r, |t| t.0)
+        }
+        Call::OpenTable {
+            session,
+            dbid: d,
+            table_name,
+            grbit,
+            tableid,
+        } => {
+            let r = engine.open_table(ses(session)?, dbid(d)?, table_name.as_deref(), bits(grbit));
+            bind(tableid, r, |t| t.0)
+        }
+        Call::CloseTable { session, tableid } => done(code(
+            engine.close_table(ses(session)?, TableId(raw(tableid, handles)?)),
+        )),
+        Call::InsertRecords {
+            session,
+            dbid: d,
+            table,
+            count,
+            records,
+        } => {
+            let rows = records.as_ref().map(|r| r.0.clone());
+            done(insert_records(
+                engine,
+                ses(session)?,
+                dbid(d)?,
+                table.as_deref().unwrap_or(""),
+                *count,
+                rows,
+            ))
+        }
+        Call::VerifyRecords {
+            session,
+            dbid: d,
+            table,
+            count,
+            records,
+        } => {
+            let rows = records.as_ref().map(|r| r.0.clone());
+            verify_records(
+                engine,
+                ses(session)?,
+                dbid(d)?,
+                table.as_deref().unwrap_or(""),
+                *count,
+                rows,
+            )
+        }
+        Call::Crash {} => {
+            engine.crash();
+            done(JetErr::Success)
+        }
+        Call::BeginExternalBackup { .. }
+        | Call::BeginExternalBackupInstance { .. }
+        | Call::GetAttachInfo { .. }
+        | Call::GetAttachInfoInstance { .. }
+        | Call::OpenFile { .. }
+        | Call::OpenFileInstance { .. }
+        | Call::ReadFile { .. }
+        | Call::ReadFileInstance { .. }
+        | Call::CloseFile { .. }
+        | Call::CloseFileInstance { .. }
+        | Call::GetLogInfo { .. }
+        | Call::GetLogInfoInstance { .. }
+        | Call::GetLogInfoInstance2 { .. }
+        | Call::GetTruncateLogInfoInstance { .. }
+        | Call::TruncateLog {}
+        | Call::TruncateLogInstance { .. }
+        | Call::EndExternalBackup {}
+        | Call::EndExternalBackupInstance { .. }
+        | Call::EndExternalBackupInstance2 { .. }
+        | Call::StopBackup {}
+        | Call::StopBackupInstance { .. }
+        | Call::Backup { .. }
+        | Call::BackupInstance { .. }
+        | Call::Restore { .. }
+        | Call::Restore2 { .. }
+        | Call::RestoreInstance { .. }
+        | Call::ExternalRestore { .. }
+        | Call::ExternalRestore2 { .. }
+        | Call::CopyBackupFile { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        Call::CopyFile { .. }
+        | Call::DeleteFile { .. }
+        | Call::CorruptFile { .. }
+        | Call::InjectFault { .. }
+        | Call::Start { .. }
+        | Call::Finish { .. } => return Err(DispatchError::Harness(call.name())),
+    })
+}
+
+/// A fresh engine (run mode NoSet, no instance) on `storage`.
+pub fn new_engine(storage: std::sync::Arc<dyn engine::storage::Storage>) -> Engine {
+    Engine::new(storage)
+}
+
+/// Drops every instance without shutting it down (the end of a replay, or a crash).
+pub fn abandon(engine: &Engine) {
+    engine.crash();
+}
+
+/// Start: arms the pause point a long call will be held at.
+pub fn hold_at(engine: &Engine, point: &str) {
+    engine.pause_gates().arm(point);
+}
+
+/// Waits up to `timeout` for a call to reach `point`; true when it did.
+pub fn wait_held(engine: &Engine, point: &str, timeout: Duration) -> bool {
+    engine.pause_gates().wait_reached(point, timeout)
+}
+
+/// Finish: lets the held call go on.
+pub fn release(engine: &Engine, point: &str) {
+    engine.pause_gates().release(point);
+}

@@ -1,0 +1,417 @@
+//! The replay runner: runs a [`Trace`] against a fresh engine in a fresh sandbox, binding
+//! `@handles`, performing the harness actions of `traces/README.md`, and stopping at the first
+//! step whose result differs from the trace, which it reports with the file, step, call,
+//! expected and actual result. Engine calls go through [`crate::dispatch`]; file actions go
+//! through the engine's storage seam, so the same trace runs on real files ([`Backend::Os`])
+//! and on the simulated disk ([`Backend::Sim`], where `Crash` is a power loss that drops
+//! unsynced writes; on real files it is a process crash).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use engine::paths::checked_path;
+use engine::storage::{
+    FaultRule, FaultyStorage, IoError, OpKind, OsStorage, SimStorage, Storage, read_all,
+};
+use engine::{Engine, JetErr};
+use jetapi::Call;
+use jetapi::args::HandleRef;
+use jetapi::trace::{Expect, Returns, Step, Trace, load_trace_file};
+
+use crate::dispatch::{
+    DispatchError, Dispatched, Handles, abandon, dispatch, hold_at, new_engine, release, wait_held,
+};
+
+/// Where a replay's files live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh directory under the system's temporary directory, removed afterwards.
+    Os,
+    /// The simulated disk.
+    Sim,
+}
+
+/// The first step whose result differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The trace file, when read from one.
+    pub file: Option<PathBuf>,
+    /// The 1-based step.
+    pub step: usize,
+    /// The call of that step.
+    pub call: String,
+    /// What the trace expects.
+    pub expected: String,
+    /// What happened.
+    pub actual: String,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self
+            .file
+            .as_ref()
+            .map_or("<trace>".into(), |p| p.display().to_string());
+        write!(
+            f,
+            "{file} step {} ({}): expected {}, got {}",
+            self.step, self.call, self.expected, self.actual
+        )
+    }
+}
+
+type Started = (JoinHandle<Result<Dispatched, DispatchError>>, String);
+
+struct Runner {
+    engine: Arc<Engine>,
+    storage: Arc<FaultyStorage>,
+    sim: Option<Arc<SimStorage>>,
+    handles: Handles,
+    started: BTreeMap<String, Started>,
+}
+
+fn fresh_sandbox() -> PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("jetspec-replay-{}-{n}", std::process::id()))
+}
+
+/// Reads, checks and replays the trace file at `path`.
+pub fn replay_file(path: &Path, backend: Backend) -> Result<(), Divergence> {
+    let trace = load_trace_file(path).map_err(|errors| Divergence {
+        file: Some(path.to_path_buf()),
+        step: 0,
+        call: "-".into(),
+        expected: "a valid trace".into(),
+        actual: errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    })?;
+    replay(&trace, backend).map_err(|mut d| {
+        d.file = Some(path.to_path_buf());
+        d
+    })
+}
+
+/// Replays `trace` on a fresh engine and sandbox.
+pub fn replay(trace: &Trace, backend: Backend) -> Result<(), Divergence> {
+    let (inner, sim, dir): (Arc<dyn Storage>, _, _) = match backend {
+        Backend::Os => {
+            let dir = fresh_sandbox();
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).map_err(|e| Divergence {
+                file: None,
+                step: 0,
+                call: "-".into(),
+                expected: "a sandbox".into(),
+                actual: format!("cannot create {}: {e}", dir.display()),
+            })?;
+            (Arc::new(OsStorage::new(&dir)), None, Some(dir))
+        }
+        Backend::Sim => {
+            let sim = Arc::new(SimStorage::new());
+            (sim.clone(), Some(sim), None)
+        }
+    };
+    let storage = Arc::new(FaultyStorage::new(inner));
+    let mut runner = Runner {
+        engine: Arc::new(new_engine(storage.clone())),
+        storage,
+        sim,
+        handles: Handles::new(),
+        started: BTreeMap::new(),
+    };
+    let result = trace.steps.iter().enumerate().try_for_each(|(i, step)| {
+        runner.step(step).map_err(|(expected, actual)| Divergence {
+            file: None,
+            step: i + 1,
+            call: step.call.name().to_string(),
+            expected,
+            actual,
+        })
+    });
+    for (_, (thread, point)) in std::mem::take(&mut runner.started) {
+        release(&runner.engine, &point);
+        let _ = thread.join();
+    }
+    abandon(&runner.engine);
+    if let Some(dir) = dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
+}
+
+fn expected_text(expect: &Expect) -> String {
+    match expect {
+        Expect::Default => "JET_errSuccess".into(),
+        Expect::Ok => "ok".into(),
+        Expect::Codes(codes) => codes
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+type StepResult = Result<(), (String, String)>;
+
+impl Runner {
+    fn step(&mut self, step: &Step) -> StepResult {
+        let harness = |r: Result<(), String>| match (r, &step.expect) {
+            (Ok(()), Expect::Default | Expect::Ok) => Ok(()),
+            (r, expect) => Err((
+                expected_text(expect),
+                r.err().unwrap_or_else(|| "ok".into()),
+            )),
+        };
+        match &step.call {
+            Call::CopyFile { from, to } => harness(self.copy(from.as_ref(), to.as_ref())),
+            Call::DeleteFile { path } => harness(self.delete(path.as_ref())),
+            Call::CorruptFile {
+                path,
+                offset,
+                bytes,
+            } => harness(self.corrupt(path.as_ref(), offset.unwrap_or(0), bytes.unwrap_or(0))),
+            Call::InjectFault {
+                op,
+                path,
+                error,
+                after,
+            } => {
+                let op = op.as_ref().map_or("any", |w| w.0.as_str());
+                let rule = FaultRule {
+                    op: OpKind::from_word(op),
+                    path: path.as_ref().map(|p| sandbox_path(&p.0)),
+                    after: after.unwrap_or(0).max(0) as u64,
+                    error: match error.as_ref().map(|w| w.0.as_str()) {
+                        Some("ENOSPC") => IoError::NoSpace,
+                        _ => IoError::Io,
+                    },
+                };
+                self.storage.inject(rule);
+                harness(Ok(()))
+            }
+            Call::Start { call, id, pause_at } => {
+                let (Some(call), Some(id)) = (call, id) else {
+                    return harness(Err("Start needs call and id".into()));
+                };
+                let point = pause_at
+                    .as_ref()
+                    .map_or("api_locked", |w| w.0.as_str())
+                    .to_string();
+                hold_at(&self.engine, &point);
+                let (engine, call, handles) =
+                    (self.engine.clone(), (**call).clone(), self.handles.clone());
+                let thread = std::thread::spawn(move || dispatch(&engine, &call, &handles));
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while !wait_held(&self.engine, &point, Duration::from_millis(5)) {
+                    if thread.is_finished() {
+                        release(&self.engine, &point);
+                        break;
+                    }
+                    if Instant::now() > deadline {
+                        return harness(Err(format!("the started call never reached {point}")));
+                    }
+                }
+                self.started.insert(id.clone(), (thread, point));
+                harness(Ok(()))
+            }
+            Call::Finish { id } => {
+                let id = id.clone().unwrap_or_default();
+                let Some((thread, point)) = self.started.remove(&id) else {
+                    return harness(Err(format!("no started call {id}")));
+                };
+                release(&self.engine, &point);
+                let result = thread.join().map_err(|_| {
+                    (
+                        "a result".to_string(),
+                        "the started call panicked".to_string(),
+                    )
+                })?;
+                self.check(step, result)
+            }
+            Call::Crash {} => {
+                let result = dispatch(&self.engine, &step.call, &self.handles);
+                if let Some(sim) = &self.sim {
+                    sim.crash();
+                }
+                self.started.clear();
+                self.check(step, result)
+            }
+            call => {
+                let result = dispatch(&self.engine, call, &self.handles);
+                self.check(step, result)
+            }
+        }
+    }
+
+    fn check(&mut self, step: &Step, result: Result<Dispatched, DispatchError>) -> StepResult {
+        let d = result.map_err(|e| (expected_text(&step.expect), e.to_string()))?;
+        let is_harness = step.call.spec().is_harness();
+        let ok = match &step.expect {
+            Expect::Ok => d.code == JetErr::Success,
+            expect => expect.accepts(d.code),
+        };
+        if !ok {
+            return Err((expected_text(&step.expect), d.code.name().to_string()));
+        }
+        if let Some(m) = &d.mismatch {
+            if is_harness && d.code == JetErr::Success {
+                return Err(("the records given".into(), m.clone()));
+            }
+        }
+        if d.code.is_success() {
+            for (name, value) in &d.binds {
+                self.handles.insert(name.clone(), *value);
+            }
+        }
+        if let Some(returns) = &step.returns {
+            self.compare_returns(returns, &d)?;
+        }
+        Ok(())
+    }
+
+    fn compare_returns(&self, want: &Returns, d: &Dispatched) -> StepResult {
+        let differ = |key: &str, w: String, a: String| Err((format!("returns.{key} = {w}"), a));
+        if let Some(v) = &want.value {
+            if d.outputs.value.as_ref() != Some(v) {
+                return differ("value", format!("{v:?}"), format!("{:?}", d.outputs.value));
+            }
+        }
+        if let Some(n) = want.set_succeed {
+            if d.outputs.set_succeed != Some(n) {
+                return differ(
+                    "set_succeed",
+                    n.to_string(),
+                    format!("{:?}", d.outputs.set_succeed),
+                );
+            }
+        }
+        let instances = d.outputs.instances.as_deref().unwrap_or(&[]);
+        if let Some(n) = want.instance_count {
+            if instances.len() as u64 != n {
+                return differ("instance_count", n.to_string(), instances.len().to_string());
+            }
+        }
+        if let Some(list) = &want.instances {
+            let same = list.len() == instances.len()
+                && list.iter().zip(instances).all(|(w, (h, name, dbs))| {
+                    let handle_ok = match &w.instance {
+                        None => true,
+                        Some(HandleRef::Raw(v)) => *v as u64 == *h,
+                        Some(HandleRef::Name(n)) => self.handles.get(n) == Some(h),
+                    };
+                    let name_ok = w
+                        .instance_name
+                        .as_ref()
+                        .is_none_or(|n| Some(n) == name.as_ref());
+                    let dbs_ok = w.databases.as_ref().is_none_or(|want| {
+                        want.iter().map(|p| sandbox_path(p)).collect::<Vec<_>>()
+                            == dbs.iter().map(|p| sandbox_path(p)).collect::<Vec<_>>()
+                    });
+                    handle_ok && name_ok && dbs_ok
+                });
+            if !same {
+                return differ("instances", format!("{list:?}"), format!("{instances:?}"));
+            }
+        }
+        let unsupported = [
+            ("files", want.files.is_some()),
+            ("cb_actual", want.cb_actual.is_some()),
+            ("size_bytes", want.size_bytes.is_some()),
+            ("bytes", want.bytes.is_some()),
+            ("gen_low", want.gen_low.is_some()),
+            ("gen_high", want.gen_high.is_some()),
+            ("base_name", want.base_name.is_some()),
+        ];
+        if let Some((key, _)) = unsupported.iter().find(|(_, given)| *given) {
+            return differ(key, "a value".into(), "not produced until issue 5".into());
+        }
+        Ok(())
+    }
+
+    fn copy(
+        &self,
+        from: Option<&jetapi::args::PathArg>,
+        to: Option<&jetapi::args::PathArg>,
+    ) -> Result<(), String> {
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err("CopyFile needs from and to".into());
+        };
+        let s = self.storage.as_ref();
+        let (src, dst) = (sandbox_path(&from.0), sandbox_path(&to.0));
+        let files: Vec<(PathBuf, PathBuf)> = if from.0.ends_with('/') {
+            let names = s.list(&src).map_err(|e| format!("{}: {e}", from.0))?;
+            names
+                .into_iter()
+                .map(|n| (src.join(&n), dst.join(&n)))
+                .collect()
+        } else if to.0.ends_with('/') {
+            vec![(src.clone(), dst.join(src.file_name().unwrap_or_default()))]
+        } else {
+            vec![(src, dst)]
+        };
+        for (a, b) in files {
+            let bytes = read_all(s, &a).map_err(|e| format!("{}: {e}", a.display()))?;
+            let dir = b.parent().unwrap_or(Path::new("")).to_path_buf();
+            s.create_dir_all(&dir).map_err(|e| e.to_string())?;
+            s.create(&b).map_err(|e| e.to_string())?;
+            s.write_at(&b, 0, &bytes).map_err(|e| e.to_string())?;
+            s.sync(&b).map_err(|e| e.to_string())?;
+            s.sync_dir(&dir).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn delete(&self, path: Option<&jetapi::args::PathArg>) -> Result<(), String> {
+        let Some(path) = path else {
+            return Err("DeleteFile needs path".into());
+        };
+        let s = self.storage.as_ref();
+        let p = sandbox_path(&path.0);
+        if path.0.ends_with('/') {
+            s.create_dir_all(&p).map_err(|e| e.to_string())?;
+            for name in s.list(&p).map_err(|e| e.to_string())? {
+                s.delete(&p.join(name)).map_err(|e| e.to_string())?;
+            }
+            return s.sync_dir(&p).map_err(|e| e.to_string());
+        }
+        s.delete(&p).map_err(|e| format!("{}: {e}", path.0))?;
+        s.sync_dir(p.parent().unwrap_or(Path::new("")))
+            .map_err(|e| e.to_string())
+    }
+
+    fn corrupt(
+        &self,
+        path: Option<&jetapi::args::PathArg>,
+        offset: i64,
+        bytes: i64,
+    ) -> Result<(), String> {
+        let Some(path) = path else {
+            return Err("CorruptFile needs path".into());
+        };
+        let s = self.storage.as_ref();
+        let p = sandbox_path(&path.0);
+        let offset = offset.max(0) as u64;
+        let mut data = s
+            .read_at(&p, offset, bytes.max(0) as usize)
+            .map_err(|e| format!("{}: {e}", path.0))?;
+        for b in &mut data {
+            *b ^= 0xFF;
+        }
+        s.write_at(&p, offset, &data).map_err(|e| e.to_string())?;
+        s.sync(&p).map_err(|e| e.to_string())
+    }
+}
+
+/// A trace path (validated to stay inside the sandbox) as a storage path.
+fn sandbox_path(p: &str) -> PathBuf {
+    checked_path(p).unwrap_or_else(|_| PathBuf::from(p.trim_start_matches('/')))
+}

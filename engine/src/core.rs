@@ -1,0 +1,435 @@
+//! One initialized instance's storage state ([`Core`]): its log writer, checkpoint, attached
+//! databases, sessions and transactions, and the durable steps that change them: commit,
+//! checkpoint, attach, detach, clean shutdown. The lifecycle checks around it live in
+//! `engine.rs`; the table calls in `data.rs`.
+//!
+//! Transactions are no-steal and redo-only: a transaction's changes are logged as they happen
+//! but reach the in-memory committed tables (and so database pages) only after its commit
+//! record is durable. Recovery therefore redoes committed transactions and drops the rest.
+//! After any failed log write or sync the core is *failed*: it refuses further logged work
+//! with `JET_errLogWriteFail` and never retries (fjall's `Poisoned`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jetapi::JetErr;
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::dbfile::{DbFile, DbState, Tables};
+use crate::log::{LogPos, LogRecord, LogWriter, TxnOp};
+use crate::params::InstanceParams;
+use crate::paths::{archived_log, checkpoint_file, current_log};
+use crate::recovery::{Recovered, apply_op, list_logs};
+use crate::storage::Storage;
+
+/// Databases an instance may attach at once.
+pub const ATTACHED_MAX: usize = 7;
+
+/// An attached database.
+#[derive(Debug)]
+pub struct AttachedDb {
+    /// The path as given (relative to the root), used in the log and by JetGetInstanceInfo.
+    pub name: String,
+    /// The file.
+    pub file: DbFile,
+    /// Committed contents.
+    pub tables: Tables,
+    /// Tables changed since the last flush.
+    pub dirty: BTreeSet<String>,
+}
+
+/// A transaction (all nesting levels of one session).
+#[derive(Debug)]
+pub struct Txn {
+    /// Its id in the log.
+    pub id: u64,
+    /// Changes, in order.
+    pub ops: Vec<TxnOp>,
+    /// `ops.len()` at the start of each nested level beyond the first.
+    pub savepoints: Vec<usize>,
+    /// Where the log ended when it began; the checkpoint never passes it.
+    pub begin: LogPos,
+}
+
+/// A session.
+#[derive(Debug, Default)]
+pub struct Session {
+    /// The open transaction.
+    pub txn: Option<Txn>,
+    /// Databases opened: dbid -> database log id.
+    pub dbids: BTreeMap<u64, u32>,
+    /// Tables opened: tableid -> (database log id, table).
+    pub tables: BTreeMap<u64, (u32, String)>,
+}
+
+/// Counters for tests and benchmarks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Level-0 commits with changes.
+    pub commits: u64,
+    /// Checkpoints written.
+    pub checkpoints: u64,
+    /// Log generations rolled.
+    pub rolls: u64,
+    /// What recovery did at JetInit.
+    pub recovered: Recovered,
+}
+
+/// An initialized instance's storage state.
+#[derive(Debug)]
+pub struct Core {
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) params: InstanceParams,
+    pub(crate) page_size: usize,
+    pub(crate) system_dir: PathBuf,
+    pub(crate) log_dir: PathBuf,
+    pub(crate) log: Option<LogWriter>,
+    pub(crate) checkpoint: Option<Checkpoint>,
+    pub(crate) dbs: BTreeMap<u32, AttachedDb>,
+    pub(crate) next_db: u32,
+    pub(crate) sessions: BTreeMap<u64, Session>,
+    pub(crate) locks: BTreeMap<(u32, String, Vec<u8>), u64>,
+    pub(crate) next_txn: u64,
+    pub(crate) failed: Option<JetErr>,
+    pub(crate) log_stopped_deliberately: bool,
+    pub(crate) became_unavailable: Option<JetErr>,
+    pub(crate) stats: Stats,
+    /// The instance this core belongs to (set by JetInit once it succeeded).
+    pub(crate) owner: crate::handles::InstanceHandle,
+}
+
+fn now_signature() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    t ^ (u64::from(std::process::id()) << 32) | 1
+}
+
+impl Core {
+    /// Starts logging after recovery: archives the old current log, begins a new generation
+    /// and writes a checkpoint at its start (steps in docs/durability.md, "Crash recovery").
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        params: InstanceParams,
+        page_size: usize,
+        system_dir: PathBuf,
+        log_dir: PathBuf,
+        recovered: Recovered,
+    ) -> Result<Core, JetErr> {
+        let mut core = Core {
+            storage,
+            params,
+            page_size,
+            system_dir,
+            log_dir,
+            log: None,
+            checkpoint: None,
+            dbs: BTreeMap::new(),
+            next_db: 1,
+            sessions: BTreeMap::new(),
+            locks: BTreeMap::new(),
+            next_txn: 1,
+            failed: None,
+            log_stopped_deliberately: false,
+            became_unavailable: None,
+            stats: Stats::default(),
+            owner: crate::handles::InstanceHandle::NULL,
+        };
+        if core.params.recovery {
+            let base = core.params.base_name.clone();
+            let s = Arc::clone(&core.storage);
+            let io = crate::errors::in_area(crate::errors::Area::LogWrite);
+            if recovered.current_exists {
+                let current = current_log(&core.log_dir, &base);
+                s.rename(
+                    &current,
+                    &archived_log(&core.log_dir, &base, recovered.last_generation),
+                )
+                .map_err(&io)?;
+                s.sync_dir(&core.log_dir).map_err(&io)?;
+            }
+            let signature = if recovered.log_signature == 0 {
+                now_signature()
+            } else {
+                recovered.log_signature
+            };
+            let generation = recovered.last_generation.max(
+                recovered
+                    .checkpoint
+                    .as_ref()
+                    .map_or(0, |c| c.pos.generation),
+            ) + 1;
+            let size = u32::try_from(core.params.log_file_size_kib).expect("range-checked");
+            let log = LogWriter::start(
+                s.as_ref(),
+                &core.log_dir,
+                &base,
+                signature,
+                size,
+                generation,
+            )?;
+            let pos = log.end();
+            core.log = Some(log);
+            let chk = Checkpoint {
+                seq: recovered.checkpoint.as_ref().map_or(1, |c| c.seq + 1),
+                log_signature: signature,
+                pos,
+                attached: Vec::new(),
+            };
+            checkpoint::write(
+                s.as_ref(),
+                &checkpoint_file(&core.system_dir, &base),
+                &chk,
+                recovered.checkpoint.is_none(),
+            )?;
+            core.checkpoint = Some(chk);
+            core.truncate_circular()?;
+        }
+        core.stats.recovered = recovered;
+        Ok(core)
+    }
+
+    /// Fails with the recorded error when logged work is refused.
+    pub fn check_writable(&self) -> Result<(), JetErr> {
+        match self.failed {
+            Some(JetErr::LogDiskFull) | Some(JetErr::LogWriteFail) => Err(JetErr::LogWriteFail),
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn fail(&mut self, e: JetErr) -> JetErr {
+        if self.failed.is_none() {
+            self.failed = Some(e);
+        }
+        e
+    }
+
+    /// Appends a record (not yet durable). `None` position with logging off.
+    pub fn log_append(&mut self, record: &LogRecord) -> Result<(), JetErr> {
+        self.check_writable()?;
+        let storage = Arc::clone(&self.storage);
+        let Some(log) = self.log.as_mut() else {
+            return Ok(());
+        };
+        match log.append(storage.as_ref(), record) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Makes every appended record durable.
+    pub fn log_flush(&mut self) -> Result<(), JetErr> {
+        self.check_writable()?;
+        let storage = Arc::clone(&self.storage);
+        let Some(log) = self.log.as_mut() else {
+            return Ok(());
+        };
+        match log.flush(storage.as_ref()) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Where the log ends (the default position with logging off).
+    pub fn log_end(&self) -> LogPos {
+        self.log.as_ref().map_or(LogPos::default(), LogWriter::end)
+    }
+
+    /// Applies a committed transaction's changes to the committed tables.
+    pub fn apply_committed(&mut self, ops: &[TxnOp]) {
+        for op in ops {
+            let db = op.db();
+            let d = self
+                .dbs
+                .get_mut(&db)
+                .expect("a transaction only touches attached databases");
+            let table = apply_op(&mut d.tables, op);
+            d.dirty.insert(table);
+        }
+    }
+
+    /// Runs a checkpoint when the log has grown past `JET_paramCheckpointDepthMax`.
+    pub fn maybe_checkpoint(&mut self) -> Result<(), JetErr> {
+        let (Some(log), Some(chk)) = (&self.log, &self.checkpoint) else {
+            return Ok(());
+        };
+        let end = log.end();
+        let depth = u64::from(end.generation - chk.pos.generation) * log.size_bytes()
+            + u64::from(end.offset)
+            - u64::from(chk.pos.offset);
+        if depth as i64 > self.params.checkpoint_depth_max {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    fn gen_range(&self) -> (u32, u32) {
+        let min = self.checkpoint.as_ref().map_or(0, |c| c.pos.generation);
+        (min, self.log_end().generation)
+    }
+
+    /// Flushes every database and advances the checkpoint (docs/durability.md, "Checkpoint").
+    /// Any failure fails the instance.
+    pub fn checkpoint(&mut self) -> Result<(), JetErr> {
+        self.checkpoint_steps().map_err(|e| self.fail(e))
+    }
+
+    fn checkpoint_steps(&mut self) -> Result<(), JetErr> {
+        self.check_writable()?;
+        self.log_flush()?;
+        let target = self
+            .sessions
+            .values()
+            .filter_map(|s| s.txn.as_ref().map(|t| t.begin))
+            .chain([self.log_end()])
+            .min()
+            .expect("the log end is always there");
+        let range = (target.generation, self.log_end().generation);
+        let storage = Arc::clone(&self.storage);
+        for d in self.dbs.values_mut() {
+            if d.dirty.is_empty() && d.file.header.gen_min_required == range.0 {
+                continue;
+            }
+            let dirty = std::mem::take(&mut d.dirty);
+            if let Err(e) = d.file.flush(
+                storage.as_ref(),
+                &d.tables,
+                &dirty,
+                DbState::DirtyShutdown,
+                range,
+            ) {
+                return Err(self.fail(e));
+            }
+        }
+        self.write_checkpoint(target)?;
+        self.truncate_circular()
+    }
+
+    fn write_checkpoint(&mut self, pos: LogPos) -> Result<(), JetErr> {
+        let Some(old) = &self.checkpoint else {
+            return Ok(());
+        };
+        let chk = Checkpoint {
+            seq: old.seq + 1,
+            log_signature: old.log_signature,
+            pos,
+            attached: self
+                .dbs
+                .iter()
+                .map(|(id, d)| (*id, d.name.clone()))
+                .collect(),
+        };
+        let path = checkpoint_file(&self.system_dir, &self.params.base_name);
+        if let Err(e) = checkpoint::write(self.storage.as_ref(), &path, &chk, false) {
+            return Err(self.fail(e));
+        }
+        self.checkpoint = Some(chk);
+        self.stats.checkpoints += 1;
+        Ok(())
+    }
+
+    /// With circular logging, deletes archived generations older than the checkpoint.
+    pub fn truncate_circular(&mut self) -> Result<(), JetErr> {
+        let Some(chk) = &self.checkpoint else {
+            return Ok(());
+        };
+        if !self.params.circular_log {
+            return Ok(());
+        }
+        let keep_from = chk.pos.generation;
+        let logs = list_logs(self.storage.as_ref(), &self.log_dir, &self.params.base_name)?;
+        let current = current_log(&self.log_dir, &self.params.base_name);
+        let old: Vec<PathBuf> = logs
+            .into_iter()
+            .filter(|(g, p)| *g < keep_from && *p != current)
+            .map(|(_, p)| p)
+            .collect();
+        if old.is_empty() {
+            return Ok(());
+        }
+        let io = crate::errors::in_area(crate::errors::Area::LogWrite);
+        for path in &old {
+            self.storage
+                .delete(path)
+                .map_err(&io)
+                .map_err(|e| self.fail(e))?;
+        }
+        self.storage
+            .sync_dir(&self.log_dir)
+            .map_err(&io)
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Attaches an opened database file under a new log id (logged, then marked dirty).
+    pub fn attach(&mut self, name: String, file: DbFile, tables: Tables) -> Result<u32, JetErr> {
+        if self.dbs.len() >= ATTACHED_MAX {
+            return Err(JetErr::TooManyAttachedDatabases);
+        }
+        let id = self.next_db;
+        let record = LogRecord::Attach {
+            db: id,
+            path: name.clone(),
+            db_signature: file.header.db_signature,
+        };
+        self.log_append(&record)?;
+        self.log_flush()?;
+        self.next_db += 1;
+        let mut d = AttachedDb {
+            name,
+            file,
+            tables,
+            dirty: BTreeSet::new(),
+        };
+        d.file.header.log_signature = self.log.as_ref().map_or(0, LogWriter::signature);
+        let range = self.gen_range();
+        let storage = Arc::clone(&self.storage);
+        if let Err(e) = d.file.flush(
+            storage.as_ref(),
+            &d.tables,
+            &BTreeSet::new(),
+            DbState::DirtyShutdown,
+            range,
+        ) {
+            // The attach is logged but the database could not be marked: ese-behaviour.md §7.
+            self.became_unavailable = Some(JetErr::InstanceUnavailable);
+            return Err(self.fail(e));
+        }
+        self.dbs.insert(id, d);
+        Ok(id)
+    }
+
+    /// Detaches a database: flushes it clean, logs the detach.
+    pub fn detach(&mut self, id: u32) -> Result<(), JetErr> {
+        self.check_writable()?;
+        self.log_flush()?;
+        let storage = Arc::clone(&self.storage);
+        let d = self.dbs.get_mut(&id).expect("callers pass attached ids");
+        let dirty = std::mem::take(&mut d.dirty);
+        if let Err(e) = d.file.flush(
+            storage.as_ref(),
+            &d.tables,
+            &dirty,
+            DbState::CleanShutdown,
+            (0, 0),
+        ) {
+            return Err(self.fail(e));
+        }
+        self.dbs.remove(&id);
+        self.log_append(&LogRecord::Detach { db: id })?;
+        self.log_flush()?;
+        self.write_checkpoint(self.log_end())
+    }
+
+    /// Clean shutdown: every database flushed clean and detached, the checkpoint at the end.
+    pub fn shut_down_clean(&mut self) -> Result<(), JetErr> {
+        let ids: Vec<u32> = self.dbs.keys().copied().collect();
+        for id in ids {
+            self.detach(id)?;
+        }
+        self.check_writable()?;
+        self.log_flush()?;
+        self.write_checkpoint(self.log_end())
+    }
+}

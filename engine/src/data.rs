@@ -1,0 +1,290 @@
+//! Sessions and databases: JetBeginSession, JetEndSession, JetCreateDatabase,
+//! JetAttachDatabase, JetDetachDatabase, JetOpenDatabase, JetCloseDatabase, with ESE's codes.
+//! Transactions and tables are in `tables.rs`.
+//! A database name that is missing, empty, absolute, climbs out with `..` or is too long is
+//! `JET_errDatabaseInvalidPath`, the code these calls document.
+//!
+//! Every session call runs the session entry check of ESE's `APICALL_SESID::FEnter`: an
+//! unknown session is `JET_errInvalidSesid`; then stop-service (skipped by JetRollback,
+//! JetEndSession and JetCloseTable), unavailable, term in progress.
+
+use std::sync::Arc;
+
+use jetapi::JetErr;
+
+use crate::core::Core;
+use crate::dbfile::{DbFile, DbState, Tables};
+use crate::engine::{Engine, Instance, api_enter, lock};
+use crate::handles::{DatabaseId, InstanceHandle, SessionHandle};
+use crate::paths::checked_file;
+use crate::tables::rollback_all;
+
+/// `JET_bitDbOverwriteExisting`.
+pub const DB_OVERWRITE_EXISTING: u32 = 0x200;
+
+impl Engine {
+    fn session_instance(
+        &self,
+        session: SessionHandle,
+        ignore_stop: bool,
+    ) -> Result<Arc<Instance>, JetErr> {
+        let inst = {
+            let p = lock(&self.process);
+            let handle = p.sessions.get(&session).ok_or(JetErr::InvalidSesid)?;
+            p.instances
+                .get(handle)
+                .cloned()
+                .ok_or(JetErr::InvalidSesid)?
+        };
+        api_enter(&lock(&inst.api), ignore_stop)?;
+        Ok(inst)
+    }
+
+    pub(crate) fn with_session<R>(
+        &self,
+        session: SessionHandle,
+        ignore_stop: bool,
+        f: impl FnOnce(&mut Core, u64) -> Result<R, JetErr>,
+    ) -> Result<R, JetErr> {
+        let inst = self.session_instance(session, ignore_stop)?;
+        let mut slot = lock(&inst.core);
+        let core = slot.as_mut().ok_or(JetErr::NotInitialized)?;
+        if !core.sessions.contains_key(&session.0) {
+            return Err(JetErr::InvalidSesid);
+        }
+        let result = f(core, session.0);
+        if let Some(code) = core.became_unavailable.take() {
+            lock(&inst.api).unavailable.get_or_insert(code);
+        }
+        result
+    }
+
+    /// JetBeginSession.
+    pub fn begin_session(
+        &self,
+        instance: InstanceHandle,
+        _user: Option<&str>,
+        _password: Option<&str>,
+    ) -> Result<SessionHandle, JetErr> {
+        let inst = lock(&self.process).find(instance)?;
+        api_enter(&lock(&inst.api), false)?;
+        let handle = SessionHandle(self.new_handle());
+        {
+            let mut slot = lock(&inst.core);
+            let core = slot.as_mut().ok_or(JetErr::NotInitialized)?;
+            if core.sessions.len() as i64 >= core.params.max_sessions {
+                return Err(JetErr::OutOfSessions);
+            }
+            core.sessions.insert(handle.0, Default::default());
+        }
+        lock(&self.process).sessions.insert(handle, inst.handle);
+        Ok(handle)
+    }
+
+    /// JetEndSession: rolls back an open transaction, closes what the session opened.
+    pub fn end_session(&self, session: SessionHandle, _grbit: u32) -> Result<(), JetErr> {
+        self.with_session(session, true, |core, sid| {
+            if core.sessions[&sid].txn.is_some() {
+                rollback_all(core, sid);
+            }
+            core.sessions.remove(&sid);
+            Ok(())
+        })?;
+        lock(&self.process).sessions.remove(&session);
+        Ok(())
+    }
+
+    /// JetCreateDatabase(2): creates, attaches and opens a database file.
+    pub fn create_database(
+        &self,
+        session: SessionHandle,
+        filename: Option<&str>,
+        grbit: u32,
+    ) -> Result<DatabaseId, JetErr> {
+        let dbid = DatabaseId(self.new_handle());
+        let storage = Arc::clone(&self.storage);
+        self.with_session(session, false, |core, sid| {
+            let name = filename
+                .filter(|f| !f.is_empty())
+                .ok_or(JetErr::DatabaseInvalidPath)?;
+            let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
+            if core.sessions[&sid].txn.is_some() {
+                return Err(JetErr::InTransaction);
+            }
+            core.check_writable()?;
+            if core.dbs.values().any(|d| d.file.path == path) {
+                return Err(JetErr::DatabaseDuplicate);
+            }
+            if core.dbs.len() >= crate::core::ATTACHED_MAX {
+                return Err(JetErr::TooManyAttachedDatabases);
+            }
+            if !self.claim(&path, core.owner) {
+                return Err(JetErr::DatabaseSharingViolation);
+            }
+            let signature = self.new_handle() ^ 0x5EED_0000_0000_0000;
+            let created = (|| {
+                let exists = storage.exists(&path).map_err(|_| JetErr::DiskIO)?;
+                if exists && grbit & DB_OVERWRITE_EXISTING == 0 {
+                    return Err(JetErr::DatabaseDuplicate);
+                }
+                let log_signature = core.log.as_ref().map_or(0, |l| l.signature());
+                let file = DbFile::create(
+                    storage.as_ref(),
+                    &path,
+                    core.page_size,
+                    signature,
+                    log_signature,
+                )?;
+                core.attach(name.to_string(), file, Tables::new())
+            })();
+            let id = created.inspect_err(|_| self.unclaim(&path))?;
+            let session = core.sessions.get_mut(&sid).expect("checked");
+            session.dbids.insert(dbid.0, id);
+            Ok(())
+        })?;
+        Ok(dbid)
+    }
+
+    /// Claims `path` for `owner`; false when another instance has it attached.
+    fn claim(&self, path: &std::path::Path, owner: InstanceHandle) -> bool {
+        let mut attached = lock(&self.attached);
+        match attached.get(path) {
+            Some(o) => *o == owner,
+            None => {
+                attached.insert(path.to_path_buf(), owner);
+                true
+            }
+        }
+    }
+
+    fn unclaim(&self, path: &std::path::Path) {
+        lock(&self.attached).remove(path);
+    }
+
+    /// JetAttachDatabase(2). `Ok(JET_wrnDatabaseAttached)` when this instance already has it.
+    pub fn attach_database(
+        &self,
+        session: SessionHandle,
+        filename: Option<&str>,
+        _grbit: u32,
+    ) -> Result<JetErr, JetErr> {
+        let storage = Arc::clone(&self.storage);
+        self.with_session(session, false, |core, sid| {
+            let name = filename
+                .filter(|f| !f.is_empty())
+                .ok_or(JetErr::DatabaseInvalidPath)?;
+            let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
+            if core.sessions[&sid].txn.is_some() {
+                return Err(JetErr::InTransaction);
+            }
+            if core.dbs.values().any(|d| d.file.path == path) {
+                return Ok(JetErr::WrnDatabaseAttached);
+            }
+            core.check_writable()?;
+            if core.dbs.len() >= crate::core::ATTACHED_MAX {
+                return Err(JetErr::TooManyAttachedDatabases);
+            }
+            if !self.claim(&path, core.owner) {
+                return Err(JetErr::DatabaseSharingViolation);
+            }
+            let attached = (|| {
+                let (file, tables) = DbFile::open(storage.as_ref(), &path, core.page_size)?;
+                if file.header.state == DbState::DirtyShutdown {
+                    return Err(JetErr::DatabaseDirtyShutdown);
+                }
+                core.attach(name.to_string(), file, tables)
+            })();
+            attached.inspect_err(|_| self.unclaim(&path))?;
+            Ok(JetErr::Success)
+        })
+    }
+
+    /// JetDetachDatabase(2): one database, or all when `filename` is `None` or empty.
+    pub fn detach_database(
+        &self,
+        session: SessionHandle,
+        filename: Option<&str>,
+        _grbit: u32,
+    ) -> Result<(), JetErr> {
+        self.with_session(session, false, |core, sid| {
+            if core.sessions[&sid].txn.is_some() {
+                return Err(JetErr::InTransaction);
+            }
+            let ids: Vec<u32> = match filename.filter(|f| !f.is_empty()) {
+                None => core.dbs.keys().copied().collect(),
+                Some(name) => {
+                    let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
+                    let id = core
+                        .dbs
+                        .iter()
+                        .find(|(_, d)| d.file.path == path)
+                        .map(|(id, _)| *id);
+                    vec![id.ok_or(JetErr::DatabaseNotFound)?]
+                }
+            };
+            for id in &ids {
+                let open = |s: &crate::core::Session| {
+                    s.dbids.values().any(|d| d == id)
+                        || s.txn
+                            .as_ref()
+                            .is_some_and(|t| t.ops.iter().any(|op| op.db() == *id))
+                };
+                if core.sessions.values().any(open) {
+                    return Err(JetErr::DatabaseInUse);
+                }
+            }
+            for id in ids {
+                let path = core.dbs[&id].file.path.clone();
+                core.detach(id)?;
+                self.unclaim(&path);
+            }
+            Ok(())
+        })
+    }
+
+    /// JetOpenDatabase: opens an attached database in the session.
+    pub fn open_database(
+        &self,
+        session: SessionHandle,
+        filename: Option<&str>,
+        _grbit: u32,
+    ) -> Result<DatabaseId, JetErr> {
+        let dbid = DatabaseId(self.new_handle());
+        self.with_session(session, false, |core, sid| {
+            let name = filename
+                .filter(|f| !f.is_empty())
+                .ok_or(JetErr::DatabaseInvalidPath)?;
+            let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
+            let id = core
+                .dbs
+                .iter()
+                .find(|(_, d)| d.file.path == path)
+                .map(|(id, _)| *id)
+                .ok_or(JetErr::DatabaseNotFound)?;
+            core.sessions
+                .get_mut(&sid)
+                .expect("checked")
+                .dbids
+                .insert(dbid.0, id);
+            Ok(())
+        })?;
+        Ok(dbid)
+    }
+
+    /// JetCloseDatabase.
+    pub fn close_database(
+        &self,
+        session: SessionHandle,
+        dbid: DatabaseId,
+        _grbit: u32,
+    ) -> Result<(), JetErr> {
+        self.with_session(session, false, |core, sid| {
+            let s = core.sessions.get_mut(&sid).expect("checked");
+            let db = s.dbids.remove(&dbid.0).ok_or(JetErr::InvalidDatabaseId)?;
+            if !s.dbids.values().any(|d| *d == db) {
+                s.tables.retain(|_, (d, _)| *d != db);
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,492 @@
+//! The database file (`.edb`): fixed-size checksummed pages (`JET_paramDatabasePageSize`),
+//! two ping-pong header pages, a catalog of tables and one chain of record pages per table.
+//! Byte layouts are in `docs/file-formats.md`; this module is their only reader and writer.
+//!
+//! Updates are shadow-paged: a flush writes changed tables and the catalog to free pages,
+//! syncs, then writes the header slot of the new sequence number (`seq % 2`) and syncs again.
+//! A crash at any point leaves the previous header, and every page it references, intact.
+//! Pair assertions: a page is checked before it is encoded and after it is decoded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use jetapi::JetErr;
+
+use crate::codec::{Reader, Writer, crc32c};
+use crate::errors::{Area, in_area};
+use crate::storage::{Storage, parent_dir};
+
+/// The signature at the start of every header page.
+pub const DB_MAGIC: &[u8; 4] = b"JSDB";
+/// The database format version this engine writes.
+pub const DB_FORMAT_VERSION: u32 = 1;
+/// Bytes of the frame every page starts with.
+pub const PAGE_FRAME: usize = 20;
+
+const KIND_HEADER: u16 = 1;
+const KIND_CATALOG: u16 = 2;
+const KIND_RECORDS: u16 = 3;
+
+/// `JET_dbstate*`: the database's shutdown state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbState {
+    /// `JET_dbstateJustCreated` (1).
+    JustCreated = 1,
+    /// `JET_dbstateDirtyShutdown` (2): attached, or not shut down cleanly.
+    DirtyShutdown = 2,
+    /// `JET_dbstateCleanShutdown` (3).
+    CleanShutdown = 3,
+}
+
+/// A previous backup, as a database header records it (`JET_BKINFO`, reduced).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// First log generation of the backup; 0 when none.
+    pub gen_low: u32,
+    /// Last log generation of the backup.
+    pub gen_high: u32,
+    /// When it was taken, seconds since the Unix epoch.
+    pub time: u64,
+}
+
+/// The database header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbHeader {
+    /// Incremented on every header write; selects the slot.
+    pub seq: u64,
+    /// The database's own signature, fixed at creation.
+    pub db_signature: u64,
+    /// The signature of the log stream that last attached it (0: none).
+    pub log_signature: u64,
+    /// Clean or dirty.
+    pub state: DbState,
+    /// The oldest log generation needed to bring the database up to date.
+    pub gen_min_required: u32,
+    /// The newest log generation needed.
+    pub gen_max_required: u32,
+    /// The first catalog page (0: no tables).
+    pub catalog_root: u32,
+    /// Pages in the file.
+    pub page_count: u32,
+    /// Previous full, incremental, copy and differential backups.
+    pub backups: [BackupInfo; 4],
+    /// The backup in progress (`bkinfoFullCur`), kept for issue 5.
+    pub backup_in_progress: BackupInfo,
+}
+
+/// The logical contents: tables of key -> value.
+pub type Tables = BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>>;
+
+/// An open database file.
+#[derive(Debug)]
+pub struct DbFile {
+    /// Its path relative to the storage root.
+    pub path: PathBuf,
+    /// The page size.
+    pub page_size: usize,
+    /// The header as last written.
+    pub header: DbHeader,
+    chains: BTreeMap<String, Vec<u32>>,
+    catalog_pages: Vec<u32>,
+    free: BTreeSet<u32>,
+}
+
+/// The largest key plus value a record may have with `page_size` pages.
+pub fn record_bytes_max(page_size: usize) -> usize {
+    page_size - PAGE_FRAME - 4
+}
+
+fn frame(page_size: usize, pgno: u32, kind: u16, next: u32, count: u32, payload: &[u8]) -> Vec<u8> {
+    assert!(
+        PAGE_FRAME + payload.len() <= page_size,
+        "page {pgno} overflows"
+    );
+    let mut w = Writer::new();
+    w.u32(0)
+        .u32(pgno)
+        .u16(kind)
+        .u16(0)
+        .u32(next)
+        .u32(count)
+        .bytes(payload);
+    let mut page = w.buf;
+    page.resize(page_size, 0);
+    let crc = crc32c(&page[4..]);
+    page[0..4].copy_from_slice(&crc.to_le_bytes());
+    debug_assert!(unframe(&page, pgno).is_ok(), "an encoded page decodes");
+    page
+}
+
+struct Page<'a> {
+    kind: u16,
+    next: u32,
+    count: u32,
+    payload: &'a [u8],
+}
+
+fn unframe(page: &[u8], pgno: u32) -> Result<Page<'_>, JetErr> {
+    let mut r = Reader::new(page);
+    let crc = r.u32().ok_or(JetErr::ReadVerifyFailure)?;
+    if page.len() < PAGE_FRAME || crc != crc32c(&page[4..]) {
+        return Err(JetErr::ReadVerifyFailure);
+    }
+    let stored = r.u32().ok_or(JetErr::ReadVerifyFailure)?;
+    if stored != pgno {
+        return Err(JetErr::ReadVerifyFailure);
+    }
+    let kind = r.u16().ok_or(JetErr::ReadVerifyFailure)?;
+    r.u16();
+    let next = r.u32().ok_or(JetErr::ReadVerifyFailure)?;
+    let count = r.u32().ok_or(JetErr::ReadVerifyFailure)?;
+    Ok(Page {
+        kind,
+        next,
+        count,
+        payload: &page[PAGE_FRAME..],
+    })
+}
+
+fn encode_header(h: &DbHeader, page_size: usize) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.bytes(DB_MAGIC).u32(DB_FORMAT_VERSION);
+    w.u32(u32::try_from(page_size).expect("page sizes fit u32"));
+    w.u64(h.seq).u64(h.db_signature).u64(h.log_signature);
+    w.u32(h.state as u32)
+        .u32(h.gen_min_required)
+        .u32(h.gen_max_required);
+    w.u32(h.catalog_root).u32(h.page_count);
+    for b in h.backups.iter().chain([&h.backup_in_progress]) {
+        w.u32(b.gen_low).u32(b.gen_high).u64(b.time);
+    }
+    frame(page_size, (h.seq % 2) as u32, KIND_HEADER, 0, 0, &w.buf)
+}
+
+fn decode_header(page: &[u8], slot: u32) -> Option<(DbHeader, usize)> {
+    let p = unframe(page, slot).ok()?;
+    let mut r = Reader::new(p.payload);
+    if p.kind != KIND_HEADER || r.take(4)? != DB_MAGIC || r.u32()? != DB_FORMAT_VERSION {
+        return None;
+    }
+    let page_size = r.u32()? as usize;
+    let seq = r.u64()?;
+    let db_signature = r.u64()?;
+    let log_signature = r.u64()?;
+    let state = match r.u32()? {
+        1 => DbState::JustCreated,
+        2 => DbState::DirtyShutdown,
+        3 => DbState::CleanShutdown,
+        _ => return None,
+    };
+    let gen_min_required = r.u32()?;
+    let gen_max_required = r.u32()?;
+    let catalog_root = r.u32()?;
+    let page_count = r.u32()?;
+    let mut infos = [BackupInfo::default(); 5];
+    for info in &mut infos {
+        *info = BackupInfo {
+            gen_low: r.u32()?,
+            gen_high: r.u32()?,
+            time: r.u64()?,
+        };
+    }
+    let header = DbHeader {
+        seq,
+        db_signature,
+        log_signature,
+        state,
+        gen_min_required,
+        gen_max_required,
+        catalog_root,
+        page_count,
+        backups: [infos[0], infos[1], infos[2], infos[3]],
+        backup_in_progress: infos[4],
+    };
+    (header.seq % 2 == u64::from(slot)).then_some((header, page_size))
+}
+
+impl DbFile {
+    /// Creates a new, empty database file and makes it durable (file and directory entry).
+    pub fn create(
+        storage: &dyn Storage,
+        path: &Path,
+        page_size: usize,
+        db_signature: u64,
+        log_signature: u64,
+    ) -> Result<DbFile, JetErr> {
+        let io = in_area(Area::Database);
+        storage.create(path).map_err(&io)?;
+        let mut file = DbFile {
+            path: path.to_path_buf(),
+            page_size,
+            header: DbHeader {
+                seq: 0,
+                db_signature,
+                log_signature,
+                state: DbState::JustCreated,
+                gen_min_required: 0,
+                gen_max_required: 0,
+                catalog_root: 0,
+                page_count: 2,
+                backups: [BackupInfo::default(); 4],
+                backup_in_progress: BackupInfo::default(),
+            },
+            chains: BTreeMap::new(),
+            catalog_pages: Vec::new(),
+            free: BTreeSet::new(),
+        };
+        // Both slots, so a reader always finds a valid header.
+        file.write_header(storage)?;
+        file.write_header(storage)?;
+        storage.sync_dir(parent_dir(path)).map_err(&io)?;
+        Ok(file)
+    }
+
+    /// Opens a database file and reads all its tables.
+    pub fn open(
+        storage: &dyn Storage,
+        path: &Path,
+        page_size: usize,
+    ) -> Result<(DbFile, Tables), JetErr> {
+        let io = in_area(Area::Database);
+        let len = storage.len(path).map_err(&io)?;
+        // Try the configured page size first, then every other one, so a file of another
+        // page size is PageSizeMismatch rather than unreadable (even with one slot torn).
+        let mut best: Option<(DbHeader, usize)> = None;
+        for size in [page_size, 2048, 4096, 8192, 16384, 32768] {
+            for slot in 0..2u32 {
+                let raw = storage
+                    .read_at(path, u64::from(slot) * size as u64, size)
+                    .map_err(&io)?;
+                if let Some((h, ps)) = decode_header(&raw, slot).filter(|(_, ps)| *ps == size) {
+                    if best.as_ref().is_none_or(|(b, _)| h.seq > b.seq) {
+                        best = Some((h, ps));
+                    }
+                }
+            }
+            if best.is_some() {
+                break;
+            }
+        }
+        let Some((header, file_page_size)) = best else {
+            return Err(if len < 2 * page_size as u64 {
+                JetErr::DatabaseCorrupted
+            } else {
+                JetErr::InvalidDatabase
+            });
+        };
+        if file_page_size != page_size {
+            return Err(JetErr::PageSizeMismatch);
+        }
+        let mut file = DbFile {
+            path: path.to_path_buf(),
+            page_size,
+            header,
+            chains: BTreeMap::new(),
+            catalog_pages: Vec::new(),
+            free: BTreeSet::new(),
+        };
+        let mut tables = Tables::new();
+        let mut catalog = Vec::new();
+        for (pgno, count, payload) in
+            file.read_chain(storage, file.header.catalog_root, KIND_CATALOG)?
+        {
+            file.catalog_pages.push(pgno);
+            let mut r = Reader::new(&payload);
+            for _ in 0..count {
+                let name = r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
+                let first = r.u32().ok_or(JetErr::DatabaseCorrupted)?;
+                let name =
+                    String::from_utf8(name.to_vec()).map_err(|_| JetErr::DatabaseCorrupted)?;
+                catalog.push((name, first));
+            }
+        }
+        for (name, first) in catalog {
+            let mut records = BTreeMap::new();
+            let mut pages = Vec::new();
+            for (pgno, count, payload) in file.read_chain(storage, first, KIND_RECORDS)? {
+                pages.push(pgno);
+                let mut r = Reader::new(&payload);
+                for _ in 0..count {
+                    let key = r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
+                    let value = r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
+                    records.insert(key.to_vec(), value.to_vec());
+                }
+            }
+            file.chains.insert(name.clone(), pages);
+            tables.insert(name, records);
+        }
+        file.rebuild_free();
+        Ok((file, tables))
+    }
+
+    fn read_chain(
+        &self,
+        storage: &dyn Storage,
+        first: u32,
+        kind: u16,
+    ) -> Result<Vec<(u32, u32, Vec<u8>)>, JetErr> {
+        let io = in_area(Area::Database);
+        let mut out = Vec::new();
+        let mut pgno = first;
+        while pgno != 0 {
+            if pgno < 2
+                || pgno >= self.header.page_count
+                || out.len() > self.header.page_count as usize
+            {
+                return Err(JetErr::DatabaseCorrupted);
+            }
+            let raw = storage
+                .read_at(
+                    &self.path,
+                    u64::from(pgno) * self.page_size as u64,
+                    self.page_size,
+                )
+                .map_err(&io)?;
+            if raw.len() != self.page_size {
+                return Err(JetErr::ReadVerifyFailure);
+            }
+            let page = unframe(&raw, pgno)?;
+            if page.kind != kind {
+                return Err(JetErr::DatabaseCorrupted);
+            }
+            out.push((pgno, page.count, page.payload.to_vec()));
+            pgno = page.next;
+        }
+        Ok(out)
+    }
+
+    fn rebuild_free(&mut self) {
+        let live: BTreeSet<u32> = self
+            .chains
+            .values()
+            .flatten()
+            .chain(&self.catalog_pages)
+            .copied()
+            .collect();
+        self.free = (2..self.header.page_count)
+            .filter(|p| !live.contains(p))
+            .collect();
+    }
+
+    fn allocate(&mut self, taken: &mut BTreeSet<u32>) -> u32 {
+        if let Some(p) = self.free.iter().copied().find(|p| !taken.contains(p)) {
+            self.free.remove(&p);
+            taken.insert(p);
+            return p;
+        }
+        let p = self.header.page_count;
+        self.header.page_count += 1;
+        taken.insert(p);
+        p
+    }
+
+    /// Writes the header to the slot of its next sequence number and syncs.
+    pub fn write_header(&mut self, storage: &dyn Storage) -> Result<(), JetErr> {
+        let io = in_area(Area::Database);
+        self.header.seq += 1;
+        let page = encode_header(&self.header, self.page_size);
+        let slot = self.header.seq % 2;
+        storage
+            .write_at(&self.path, slot * self.page_size as u64, &page)
+            .map_err(&io)?;
+        storage.sync(&self.path).map_err(&io)
+    }
+
+    fn pack(
+        &mut self,
+        kind: u16,
+        entries: &[Vec<u8>],
+        taken: &mut BTreeSet<u32>,
+    ) -> Vec<(u32, Vec<u8>)> {
+        let room = self.page_size - PAGE_FRAME;
+        let mut groups: Vec<Vec<&Vec<u8>>> = Vec::new();
+        let mut used = room;
+        for e in entries {
+            assert!(e.len() <= room, "a record larger than a page was accepted");
+            if used + e.len() > room {
+                groups.push(Vec::new());
+                used = 0;
+            }
+            used += e.len();
+            groups.last_mut().expect("a group was pushed").push(e);
+        }
+        let pgnos: Vec<u32> = groups.iter().map(|_| self.allocate(taken)).collect();
+        let mut pages = Vec::new();
+        for (i, group) in groups.iter().enumerate() {
+            let next = pgnos.get(i + 1).copied().unwrap_or(0);
+            let payload: Vec<u8> = group.iter().flat_map(|e| e.iter().copied()).collect();
+            let count = u32::try_from(group.len()).expect("entries per page fit u32");
+            pages.push((
+                pgnos[i],
+                frame(self.page_size, pgnos[i], kind, next, count, &payload),
+            ));
+        }
+        pages
+    }
+
+    /// Writes the tables named in `dirty` (and the catalog) to free pages, syncs, then writes
+    /// the header with `state` and the required log range, and syncs again.
+    pub fn flush(
+        &mut self,
+        storage: &dyn Storage,
+        tables: &Tables,
+        dirty: &BTreeSet<String>,
+        state: DbState,
+        gen_required: (u32, u32),
+    ) -> Result<(), JetErr> {
+        let io = in_area(Area::Database);
+        let mut taken = BTreeSet::new();
+        let mut writes = Vec::new();
+        let mut new_chains = self.chains.clone();
+        for name in dirty {
+            let Some(records) = tables.get(name) else {
+                continue;
+            };
+            let entries: Vec<Vec<u8>> = records
+                .iter()
+                .map(|(k, v)| {
+                    let mut w = Writer::new();
+                    w.blob16(k).blob16(v);
+                    w.buf
+                })
+                .collect();
+            let pages = self.pack(KIND_RECORDS, &entries, &mut taken);
+            new_chains.insert(name.clone(), pages.iter().map(|(p, _)| *p).collect());
+            writes.extend(pages);
+        }
+        let catalog: Vec<Vec<u8>> = tables
+            .keys()
+            .map(|name| {
+                let first = new_chains
+                    .get(name)
+                    .and_then(|c| c.first())
+                    .copied()
+                    .unwrap_or(0);
+                let mut w = Writer::new();
+                w.blob16(name.as_bytes()).u32(first);
+                w.buf
+            })
+            .collect();
+        let catalog_pages = self.pack(KIND_CATALOG, &catalog, &mut taken);
+        let catalog_root = catalog_pages.first().map_or(0, |(p, _)| *p);
+        let new_catalog: Vec<u32> = catalog_pages.iter().map(|(p, _)| *p).collect();
+        writes.extend(catalog_pages);
+        for (pgno, page) in &writes {
+            storage
+                .write_at(&self.path, u64::from(*pgno) * self.page_size as u64, page)
+                .map_err(&io)?;
+        }
+        if !writes.is_empty() {
+            storage.sync(&self.path).map_err(&io)?;
+        }
+        self.header.catalog_root = catalog_root;
+        self.header.state = state;
+        (self.header.gen_min_required, self.header.gen_max_required) = gen_required;
+        self.write_header(storage)?;
+        self.chains = new_chains;
+        self.chains.retain(|name, _| tables.contains_key(name));
+        self.catalog_pages = new_catalog;
+        self.rebuild_free();
+        Ok(())
+    }
+}

@@ -1,0 +1,430 @@
+//! The engine as a process sees it (ESE's DLL): the run mode, the process-wide parameters, the
+//! instance table, and the instance lifecycle calls with the check order of
+//! `ese-behaviour.md` §1 — first failing check wins. Table and database calls are in
+//! `data.rs`. Locks: the process table, then an instance's `api` (short, never held across
+//! I/O), then its `core` (held across I/O). A call never waits on the process table while
+//! holding a core, so a long JetTerm2 blocks no other instance.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use jetapi::JetErr;
+use jetapi::args::ParamValue;
+
+use crate::core::{Core, Stats};
+use crate::handles::{InstanceHandle, SessionHandle};
+use crate::lifecycle::{Lifecycle, RunMode};
+use crate::params::{GlobalParams, InstanceParams, is_dynamic, is_global};
+use crate::paths::NAME_MOST;
+use crate::pause::PauseGates;
+use crate::storage::Storage;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The instance's API state: what the entry checks read.
+#[derive(Debug)]
+pub(crate) struct Api {
+    pub state: Lifecycle,
+    pub params: InstanceParams,
+    pub stop_service: bool,
+    pub stopped_services: u32,
+    pub unavailable: Option<JetErr>,
+    pub backup_allowed: bool,
+}
+
+impl Api {
+    pub fn move_to(&mut self, to: Lifecycle) {
+        assert!(
+            Lifecycle::can_transition(self.state, to),
+            "instance {:?} -> {to:?}",
+            self.state
+        );
+        self.state = to;
+    }
+}
+
+/// One instance.
+#[derive(Debug)]
+pub(crate) struct Instance {
+    pub handle: InstanceHandle,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub api: Mutex<Api>,
+    pub core: Mutex<Option<Core>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Process {
+    pub mode: RunMode,
+    pub global: GlobalParams,
+    pub defaults: InstanceParams,
+    pub instances: BTreeMap<InstanceHandle, Arc<Instance>>,
+    pub sessions: BTreeMap<SessionHandle, InstanceHandle>,
+}
+
+impl Process {
+    pub(crate) fn set_mode(&mut self, to: RunMode) {
+        if self.mode != to {
+            assert!(
+                RunMode::can_transition(self.mode, to),
+                "run mode {:?} -> {to:?}",
+                self.mode
+            );
+            self.mode = to;
+        }
+    }
+
+    /// `ErrFindPinst` (§1.2 step 3).
+    pub fn find(&self, handle: InstanceHandle) -> Result<Arc<Instance>, JetErr> {
+        match self.mode {
+            RunMode::NoSet => Err(JetErr::InvalidParameter),
+            RunMode::OneInst => self
+                .instances
+                .values()
+                .next()
+                .cloned()
+                .ok_or(JetErr::InvalidParameter),
+            RunMode::MultiInst => self
+                .instances
+                .get(&handle)
+                .cloned()
+                .ok_or(JetErr::InvalidParameter),
+        }
+    }
+
+    pub(crate) fn free(&mut self, inst: &Instance) {
+        self.instances.remove(&inst.handle);
+        self.sessions.retain(|_, i| *i != inst.handle);
+        if self.instances.is_empty() {
+            self.set_mode(RunMode::NoSet);
+        }
+    }
+}
+
+/// One entry of JetGetInstanceInfo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceInfo {
+    /// `hInstanceId`.
+    pub instance: InstanceHandle,
+    /// `szInstanceName`.
+    pub instance_name: Option<String>,
+    /// `szDatabaseFileName` of each attached database.
+    pub databases: Vec<String>,
+}
+
+/// The engine: every ESE call is a method. See the crate documentation.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) process: Mutex<Process>,
+    pub(crate) next_handle: AtomicU64,
+    pub(crate) pauses: PauseGates,
+    /// Database paths attached by some instance: a leaf lock, taken with no other held
+    /// except a core.
+    pub(crate) attached: Mutex<BTreeMap<std::path::PathBuf, InstanceHandle>>,
+}
+
+/// The entry check of instance-scoped calls, `INST::ErrAPIEnter` (§1.2 step 4).
+pub(crate) fn api_enter(api: &Api, ignore_stop_service: bool) -> Result<(), JetErr> {
+    if api.stop_service && !ignore_stop_service {
+        return Err(JetErr::ClientRequestToStopJetService);
+    }
+    if let Some(e) = api.unavailable {
+        return Err(e);
+    }
+    match api.state {
+        Lifecycle::Terminating => Err(JetErr::TermInProgress),
+        Lifecycle::Running => Ok(()),
+        Lifecycle::Created | Lifecycle::Initializing | Lifecycle::Freed => {
+            Err(JetErr::NotInitialized)
+        }
+    }
+}
+
+impl Engine {
+    /// An engine with no instance, in run mode NoSet, on `storage`.
+    pub fn new(storage: Arc<dyn Storage>) -> Engine {
+        Engine {
+            storage,
+            process: Mutex::new(Process {
+                mode: RunMode::NoSet,
+                global: GlobalParams::default(),
+                defaults: InstanceParams::default(),
+                instances: BTreeMap::new(),
+                sessions: BTreeMap::new(),
+            }),
+            next_handle: AtomicU64::new(0x1000),
+            pauses: PauseGates::default(),
+            attached: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The pause points (for test harnesses).
+    pub fn pause_gates(&self) -> &PauseGates {
+        &self.pauses
+    }
+
+    /// The process run mode.
+    pub fn run_mode(&self) -> RunMode {
+        lock(&self.process).mode
+    }
+
+    pub(crate) fn new_handle(&self) -> u64 {
+        self.next_handle.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Power loss, as far as the engine knows: every instance vanishes without writing
+    /// anything, and the process is back in run mode NoSet.
+    pub fn crash(&self) {
+        let mut p = lock(&self.process);
+        p.instances.clear();
+        p.sessions.clear();
+        p.mode = RunMode::NoSet;
+        p.global = GlobalParams::default();
+        p.defaults = InstanceParams::default();
+        lock(&self.attached).clear();
+    }
+
+    /// Counters of an initialized instance (tests, benchmarks).
+    pub fn instance_stats(&self, handle: InstanceHandle) -> Option<Stats> {
+        let inst = lock(&self.process).find(handle).ok()?;
+        let core = lock(&inst.core);
+        core.as_ref().map(|c| {
+            let mut stats = c.stats.clone();
+            stats.rolls = c.log.as_ref().map_or(0, |l| l.rolls);
+            stats
+        })
+    }
+
+    /// `ErrNewInst`: TooManyInstances, InstanceNameInUse (same name, or both without one).
+    pub(crate) fn new_instance(
+        &self,
+        p: &mut Process,
+        name: Option<&str>,
+        display: Option<&str>,
+    ) -> Result<Arc<Instance>, JetErr> {
+        let max = if p.mode == RunMode::OneInst {
+            1
+        } else {
+            p.global.max_instances
+        };
+        if p.instances.len() as i64 >= max {
+            return Err(JetErr::TooManyInstances);
+        }
+        if name.is_some_and(|n| n.len() > NAME_MOST) {
+            return Err(JetErr::InvalidParameter);
+        }
+        if p.instances.values().any(|i| i.name.as_deref() == name) {
+            return Err(JetErr::InstanceNameInUse);
+        }
+        let handle = InstanceHandle(self.new_handle());
+        let inst = Arc::new(Instance {
+            handle,
+            name: name.map(str::to_string),
+            display_name: display.map(str::to_string),
+            api: Mutex::new(Api {
+                state: Lifecycle::Created,
+                params: p.defaults.clone(),
+                stop_service: false,
+                stopped_services: 0,
+                unavailable: None,
+                backup_allowed: false,
+            }),
+            core: Mutex::new(None),
+        });
+        p.instances.insert(handle, Arc::clone(&inst));
+        Ok(inst)
+    }
+
+    /// JetCreateInstance.
+    pub fn create_instance(
+        &self,
+        out: Option<&mut InstanceHandle>,
+        name: Option<&str>,
+    ) -> Result<(), JetErr> {
+        self.create_instance2(out, name, None, 0)
+    }
+
+    /// JetCreateInstance2 (§1.3).
+    pub fn create_instance2(
+        &self,
+        out: Option<&mut InstanceHandle>,
+        name: Option<&str>,
+        display_name: Option<&str>,
+        _grbit: u32,
+    ) -> Result<(), JetErr> {
+        let Some(out) = out else {
+            return Err(JetErr::InvalidParameter);
+        };
+        let mut p = lock(&self.process);
+        if p.mode == RunMode::OneInst {
+            return Err(JetErr::RunningInOneInstanceMode);
+        }
+        p.set_mode(RunMode::MultiInst);
+        match self.new_instance(&mut p, name, display_name) {
+            Ok(inst) => {
+                *out = inst.handle;
+                Ok(())
+            }
+            Err(e) => {
+                if p.instances.is_empty() {
+                    p.set_mode(RunMode::NoSet);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// JetEnableMultiInstance (§1.3). Returns how many parameters were set.
+    pub fn enable_multi_instance(
+        &self,
+        params: Option<&[(u32, ParamValue)]>,
+        count: usize,
+    ) -> Result<usize, JetErr> {
+        if count != 0 && params.is_none() {
+            return Err(JetErr::InvalidParameter);
+        }
+        let given = params.map_or(&[][..], |p| &p[..count.min(p.len())]);
+        let mut p = lock(&self.process);
+        match p.mode {
+            RunMode::OneInst => Err(JetErr::RunningInOneInstanceMode),
+            RunMode::MultiInst => {
+                for (id, value) in given {
+                    let current = if is_global(*id) {
+                        p.global.get(*id)
+                    } else {
+                        p.defaults.get(*id)
+                    };
+                    if current.as_ref() != Ok(value) {
+                        return Err(JetErr::SystemParameterConflict);
+                    }
+                }
+                Err(JetErr::SystemParamsAlreadySet)
+            }
+            RunMode::NoSet => {
+                for (id, value) in given {
+                    let r = if is_global(*id) {
+                        p.global.set(*id, value)
+                    } else {
+                        p.defaults.set(*id, value)
+                    };
+                    r?;
+                }
+                p.set_mode(RunMode::MultiInst);
+                Ok(given.len())
+            }
+        }
+    }
+
+    /// JetSetSystemParameter. `instance` 0 sets the process default (or a global parameter).
+    pub fn set_system_parameter(
+        &self,
+        instance: InstanceHandle,
+        _session: SessionHandle,
+        param: u32,
+        value: &ParamValue,
+    ) -> Result<(), JetErr> {
+        let mut p = lock(&self.process);
+        if is_global(param) {
+            if p.instances
+                .values()
+                .any(|i| lock(&i.api).state != Lifecycle::Created)
+            {
+                return Err(JetErr::AlreadyInitialized);
+            }
+            return p.global.set(param, value);
+        }
+        let inst = if instance == InstanceHandle::NULL {
+            match p.mode {
+                RunMode::OneInst if !p.instances.is_empty() => p.find(instance)?,
+                RunMode::NoSet | RunMode::OneInst | RunMode::MultiInst => {
+                    return p.defaults.set(param, value);
+                }
+            }
+        } else {
+            match p.mode {
+                RunMode::NoSet => return Err(JetErr::InvalidParameter),
+                RunMode::OneInst | RunMode::MultiInst => p.find(instance)?,
+            }
+        };
+        drop(p);
+        set_on_instance(&inst, param, value)
+    }
+
+    /// JetGetSystemParameter.
+    pub fn get_system_parameter(
+        &self,
+        instance: InstanceHandle,
+        _session: SessionHandle,
+        param: u32,
+    ) -> Result<ParamValue, JetErr> {
+        let p = lock(&self.process);
+        if is_global(param) {
+            return p.global.get(param);
+        }
+        if instance == InstanceHandle::NULL || p.mode == RunMode::NoSet {
+            return p.defaults.get(param);
+        }
+        let inst = p.find(instance)?;
+        let api = lock(&inst.api);
+        api.params.get(param)
+    }
+
+    /// JetGetInstanceInfo: the initialized instances, oldest first.
+    pub fn get_instance_info(&self) -> Result<Vec<InstanceInfo>, JetErr> {
+        let instances: Vec<Arc<Instance>> =
+            lock(&self.process).instances.values().cloned().collect();
+        let mut out = Vec::new();
+        for inst in instances {
+            if lock(&inst.api).state != Lifecycle::Running {
+                continue;
+            }
+            let databases = lock(&inst.core)
+                .as_ref()
+                .map(|c| c.dbs.values().map(|d| d.name.clone()).collect())
+                .unwrap_or_default();
+            out.push(InstanceInfo {
+                instance: inst.handle,
+                instance_name: inst.name.clone(),
+                databases,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The display name given to JetCreateInstance2.
+    pub fn display_name(&self, instance: InstanceHandle) -> Option<String> {
+        let p = lock(&self.process);
+        p.instances
+            .get(&instance)
+            .and_then(|i| i.display_name.clone())
+    }
+}
+
+fn set_on_instance(inst: &Instance, param: u32, value: &ParamValue) -> Result<(), JetErr> {
+    let mut api = lock(&inst.api);
+    match api.state {
+        Lifecycle::Created => api.params.set(param, value),
+        Lifecycle::Running if is_dynamic(param) => {
+            let mut params = api.params.clone();
+            params.set(param, value)?;
+            api.params = params.clone();
+            drop(api);
+            if let Some(core) = lock(&inst.core).as_mut() {
+                core.params.circular_log = params.circular_log;
+                core.params.checkpoint_depth_max = params.checkpoint_depth_max;
+            }
+            Ok(())
+        }
+        Lifecycle::Running
+        | Lifecycle::Initializing
+        | Lifecycle::Terminating
+        | Lifecycle::Freed => {
+            api.params.get(param).map(|_| ())?;
+            Err(JetErr::AlreadyInitialized)
+        }
+    }
+}

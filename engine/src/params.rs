@@ -1,0 +1,239 @@
+//! The system parameters the engine honours, with their defaults, ranges and when they may
+//! change. Ids and value types come from `jetapi::params`; the rest is the engine's:
+//!
+//! | parameter | default | accepted values | after JetInit |
+//! |---|---|---|---|
+//! | SystemPath, TempPath, LogFilePath | `""` (the storage root) | a path inside the root | AlreadyInitialized |
+//! | BaseName | `edb` | three ASCII letters or digits | AlreadyInitialized |
+//! | MaxSessions | 128 | 1..=30000 | AlreadyInitialized |
+//! | LogFileSize (KiB) | 5120 | 64..=1048576 | AlreadyInitialized |
+//! | CircularLog | 0 | any number (nonzero is on) | allowed |
+//! | CheckpointDepthMax (bytes) | 20 MiB | 0..=2^31-1 (0: a checkpoint after every commit) | allowed |
+//! | Recovery | `On` | `On` or `Off` (any case) | AlreadyInitialized |
+//! | DeleteOutOfRangeLogs, CreatePathIfNotExist | 0 | any number | AlreadyInitialized |
+//!
+//! TempPath is kept and compared for `JET_errTempPathInUse`; the engine makes no temporary
+//! database. DeleteOutOfRangeLogs acts at recovery (`recovery.rs`).
+//! | DatabasePageSize (global) | 8192 | 2048, 4096, 8192, 16384, 32768 | AlreadyInitialized once any instance started |
+//! | MaxInstances (global) | 16 | 1..=1024 | AlreadyInitialized once any instance started |
+//!
+//! Any other id, a value of the wrong type, or one out of range: `JET_errInvalidParameter`.
+
+use jetapi::JetErr;
+use jetapi::args::ParamValue;
+use jetapi::params::{ParamScope, sys_param_by_id};
+
+use crate::paths::{MAX_PATH, checked_path};
+
+/// `JET_paramSystemPath`.
+pub const SYSTEM_PATH: u32 = 0;
+/// `JET_paramTempPath`.
+pub const TEMP_PATH: u32 = 1;
+/// `JET_paramLogFilePath`.
+pub const LOG_FILE_PATH: u32 = 2;
+/// `JET_paramBaseName`.
+pub const BASE_NAME: u32 = 3;
+/// `JET_paramMaxSessions`.
+pub const MAX_SESSIONS: u32 = 5;
+/// `JET_paramLogFileSize`.
+pub const LOG_FILE_SIZE: u32 = 11;
+/// `JET_paramCircularLog`.
+pub const CIRCULAR_LOG: u32 = 17;
+/// `JET_paramCheckpointDepthMax`.
+pub const CHECKPOINT_DEPTH_MAX: u32 = 24;
+/// `JET_paramRecovery`.
+pub const RECOVERY: u32 = 34;
+/// `JET_paramDeleteOutOfRangeLogs`.
+pub const DELETE_OUT_OF_RANGE_LOGS: u32 = 52;
+/// `JET_paramDatabasePageSize`.
+pub const DATABASE_PAGE_SIZE: u32 = 64;
+/// `JET_paramCreatePathIfNotExist`.
+pub const CREATE_PATH_IF_NOT_EXIST: u32 = 100;
+/// `JET_paramMaxInstances`.
+pub const MAX_INSTANCES: u32 = 104;
+
+/// The parameters of one instance (or the process defaults new instances copy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceParams {
+    /// Where the checkpoint file lives, as given.
+    pub system_path: String,
+    /// The temporary database directory, as given (the engine creates no temporary files).
+    pub temp_path: String,
+    /// Where the logs live, as given.
+    pub log_file_path: String,
+    /// The three-character log base name.
+    pub base_name: String,
+    /// Sessions the instance hands out at most.
+    pub max_sessions: i64,
+    /// Size of one log generation, in KiB.
+    pub log_file_size_kib: i64,
+    /// Circular logging: logs older than the checkpoint are deleted.
+    pub circular_log: bool,
+    /// Log bytes between the checkpoint and the log's end that trigger a checkpoint.
+    pub checkpoint_depth_max: i64,
+    /// `JET_paramRecovery` is "On": changes are logged.
+    pub recovery: bool,
+    /// `JET_paramDeleteOutOfRangeLogs`.
+    pub delete_out_of_range_logs: bool,
+    /// `JET_paramCreatePathIfNotExist`.
+    pub create_path_if_not_exist: bool,
+}
+
+impl Default for InstanceParams {
+    fn default() -> Self {
+        InstanceParams {
+            system_path: String::new(),
+            temp_path: String::new(),
+            log_file_path: String::new(),
+            base_name: "edb".into(),
+            max_sessions: 128,
+            log_file_size_kib: 5120,
+            circular_log: false,
+            checkpoint_depth_max: 20 * 1024 * 1024,
+            recovery: true,
+            delete_out_of_range_logs: false,
+            create_path_if_not_exist: false,
+        }
+    }
+}
+
+/// The process-wide parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalParams {
+    /// `JET_paramDatabasePageSize`, bytes.
+    pub page_size: i64,
+    /// `JET_paramMaxInstances`.
+    pub max_instances: i64,
+}
+
+impl Default for GlobalParams {
+    fn default() -> Self {
+        GlobalParams {
+            page_size: 8192,
+            max_instances: 16,
+        }
+    }
+}
+
+/// True when `id` is a process-wide parameter.
+pub fn is_global(id: u32) -> bool {
+    sys_param_by_id(id).is_some_and(|p| p.scope == ParamScope::Global)
+}
+
+/// True when an instance parameter may still change after JetInit.
+pub fn is_dynamic(id: u32) -> bool {
+    matches!(id, CIRCULAR_LOG | CHECKPOINT_DEPTH_MAX)
+}
+
+fn number(value: &ParamValue) -> Result<i64, JetErr> {
+    match value {
+        ParamValue::Number(n) => Ok(*n),
+        ParamValue::Text(_) => Err(JetErr::InvalidParameter),
+    }
+}
+
+fn in_range(value: &ParamValue, lo: i64, hi: i64) -> Result<i64, JetErr> {
+    let n = number(value)?;
+    if (lo..=hi).contains(&n) {
+        Ok(n)
+    } else {
+        Err(JetErr::InvalidParameter)
+    }
+}
+
+fn text(value: &ParamValue) -> Result<&str, JetErr> {
+    match value {
+        ParamValue::Text(s) => Ok(s),
+        ParamValue::Number(_) => Err(JetErr::InvalidParameter),
+    }
+}
+
+fn path(value: &ParamValue) -> Result<String, JetErr> {
+    let s = text(value)?;
+    if s.len() >= MAX_PATH {
+        return Err(JetErr::InvalidParameter);
+    }
+    checked_path(s)?;
+    Ok(s.to_string())
+}
+
+impl InstanceParams {
+    /// Sets parameter `id`.
+    pub fn set(&mut self, id: u32, value: &ParamValue) -> Result<(), JetErr> {
+        match id {
+            SYSTEM_PATH => self.system_path = path(value)?,
+            TEMP_PATH => self.temp_path = path(value)?,
+            LOG_FILE_PATH => self.log_file_path = path(value)?,
+            BASE_NAME => {
+                let s = text(value)?;
+                if s.len() != 3 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(JetErr::InvalidParameter);
+                }
+                self.base_name = s.to_string();
+            }
+            MAX_SESSIONS => self.max_sessions = in_range(value, 1, 30_000)?,
+            LOG_FILE_SIZE => self.log_file_size_kib = in_range(value, 64, 1_048_576)?,
+            CIRCULAR_LOG => self.circular_log = number(value)? != 0,
+            CHECKPOINT_DEPTH_MAX => {
+                self.checkpoint_depth_max = in_range(value, 0, i64::from(i32::MAX))?
+            }
+            RECOVERY => {
+                self.recovery = match text(value)?.to_ascii_lowercase().as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(JetErr::InvalidParameter),
+                }
+            }
+            DELETE_OUT_OF_RANGE_LOGS => self.delete_out_of_range_logs = number(value)? != 0,
+            CREATE_PATH_IF_NOT_EXIST => self.create_path_if_not_exist = number(value)? != 0,
+            _ => return Err(JetErr::InvalidParameter),
+        }
+        Ok(())
+    }
+
+    /// Reads parameter `id`.
+    pub fn get(&self, id: u32) -> Result<ParamValue, JetErr> {
+        let flag = |b: bool| ParamValue::Number(i64::from(b));
+        Ok(match id {
+            SYSTEM_PATH => ParamValue::Text(self.system_path.clone()),
+            TEMP_PATH => ParamValue::Text(self.temp_path.clone()),
+            LOG_FILE_PATH => ParamValue::Text(self.log_file_path.clone()),
+            BASE_NAME => ParamValue::Text(self.base_name.clone()),
+            MAX_SESSIONS => ParamValue::Number(self.max_sessions),
+            LOG_FILE_SIZE => ParamValue::Number(self.log_file_size_kib),
+            CIRCULAR_LOG => flag(self.circular_log),
+            CHECKPOINT_DEPTH_MAX => ParamValue::Number(self.checkpoint_depth_max),
+            RECOVERY => ParamValue::Text(if self.recovery { "On" } else { "Off" }.into()),
+            DELETE_OUT_OF_RANGE_LOGS => flag(self.delete_out_of_range_logs),
+            CREATE_PATH_IF_NOT_EXIST => flag(self.create_path_if_not_exist),
+            _ => return Err(JetErr::InvalidParameter),
+        })
+    }
+}
+
+impl GlobalParams {
+    /// Sets global parameter `id`.
+    pub fn set(&mut self, id: u32, value: &ParamValue) -> Result<(), JetErr> {
+        match id {
+            DATABASE_PAGE_SIZE => {
+                let n = number(value)?;
+                if ![2048, 4096, 8192, 16384, 32768].contains(&n) {
+                    return Err(JetErr::InvalidParameter);
+                }
+                self.page_size = n;
+            }
+            MAX_INSTANCES => self.max_instances = in_range(value, 1, 1024)?,
+            _ => return Err(JetErr::InvalidParameter),
+        }
+        Ok(())
+    }
+
+    /// Reads global parameter `id`.
+    pub fn get(&self, id: u32) -> Result<ParamValue, JetErr> {
+        match id {
+            DATABASE_PAGE_SIZE => Ok(ParamValue::Number(self.page_size)),
+            MAX_INSTANCES => Ok(ParamValue::Number(self.max_instances)),
+            _ => Err(JetErr::InvalidParameter),
+        }
+    }
+}

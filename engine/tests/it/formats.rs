@@ -1,0 +1,142 @@
+//! The on-disk formats read back what they wrote and detect damage: log records bound to their
+//! generation and offset, a torn log tail, the ping-pong checkpoint and database header slots,
+//! a database of another page size (docs/file-formats.md).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use engine::JetErr;
+use engine::checkpoint::{self, Checkpoint, SLOT_BYTES};
+use engine::dbfile::{DbFile, DbState, Tables};
+use engine::log::{LogPos, LogRecord, LogWriter, TxnOp, read_generation, read_log_header};
+use engine::paths::current_log;
+use engine::storage::{SimStorage, Storage};
+
+fn put(i: u8) -> LogRecord {
+    LogRecord::Op {
+        txn: u64::from(i),
+        op: TxnOp::Put {
+            db: 1,
+            table: "t".into(),
+            key: vec![i],
+            value: vec![i; 40],
+        },
+    }
+}
+
+#[test]
+fn records_read_back_in_order_and_a_torn_tail_ends_the_generation() {
+    let sim = SimStorage::new();
+    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 1).unwrap();
+    for i in 0..3 {
+        w.append(&sim, &put(i)).unwrap();
+    }
+    w.flush(&sim).unwrap();
+    let path = current_log(Path::new(""), "edb");
+    let (records, end) = read_generation(&sim, &path, 1, 0).unwrap();
+    assert_eq!(
+        records.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+        vec![put(0), put(1), put(2)]
+    );
+    assert_eq!(end, w.end().offset);
+    // Tear the last record: reading stops before it.
+    let last = records[2].0.offset;
+    sim.write_at(&path, u64::from(last) + 12, &[0xEE]).unwrap();
+    let (records, end) = read_generation(&sim, &path, 1, 0).unwrap();
+    assert_eq!((records.len(), end), (2, last));
+}
+
+#[test]
+fn a_record_is_valid_only_in_its_own_generation() {
+    let sim = SimStorage::new();
+    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 3).unwrap();
+    w.append(&sim, &put(1)).unwrap();
+    w.flush(&sim).unwrap();
+    let path = current_log(Path::new(""), "edb");
+    assert_eq!(read_generation(&sim, &path, 3, 0).unwrap().0.len(), 1);
+    assert_eq!(read_generation(&sim, &path, 4, 0).unwrap().0.len(), 0);
+    assert_eq!(read_log_header(&sim, &path).unwrap().generation, 3);
+}
+
+#[test]
+fn a_full_generation_rolls_to_the_next_file_name() {
+    let sim = SimStorage::new();
+    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 1).unwrap();
+    while w.rolls == 0 {
+        w.append(&sim, &put(9)).unwrap();
+    }
+    w.flush(&sim).unwrap();
+    let names = sim.list(Path::new("")).unwrap();
+    assert_eq!(
+        names,
+        vec!["edb.log".to_string(), "edb00001.log".to_string()]
+    );
+    assert_eq!(
+        read_log_header(&sim, Path::new("edb.log"))
+            .unwrap()
+            .generation,
+        2
+    );
+}
+
+fn chk(seq: u64) -> Checkpoint {
+    Checkpoint {
+        seq,
+        log_signature: 5,
+        pos: LogPos {
+            generation: 2,
+            offset: 64 + seq as u32,
+        },
+        attached: vec![(1, "a.edb".into())],
+    }
+}
+
+#[test]
+fn a_damaged_slot_falls_back_to_the_other_and_two_are_corrupt() {
+    let sim = SimStorage::new();
+    let path = Path::new("edb.chk");
+    checkpoint::write(&sim, path, &chk(1), true).unwrap();
+    checkpoint::write(&sim, path, &chk(2), false).unwrap();
+    assert_eq!(checkpoint::read(&sim, path).unwrap(), Some(chk(2)));
+    sim.write_at(path, 100, &[0xFF]).unwrap(); // slot 0 holds seq 2
+    assert_eq!(checkpoint::read(&sim, path).unwrap(), Some(chk(1)));
+    sim.write_at(path, SLOT_BYTES as u64 + 100, &[0xFF])
+        .unwrap();
+    assert_eq!(checkpoint::read(&sim, path), Err(JetErr::CheckpointCorrupt));
+    assert_eq!(checkpoint::read(&sim, Path::new("none.chk")), Ok(None));
+}
+
+fn tables(n: usize) -> Tables {
+    let mut t = Tables::new();
+    let rows = (0..n)
+        .map(|i| (format!("k{i:04}").into_bytes(), vec![b'v'; 300]))
+        .collect();
+    t.insert("big".into(), rows);
+    t.insert("empty".into(), BTreeMap::new());
+    t
+}
+
+#[test]
+fn a_flushed_image_reads_back_and_a_torn_header_falls_back_to_the_older_one() {
+    let sim = SimStorage::new();
+    let path = Path::new("a.edb");
+    let mut f = DbFile::create(&sim, path, 4096, 11, 0).unwrap();
+    let all: BTreeSet<String> = ["big".into(), "empty".into()].into();
+    f.flush(&sim, &tables(40), &all, DbState::DirtyShutdown, (1, 1))
+        .unwrap();
+    let (g, read) = DbFile::open(&sim, path, 4096).unwrap();
+    assert_eq!(read, tables(40));
+    assert_eq!(g.header.state, DbState::DirtyShutdown);
+    f.flush(&sim, &tables(50), &all, DbState::CleanShutdown, (0, 0))
+        .unwrap();
+    assert_eq!(DbFile::open(&sim, path, 4096).unwrap().1, tables(50));
+    // Tear the newest header: the previous image is still whole.
+    let slot = f.header.seq % 2;
+    sim.write_at(path, slot * 4096 + 30, &[0xAB]).unwrap();
+    let (g, read) = DbFile::open(&sim, path, 4096).unwrap();
+    assert_eq!((read, g.header.state), (tables(40), DbState::DirtyShutdown));
+    assert_eq!(
+        DbFile::open(&sim, path, 8192).unwrap_err(),
+        JetErr::PageSizeMismatch
+    );
+}

@@ -1,0 +1,109 @@
+//! Lifecycle behaviour that traces cannot show alone: a long JetTerm2 seen from another
+//! thread, and bad handles of every kind answered with a code, never a panic.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine::pause::API_LOCKED;
+use engine::storage::SimStorage;
+use engine::{DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId};
+
+#[test]
+fn a_held_jet_term2_is_term_in_progress_for_other_threads() {
+    let engine = Arc::new(Engine::new(Arc::new(SimStorage::new())));
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("a")).unwrap();
+    engine.init(Some(&mut inst)).unwrap();
+    engine.pause_gates().arm(API_LOCKED);
+    let term = {
+        let engine = Arc::clone(&engine);
+        std::thread::spawn(move || engine.term2(inst, 0))
+    };
+    assert!(
+        engine
+            .pause_gates()
+            .wait_reached(API_LOCKED, Duration::from_secs(10))
+    );
+    assert_eq!(
+        engine.begin_session(inst, None, None),
+        Err(JetErr::TermInProgress)
+    );
+    assert_eq!(engine.term(inst), Err(JetErr::TermInProgress));
+    assert_eq!(
+        engine.init(Some(&mut inst.clone())),
+        Err(JetErr::TermInProgress)
+    );
+    engine.pause_gates().release(API_LOCKED);
+    assert_eq!(term.join().unwrap(), Ok(()));
+    assert_eq!(
+        engine.term(inst),
+        Err(JetErr::InvalidParameter),
+        "the handle is stale now"
+    );
+}
+
+#[test]
+fn random_handles_get_codes_and_never_panic() {
+    let engine = Engine::new(Arc::new(SimStorage::new()));
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("a")).unwrap();
+    engine.init(Some(&mut inst)).unwrap();
+    let s = engine.begin_session(inst, None, None).unwrap();
+    for raw in [0u64, 1, 7, 0x1000, 0xFFFF_FFFF, u64::MAX, inst.0 + 99] {
+        let bad_s = SessionHandle(raw);
+        assert_eq!(engine.begin_transaction(bad_s), Err(JetErr::InvalidSesid));
+        assert_eq!(
+            engine.create_database(bad_s, Some("x.edb"), 0),
+            Err(JetErr::InvalidSesid)
+        );
+        assert_eq!(
+            engine.close_database(s, DatabaseId(raw), 0),
+            Err(JetErr::InvalidDatabaseId)
+        );
+        assert_eq!(
+            engine.insert(s, TableId(raw), b"k", b"v"),
+            Err(JetErr::InvalidTableId)
+        );
+        assert_eq!(
+            engine.create_table(s, DatabaseId(raw), Some("t")),
+            Err(JetErr::InvalidDatabaseId)
+        );
+        if raw != inst.0 {
+            assert_eq!(
+                engine.term2(InstanceHandle(raw), 0),
+                Err(JetErr::InvalidParameter)
+            );
+            assert_eq!(
+                engine.begin_session(InstanceHandle(raw), None, None),
+                Err(JetErr::InvalidParameter)
+            );
+        }
+    }
+    for name in [
+        None,
+        Some(""),
+        Some("/abs.edb"),
+        Some("../up.edb"),
+        Some(&*"x".repeat(300)),
+    ] {
+        assert!(engine.create_database(s, name, 0).is_err(), "{name:?}");
+        assert!(engine.attach_database(s, name, 0).is_err(), "{name:?}");
+    }
+    let db = engine.create_database(s, Some("ok.edb"), 0).unwrap();
+    assert_eq!(engine.create_table(s, db, None), Err(JetErr::InvalidName));
+    assert_eq!(
+        engine.create_table(s, db, Some(&"t".repeat(65))),
+        Err(JetErr::InvalidName)
+    );
+    assert_eq!(
+        engine.open_table(s, db, Some("missing"), 0),
+        Err(JetErr::ObjectNotFound)
+    );
+    engine.end_session(s, 0).unwrap();
+    assert_eq!(
+        engine.end_session(s, 0),
+        Err(JetErr::InvalidSesid),
+        "a stale session"
+    );
+    engine.term(inst).unwrap();
+}
