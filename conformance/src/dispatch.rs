@@ -57,6 +57,9 @@ pub enum DispatchError {
     /// The call belongs to a later issue.
     #[error("{0} is not built until issue 5 (streaming backup and restore)")]
     NotBuilt(&'static str),
+    /// A harness action the model's traces use, which the engine runner does not drive yet.
+    #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
+    HarnessNotBuilt(&'static str),
     /// The call is a harness action the runner performs itself.
     #[error("{0} is a harness action performed by the runner, not an engine call")]
     Harness(&'static str),
@@ -448,6 +451,10 @@ pub fn dispatch(
         | Call::ExternalRestore { .. }
         | Call::ExternalRestore2 { .. }
         | Call::CopyBackupFile { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        Call::RollLog { .. }
+        | Call::FlushCheckpoint { .. }
+        | Call::FailLogWrites { .. }
+        | Call::MakeUnavailable { .. } => return Err(DispatchError::HarnessNotBuilt(call.name())),
         Call::CopyFile { .. }
         | Call::DeleteFile { .. }
         | Call::CorruptFile { .. }

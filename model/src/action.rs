@@ -131,7 +131,11 @@ pub enum Action {
     /// JetEnableMultiInstance.
     EnableMultiInstance { params: GlobalParams },
     /// JetCreateInstance (or JetCreateInstance2 when `v2`); `null_out` passes a NULL pinstance.
-    CreateInstance { v2: bool, name: NameArg, null_out: bool },
+    CreateInstance {
+        v2: bool,
+        name: NameArg,
+        null_out: bool,
+    },
     /// JetSetSystemParameter on an instance.
     SetParam { inst: InstArg, param: ParamArg },
     /// JetInit, JetInit2, JetInit3.
@@ -165,7 +169,11 @@ pub enum Action {
     /// JetOpenFile(Instance).
     OpenFile { target: Target, file: FileArg },
     /// JetReadFile(Instance).
-    ReadFile { target: Target, handle: HandleArg, buffer: ReadArg },
+    ReadFile {
+        target: Target,
+        handle: HandleArg,
+        buffer: ReadArg,
+    },
     /// JetCloseFile(Instance).
     CloseFile { target: Target, handle: HandleArg },
     /// JetGetLogInfo(Instance), or JetGetLogInfoInstance2 when `v2`.
@@ -222,14 +230,29 @@ impl Action {
             Action::CreateInstance { v2: false, .. } => "JetCreateInstance",
             Action::CreateInstance { v2: true, .. } => "JetCreateInstance2",
             Action::SetParam { .. } => "JetSetSystemParameter",
-            Action::Init { form: InitForm::Init, .. } => "JetInit",
-            Action::Init { form: InitForm::Init2, .. } => "JetInit2",
-            Action::Init { form: InitForm::Init3, .. } => "JetInit3",
+            Action::Init {
+                form: InitForm::Init,
+                ..
+            } => "JetInit",
+            Action::Init {
+                form: InitForm::Init2,
+                ..
+            } => "JetInit2",
+            Action::Init {
+                form: InitForm::Init3,
+                ..
+            } => "JetInit3",
             Action::Term { grbit: None, .. } => "JetTerm",
             Action::Term { grbit: Some(_), .. } => "JetTerm2",
             Action::StopService { target: L, .. } => "JetStopService",
-            Action::StopService { target: I(_), grbit: None } => "JetStopServiceInstance",
-            Action::StopService { target: I(_), grbit: Some(_) } => "JetStopServiceInstance2",
+            Action::StopService {
+                target: I(_),
+                grbit: None,
+            } => "JetStopServiceInstance",
+            Action::StopService {
+                target: I(_),
+                grbit: Some(_),
+            } => "JetStopServiceInstance2",
             Action::StopBackup { target: L } => "JetStopBackup",
             Action::StopBackup { target: I(_) } => "JetStopBackupInstance",
             Action::GetInstanceInfo => "JetGetInstanceInfo",
@@ -251,14 +274,26 @@ impl Action {
             Action::CloseFile { target: L, .. } => "JetCloseFile",
             Action::CloseFile { target: I(_), .. } => "JetCloseFileInstance",
             Action::GetLogInfo { target: L, .. } => "JetGetLogInfo",
-            Action::GetLogInfo { target: I(_), v2: false } => "JetGetLogInfoInstance",
-            Action::GetLogInfo { target: I(_), v2: true } => "JetGetLogInfoInstance2",
+            Action::GetLogInfo {
+                target: I(_),
+                v2: false,
+            } => "JetGetLogInfoInstance",
+            Action::GetLogInfo {
+                target: I(_),
+                v2: true,
+            } => "JetGetLogInfoInstance2",
             Action::GetTruncateLogInfo { .. } => "JetGetTruncateLogInfoInstance",
             Action::TruncateLog { target: L } => "JetTruncateLog",
             Action::TruncateLog { target: I(_) } => "JetTruncateLogInstance",
             Action::EndBackup { target: L, .. } => "JetEndExternalBackup",
-            Action::EndBackup { target: I(_), grbit: None } => "JetEndExternalBackupInstance",
-            Action::EndBackup { target: I(_), grbit: Some(_) } => "JetEndExternalBackupInstance2",
+            Action::EndBackup {
+                target: I(_),
+                grbit: None,
+            } => "JetEndExternalBackupInstance",
+            Action::EndBackup {
+                target: I(_),
+                grbit: Some(_),
+            } => "JetEndExternalBackupInstance2",
             Action::StartTerm { .. } => "JetTerm2",
             Action::RollLog { .. }
             | Action::AdvanceCheckpoint { .. }

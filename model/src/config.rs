@@ -28,12 +28,30 @@ pub struct Config {
 
 impl Config {
     /// One instance, one database, three generations.
-    pub const SMALL: Config = Config { name: "small", instances: 1, dbs: 1, max_gen: 3, legacy: true };
+    pub const SMALL: Config = Config {
+        name: "small",
+        instances: 1,
+        dbs: 1,
+        max_gen: 3,
+        legacy: true,
+    };
     /// Two instances, two databases each, three generations: enough for a full backup that
     /// truncates and an incremental after it.
-    pub const DEFAULT: Config = Config { name: "default", instances: 2, dbs: 2, max_gen: 3, legacy: true };
+    pub const DEFAULT: Config = Config {
+        name: "default",
+        instances: 2,
+        dbs: 2,
+        max_gen: 3,
+        legacy: true,
+    };
     /// Two instances, two databases each, four generations: longer backup chains.
-    pub const LARGE: Config = Config { name: "large", instances: 2, dbs: 2, max_gen: 4, legacy: true };
+    pub const LARGE: Config = Config {
+        name: "large",
+        instances: 2,
+        dbs: 2,
+        max_gen: 4,
+        legacy: true,
+    };
 
     /// Every named configuration.
     pub const ALL: [Config; 3] = [Config::SMALL, Config::DEFAULT, Config::LARGE];
@@ -46,13 +64,19 @@ impl Config {
     /// Checks the bounds fit the state's fixed sizes.
     pub fn validate(&self) -> Result<(), String> {
         if self.instances == 0 || usize::from(self.instances) > MAX_INSTANCES {
-            return Err(format!("instances must be 1..={MAX_INSTANCES}, not {}", self.instances));
+            return Err(format!(
+                "instances must be 1..={MAX_INSTANCES}, not {}",
+                self.instances
+            ));
         }
         if self.dbs == 0 || usize::from(self.dbs) > MAX_DBS {
             return Err(format!("dbs must be 1..={MAX_DBS}, not {}", self.dbs));
         }
         if self.max_gen < 2 || self.max_gen > MAX_GEN_LIMIT {
-            return Err(format!("max_gen must be 2..={MAX_GEN_LIMIT}, not {}", self.max_gen));
+            return Err(format!(
+                "max_gen must be 2..={MAX_GEN_LIMIT}, not {}",
+                self.max_gen
+            ));
         }
         Ok(())
     }

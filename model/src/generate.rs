@@ -23,7 +23,8 @@
 //! instances do side by side commutes, so no answer is lost.
 
 use crate::action::{
-    Action, FileArg, GlobalParams, HandleArg, InitArg, InitForm, InstArg, NameArg, ParamArg, ReadArg, Target,
+    Action, FileArg, GlobalParams, HandleArg, InitArg, InitForm, InstArg, NameArg, ParamArg,
+    ReadArg, Target,
 };
 use crate::state::{CheckpointFile, DbFile, Health, Life, RunMode, Session, State};
 use crate::step::Spec;
@@ -39,8 +40,23 @@ pub const END_GRBITS: &[u32] = &[0x1, 0x2, 0x3, 0x100, 0x101, 0x201, 0x0];
 /// Grbits tried on JetTerm2.
 pub const TERM_GRBITS: &[u32] = &[0x0, 0x1, 0x2, 0x4, 0x8];
 /// Grbits tried on JetStopServiceInstance2 (last: an unknown bit).
-pub const STOP_SERVICE_GRBITS: &[u32] = &[0x0, 0x2, 0x4, 0x8, 0x8000_0000, 0x8000_0004, 0x8000_0008, 0x100];
-const READ_ARGS: [ReadArg; 5] = [ReadArg::Chunk, ReadArg::TwoPages, ReadArg::Ragged, ReadArg::Zero, ReadArg::Unaligned];
+pub const STOP_SERVICE_GRBITS: &[u32] = &[
+    0x0,
+    0x2,
+    0x4,
+    0x8,
+    0x8000_0000,
+    0x8000_0004,
+    0x8000_0008,
+    0x100,
+];
+const READ_ARGS: [ReadArg; 5] = [
+    ReadArg::Chunk,
+    ReadArg::TwoPages,
+    ReadArg::Ragged,
+    ReadArg::Zero,
+    ReadArg::Unaligned,
+];
 
 /// Which actions to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +73,9 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     let worker = &s.instances[usize::from(WORKER)];
     let worker_live = worker.is_live();
     let worker_quiet = worker_fresh(worker);
-    let companion_live = s.instances[1..usize::from(spec.config.instances)].iter().any(|i| i.is_live());
+    let companion_live = s.instances[1..usize::from(spec.config.instances)]
+        .iter()
+        .any(|i| i.is_live());
     let legacy_valid = spec.config.legacy && s.mode == RunMode::OneInst && worker_live;
 
     // The worker's targets: both forms when legacy mode makes both valid (probe), one otherwise.
@@ -93,7 +111,14 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
         if companion_live {
             refused_backup_calls(target, out);
         } else {
-            backup_calls(spec, target, probe, backup.is_some(), backup.is_some_and(|b| b.file.is_some()), out);
+            backup_calls(
+                spec,
+                target,
+                probe,
+                backup.is_some(),
+                backup.is_some_and(|b| b.file.is_some()),
+                out,
+            );
         }
     }
     for &target in &refused {
@@ -116,10 +141,21 @@ fn worker_fresh(worker: &crate::state::Instance) -> bool {
             && worker.settings == crate::state::Settings::DEFAULT
             && worker.storage.current <= 1
             && worker.storage.checkpoint_file == CheckpointFile::Good
-            && worker.storage.dbs.iter().all(|db| db.file == DbFile::Absent))
+            && worker
+                .storage
+                .dbs
+                .iter()
+                .all(|db| db.file == DbFile::Absent))
 }
 
-fn backup_calls(spec: &Spec, target: Target, probe: bool, running: bool, file_open: bool, out: &mut Vec<Action>) {
+fn backup_calls(
+    spec: &Spec,
+    target: Target,
+    probe: bool,
+    running: bool,
+    file_open: bool,
+    out: &mut Vec<Action>,
+) {
     for &grbit in BEGIN_GRBITS {
         out.push(Action::BeginBackup { target, grbit });
     }
@@ -134,12 +170,21 @@ fn backup_calls(spec: &Spec, target: Target, probe: bool, running: bool, file_op
     out.push(Action::GetAttachInfo { target });
     if probe || !file_open {
         for d in 0..spec.config.dbs {
-            out.push(Action::OpenFile { target, file: FileArg::Db(d) });
+            out.push(Action::OpenFile {
+                target,
+                file: FileArg::Db(d),
+            });
         }
         for g in 1..=spec.config.max_gen {
-            out.push(Action::OpenFile { target, file: FileArg::Log(g) });
+            out.push(Action::OpenFile {
+                target,
+                file: FileArg::Log(g),
+            });
         }
-        out.push(Action::OpenFile { target, file: FileArg::Other });
+        out.push(Action::OpenFile {
+            target,
+            file: FileArg::Other,
+        });
     }
     if probe {
         for file in [FileArg::Null, FileArg::Empty, FileArg::TooLong] {
@@ -148,23 +193,39 @@ fn backup_calls(spec: &Spec, target: Target, probe: bool, running: bool, file_op
     }
     if probe || file_open {
         for buffer in READ_ARGS {
-            out.push(Action::ReadFile { target, handle: HandleArg::Open, buffer });
+            out.push(Action::ReadFile {
+                target,
+                handle: HandleArg::Open,
+                buffer,
+            });
         }
-        out.push(Action::CloseFile { target, handle: HandleArg::Open });
+        out.push(Action::CloseFile {
+            target,
+            handle: HandleArg::Open,
+        });
     }
     if probe {
-        out.push(Action::CloseFile { target, handle: HandleArg::Other });
+        out.push(Action::CloseFile {
+            target,
+            handle: HandleArg::Other,
+        });
     }
     out.push(Action::GetLogInfo { target, v2: false });
     out.push(Action::TruncateLog { target });
-    out.push(Action::EndBackup { target, grbit: None });
+    out.push(Action::EndBackup {
+        target,
+        grbit: None,
+    });
     if let Some(inst) = inst {
         if probe {
             out.push(Action::GetLogInfo { target, v2: true });
             out.push(Action::GetTruncateLogInfo { inst });
         }
         for &grbit in END_GRBITS {
-            out.push(Action::EndBackup { target, grbit: Some(grbit) });
+            out.push(Action::EndBackup {
+                target,
+                grbit: Some(grbit),
+            });
         }
     }
 }
@@ -172,19 +233,38 @@ fn backup_calls(spec: &Spec, target: Target, probe: bool, running: bool, file_op
 /// One call of each kind with an argument that cannot change anything once the entry checks
 /// pass (an unknown grbit, a NULL name, an unaligned buffer, a handle never opened).
 fn refused_backup_calls(target: Target, out: &mut Vec<Action>) {
-    out.push(Action::BeginBackup { target, grbit: *BEGIN_GRBITS.last().expect("non-empty") });
+    out.push(Action::BeginBackup {
+        target,
+        grbit: *BEGIN_GRBITS.last().expect("non-empty"),
+    });
     out.push(Action::GetAttachInfo { target });
-    out.push(Action::OpenFile { target, file: FileArg::Null });
-    out.push(Action::ReadFile { target, handle: HandleArg::Open, buffer: ReadArg::Unaligned });
-    out.push(Action::CloseFile { target, handle: HandleArg::Other });
+    out.push(Action::OpenFile {
+        target,
+        file: FileArg::Null,
+    });
+    out.push(Action::ReadFile {
+        target,
+        handle: HandleArg::Open,
+        buffer: ReadArg::Unaligned,
+    });
+    out.push(Action::CloseFile {
+        target,
+        handle: HandleArg::Other,
+    });
     out.push(Action::GetLogInfo { target, v2: false });
     out.push(Action::TruncateLog { target });
-    out.push(Action::EndBackup { target, grbit: None });
+    out.push(Action::EndBackup {
+        target,
+        grbit: None,
+    });
     out.push(Action::StopBackup { target });
     if let Target::Instance(inst) = target {
         out.push(Action::GetLogInfo { target, v2: true });
         out.push(Action::GetTruncateLogInfo { inst });
-        out.push(Action::EndBackup { target, grbit: Some(*END_GRBITS.last().expect("non-empty")) });
+        out.push(Action::EndBackup {
+            target,
+            grbit: Some(*END_GRBITS.last().expect("non-empty")),
+        });
     }
 }
 
@@ -193,7 +273,9 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
     let worker_live = s.instances[usize::from(WORKER)].is_live();
     // Handles that may change something: the worker's, and the live companions' while the
     // worker is quiet (see the module comment). Probes add handles the checks refuse.
-    let companion_live = s.instances[1..usize::from(spec.config.instances)].iter().any(|i| i.is_live());
+    let companion_live = s.instances[1..usize::from(spec.config.instances)]
+        .iter()
+        .any(|i| i.is_live());
     let mut args: Vec<InstArg> = Vec::with_capacity(4);
     for i in 0..spec.config.instances {
         let live = s.instances[usize::from(i)].is_live();
@@ -215,7 +297,11 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         }
         args.push(InstArg::Garbage);
     }
-    let params = [GlobalParams::Empty, GlobalParams::NonDefault, GlobalParams::NullWithCount];
+    let params = [
+        GlobalParams::Empty,
+        GlobalParams::NonDefault,
+        GlobalParams::NullWithCount,
+    ];
     if probe || s.mode == RunMode::NoSet {
         for params in params {
             out.push(Action::EnableMultiInstance { params });
@@ -225,27 +311,48 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
     if creates || (probe && s.mode == RunMode::OneInst) {
         for v2 in [false, true] {
             if !v2 || probe {
-                out.push(Action::CreateInstance { v2, name: NameArg::Null, null_out: false });
+                out.push(Action::CreateInstance {
+                    v2,
+                    name: NameArg::Null,
+                    null_out: false,
+                });
                 for k in 0..spec.config.instances {
-                    out.push(Action::CreateInstance { v2, name: NameArg::Named(k), null_out: false });
+                    out.push(Action::CreateInstance {
+                        v2,
+                        name: NameArg::Named(k),
+                        null_out: false,
+                    });
                 }
             }
         }
     }
     if probe {
-        out.push(Action::CreateInstance { v2: false, name: NameArg::Null, null_out: true });
+        out.push(Action::CreateInstance {
+            v2: false,
+            name: NameArg::Null,
+            null_out: true,
+        });
     }
     for form in [InitForm::Init, InitForm::Init2, InitForm::Init3] {
         if form != InitForm::Init && !probe {
             continue;
         }
-        out.push(Action::Init { form, inst: InitArg::Null });
+        out.push(Action::Init {
+            form,
+            inst: InitArg::Null,
+        });
         if s.mode == RunMode::NoSet {
-            out.push(Action::Init { form, inst: InitArg::Fresh });
+            out.push(Action::Init {
+                form,
+                inst: InitArg::Fresh,
+            });
         }
         for &arg in &args {
             if arg != InstArg::Zero {
-                out.push(Action::Init { form, inst: InitArg::Handle(arg) });
+                out.push(Action::Init {
+                    form,
+                    inst: InitArg::Handle(arg),
+                });
             }
         }
     }
@@ -253,20 +360,38 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         let live_slot = matches!(inst, InstArg::Slot(i) if s.instances[usize::from(i)].is_live());
         let worker = inst == InstArg::Slot(WORKER);
         out.push(Action::Term { inst, grbit: None });
-        let term_grbits = if live_slot { TERM_GRBITS } else { &TERM_GRBITS[..1] };
+        let term_grbits = if live_slot {
+            TERM_GRBITS
+        } else {
+            &TERM_GRBITS[..1]
+        };
         for &grbit in term_grbits {
-            out.push(Action::Term { inst, grbit: Some(grbit) });
+            out.push(Action::Term {
+                inst,
+                grbit: Some(grbit),
+            });
         }
         let target = Target::Instance(inst);
-        out.push(Action::StopService { target, grbit: None });
-        let stop_grbits = if live_slot { STOP_SERVICE_GRBITS } else { &STOP_SERVICE_GRBITS[7..] };
+        out.push(Action::StopService {
+            target,
+            grbit: None,
+        });
+        let stop_grbits = if live_slot {
+            STOP_SERVICE_GRBITS
+        } else {
+            &STOP_SERVICE_GRBITS[7..]
+        };
         for &grbit in stop_grbits {
-            out.push(Action::StopService { target, grbit: Some(grbit) });
+            out.push(Action::StopService {
+                target,
+                grbit: Some(grbit),
+            });
         }
         let worker_inst = &s.instances[usize::from(WORKER)];
         let works = worker && !companion_live && worker_works(worker_inst);
         let refused = !live_slot
-            || (worker && (worker_inst.session != Session::None || worker_inst.life != Life::Initialized));
+            || (worker
+                && (worker_inst.session != Session::None || worker_inst.life != Life::Initialized));
         if works || (probe && refused) {
             out.push(Action::BeginSession { inst });
         }
@@ -277,7 +402,10 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         }
     }
     if spec.config.legacy {
-        out.push(Action::StopService { target: Target::Legacy, grbit: None });
+        out.push(Action::StopService {
+            target: Target::Legacy,
+            grbit: None,
+        });
     }
     if probe {
         out.push(Action::GetInstanceInfo);
@@ -298,7 +426,8 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         if session != Session::None || probe {
             for db in 0..spec.config.dbs {
                 let file = worker.storage.dbs[usize::from(db)].file;
-                let in_order = db == 0 || worker.storage.dbs[usize::from(db) - 1].file != DbFile::Absent;
+                let in_order =
+                    db == 0 || worker.storage.dbs[usize::from(db) - 1].file != DbFile::Absent;
                 let changes = works && session != Session::None;
                 if (changes && in_order) || (probe && (file != DbFile::Absent || !changes)) {
                     out.push(Action::CreateDatabase { slot, db });
@@ -329,10 +458,22 @@ fn environment(spec: &Spec, s: &State, out: &mut Vec<Action>) {
         if worker.backup.is_none() && worker.session == Session::None {
             out.push(Action::LogWriteFails { slot });
             out.push(Action::LogDiskFills { slot });
-            out.push(Action::FatalError { slot, disk_full: false });
-            out.push(Action::FatalError { slot, disk_full: true });
-            out.push(Action::DamageCheckpoint { slot, missing: true });
-            out.push(Action::DamageCheckpoint { slot, missing: false });
+            out.push(Action::FatalError {
+                slot,
+                disk_full: false,
+            });
+            out.push(Action::FatalError {
+                slot,
+                disk_full: true,
+            });
+            out.push(Action::DamageCheckpoint {
+                slot,
+                missing: true,
+            });
+            out.push(Action::DamageCheckpoint {
+                slot,
+                missing: false,
+            });
             out.push(Action::StartTerm { slot, grbit: 0x1 });
         }
     }

@@ -51,8 +51,11 @@ pub struct DivergenceInfo {
     pub sources: &'static str,
 }
 
-const END_CALLS: &[&str] =
-    &["JetEndExternalBackup", "JetEndExternalBackupInstance", "JetEndExternalBackupInstance2"];
+const END_CALLS: &[&str] = &[
+    "JetEndExternalBackup",
+    "JetEndExternalBackupInstance",
+    "JetEndExternalBackupInstance2",
+];
 
 /// Every divergence, in catalogue order.
 pub const DIVERGENCES: &[DivergenceInfo] = &[
@@ -109,7 +112,11 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
     DivergenceInfo {
         divergence: Divergence::InvalidInstanceHandle,
         id: "invalid-instance-handle",
-        functions: &["JetBeginExternalBackupInstance", "JetTerm", "JetStopBackupInstance"],
+        functions: &[
+            "JetBeginExternalBackupInstance",
+            "JetTerm",
+            "JetStopBackupInstance",
+        ],
         situation: "an Instance call gets a handle that names no live instance (stale or made up)",
         esent: "JET_errInvalidInstance (-1115), from ESENT's handle validation",
         documented: "JET_errInvalidParameter, as the pages' InvalidParameter rows say",
@@ -118,7 +125,10 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
     DivergenceInfo {
         divergence: Divergence::FatalLogDiskFullCode,
         id: "fatal-log-disk-full-code",
-        functions: &["JetBeginExternalBackupInstance", "JetEndExternalBackupInstance"],
+        functions: &[
+            "JetBeginExternalBackupInstance",
+            "JetEndExternalBackupInstance",
+        ],
         situation: "an instance was made unavailable by a full log disk",
         esent: "JET_errInstanceUnavailableDueToFatalLogDiskFull (-1092)",
         documented: "JET_errInstanceUnavailable (-1090), the only unavailable code the pages list",
@@ -179,7 +189,11 @@ mod tests {
     #[test]
     fn ids_are_unique_and_every_function_is_in_the_vocabulary() {
         for (i, d) in DIVERGENCES.iter().enumerate() {
-            assert!(DIVERGENCES[i + 1..].iter().all(|o| o.id != d.id && o.divergence != d.divergence));
+            assert!(
+                DIVERGENCES[i + 1..]
+                    .iter()
+                    .all(|o| o.id != d.id && o.divergence != d.divergence)
+            );
             for f in d.functions {
                 assert!(jetapi::call_spec(f).is_some(), "{f}");
             }

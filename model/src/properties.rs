@@ -24,12 +24,20 @@ impl std::fmt::Debug for Property {
 pub const PROPERTIES: &[Property] = &[
     Property {
         name: "the logs crash recovery needs are never deleted",
-        holds: |s| s.instances.iter().all(|i| i.storage.current == 0 || i.storage.oldest <= i.storage.checkpoint),
+        holds: |s| {
+            s.instances
+                .iter()
+                .all(|i| i.storage.current == 0 || i.storage.oldest <= i.storage.checkpoint)
+        },
     },
     Property {
         name: "no log a running backup still has to copy is deleted",
         holds: |s| {
-            s.instances.iter().all(|i| i.stop_service || i.local_backup().is_none_or(|b| !required_logs_missing(&i.storage, b)))
+            s.instances.iter().all(|i| {
+                i.stop_service
+                    || i.local_backup()
+                        .is_none_or(|b| !required_logs_missing(&i.storage, b))
+            })
         },
     },
     Property {
@@ -42,10 +50,19 @@ pub const PROPERTIES: &[Property] = &[
     },
     Property {
         name: "a backup runs only on an initialized instance",
-        holds: |s| s.instances.iter().all(|i| i.backup.is_none() || i.life == Life::Initialized),
+        holds: |s| {
+            s.instances
+                .iter()
+                .all(|i| i.backup.is_none() || i.life == Life::Initialized)
+        },
     },
     Property {
         name: "backup file handles exist only during a local backup",
-        holds: |s| s.instances.iter().all(|i| i.backup.is_none_or(|b| b.file.is_none() || b.kind != BackupKind::Surrogate)),
+        holds: |s| {
+            s.instances.iter().all(|i| {
+                i.backup
+                    .is_none_or(|b| b.file.is_none() || b.kind != BackupKind::Surrogate)
+            })
+        },
     },
 ];

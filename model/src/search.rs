@@ -100,7 +100,11 @@ pub struct Report {
 impl Report {
     /// States per second.
     pub fn states_per_sec(&self) -> f64 {
-        if self.seconds > 0.0 { self.unique_states as f64 / self.seconds } else { 0.0 }
+        if self.seconds > 0.0 {
+            self.unique_states as f64 / self.seconds
+        } else {
+            0.0
+        }
     }
 
     /// True when every property holds.
@@ -113,7 +117,8 @@ impl Report {
 /// [`Mode::Explore`] to check properties fast, [`Mode::Probe`] to also record every outcome.
 pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Report {
     let started = Instant::now();
-    let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> = HashMap::default();
+    let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> =
+        HashMap::default();
     let mut queue: VecDeque<(State, Fingerprint, usize)> = VecDeque::new();
     let mut failed: Vec<Option<Fingerprint>> = vec![None; PROPERTIES.len()];
     let mut outcomes: BTreeMap<(&'static str, JetErr), (Fingerprint, Action)> = BTreeMap::new();
@@ -123,7 +128,13 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
 
     let initial = State::INITIAL;
     let root = fingerprint(&initial);
-    parents.insert(root, Parent { from: root, action: None });
+    parents.insert(
+        root,
+        Parent {
+            from: root,
+            action: None,
+        },
+    );
     check_properties(&initial, root, &mut failed);
     queue.push_back((initial, root, 0));
     let mut buffer = Vec::with_capacity(256);
@@ -136,8 +147,12 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
             let (next, outcome) = spec.apply(&state, action);
             if record {
                 if let Some(function) = action.function() {
-                    outcomes.entry((function, outcome.code)).or_insert((fp, *action));
-                    rules.entry((function, outcome.rule)).or_insert((fp, *action));
+                    outcomes
+                        .entry((function, outcome.code))
+                        .or_insert((fp, *action));
+                    rules
+                        .entry((function, outcome.rule))
+                        .or_insert((fp, *action));
                 }
             }
             let Some(next) = next else { continue };
@@ -145,12 +160,22 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
             if parents.contains_key(&next_fp) {
                 continue;
             }
-            parents.insert(next_fp, Parent { from: fp, action: Some(*action) });
+            parents.insert(
+                next_fp,
+                Parent {
+                    from: fp,
+                    action: Some(*action),
+                },
+            );
             check_properties(&next, next_fp, &mut failed);
             queue.push_back((next, next_fp, depth + 1));
         }
         if parents.len() / 65_536 != (parents.len() - buffer.len().min(parents.len())) / 65_536 {
-            progress(Progress { states: parents.len(), depth, queued: queue.len() });
+            progress(Progress {
+                states: parents.len(),
+                depth,
+                queued: queue.len(),
+            });
         }
     }
     let path_to = |fp: Fingerprint| path(&parents, fp);
@@ -162,10 +187,19 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
         properties: PROPERTIES
             .iter()
             .zip(&failed)
-            .map(|(p, fp)| PropertyResult { name: p.name, counterexample: fp.map(path_to) })
+            .map(|(p, fp)| PropertyResult {
+                name: p.name,
+                counterexample: fp.map(path_to),
+            })
             .collect(),
-        outcomes: outcomes.into_iter().map(|(key, (fp, a))| (key, with(path_to(fp), a))).collect(),
-        rules: rules.into_iter().map(|(key, (fp, a))| (key, with(path_to(fp), a))).collect(),
+        outcomes: outcomes
+            .into_iter()
+            .map(|(key, (fp, a))| (key, with(path_to(fp), a)))
+            .collect(),
+        rules: rules
+            .into_iter()
+            .map(|(key, (fp, a))| (key, with(path_to(fp), a)))
+            .collect(),
     }
 }
 
@@ -182,7 +216,10 @@ fn check_properties(state: &State, fp: Fingerprint, failed: &mut [Option<Fingerp
     }
 }
 
-fn path(parents: &HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>>, mut fp: Fingerprint) -> Vec<Action> {
+fn path(
+    parents: &HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>>,
+    mut fp: Fingerprint,
+) -> Vec<Action> {
     let mut actions = Vec::new();
     while let Some(parent) = parents.get(&fp) {
         match parent.action {

@@ -120,7 +120,11 @@ pub struct Db {
 
 impl Db {
     /// A database that does not exist.
-    pub const ABSENT: Db = Db { file: DbFile::Absent, full_high: 0, inc_high: 0 };
+    pub const ABSENT: Db = Db {
+        file: DbFile::Absent,
+        full_high: 0,
+        inc_high: 0,
+    };
 }
 
 /// What a slot's paths point at: the checkpoint, the logs, the databases. It outlives the
@@ -272,7 +276,10 @@ pub struct Settings {
 
 impl Settings {
     /// The defaults.
-    pub const DEFAULT: Settings = Settings { circular: false, recovery_off: false };
+    pub const DEFAULT: Settings = Settings {
+        circular: false,
+        recovery_off: false,
+    };
 }
 
 /// One instance slot.
@@ -320,7 +327,10 @@ impl Instance {
     /// The slot after its instance is freed: memory state gone, storage kept.
     pub fn freed(&self) -> Instance {
         debug_assert!(Life::can_transition(self.life, Life::Unused));
-        Instance { storage: self.storage, ..Instance::UNUSED }
+        Instance {
+            storage: self.storage,
+            ..Instance::UNUSED
+        }
     }
 
     /// Drops what can no longer be observed, so that equal behaviour means equal states:
@@ -344,14 +354,19 @@ impl Instance {
         if let Some(b) = self.backup.filter(|b| b.stop) {
             let mut stopped = Backup::placeholder(b.kind);
             stopped.stop = true;
-            stopped.file = b.file.map(|_| OpenFile { target: FileTarget::Patch, read_to_end: false });
+            stopped.file = b.file.map(|_| OpenFile {
+                target: FileTarget::Patch,
+                read_to_end: false,
+            });
             self.backup = Some(stopped);
         }
     }
 
     /// The running local backup (full or incremental), if any.
     pub fn local_backup(&self) -> Option<&Backup> {
-        self.backup.as_ref().filter(|b| b.kind != BackupKind::Surrogate)
+        self.backup
+            .as_ref()
+            .filter(|b| b.kind != BackupKind::Surrogate)
     }
 }
 
@@ -405,7 +420,10 @@ impl State {
 
     /// The single instance of legacy mode (the lowest live slot).
     pub fn single_instance(&self) -> Option<u8> {
-        self.instances.iter().position(Instance::is_live).map(|i| i as u8)
+        self.instances
+            .iter()
+            .position(Instance::is_live)
+            .map(|i| i as u8)
     }
 
     /// Frees slot `slot`; the mode returns to NoSet when it was the last instance (§1.1).

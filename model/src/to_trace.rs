@@ -14,7 +14,9 @@ use jetapi::grbits::Grbit;
 use jetapi::trace::{Expect, Profile, Step, Trace};
 use jetapi::{Call, JetErr};
 
-use crate::action::{Action, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, ParamArg, ReadArg, Target};
+use crate::action::{
+    Action, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, ParamArg, ReadArg, Target,
+};
 use crate::config::MAX_INSTANCES;
 use crate::state::{Life, RunMode, State};
 use crate::step::Spec;
@@ -38,7 +40,9 @@ impl Names {
     fn handle(&self, arg: InstArg) -> HandleRef {
         match arg {
             InstArg::Slot(i) => HandleRef::Name(self.instance(i)),
-            InstArg::Stale(i) if self.incarnation[usize::from(i)] > 0 => HandleRef::Name(self.instance(i)),
+            InstArg::Stale(i) if self.incarnation[usize::from(i)] > 0 => {
+                HandleRef::Name(self.instance(i))
+            }
             InstArg::Zero => HandleRef::Raw(0),
             InstArg::Nil => HandleRef::Raw(-1),
             InstArg::Stale(_) | InstArg::Garbage => HandleRef::Raw(0x7777_0000),
@@ -64,24 +68,51 @@ fn set_param(instance: Option<HandleRef>, param: &str, value: ParamValue) -> Ste
 }
 
 fn step(call: Call) -> Step {
-    Step { call, expect: Expect::Default, returns: None, note: None }
+    Step {
+        call,
+        expect: Expect::Default,
+        returns: None,
+        note: None,
+    }
 }
 
 /// The settings every instance of slot `slot` gets: its own paths, one session.
 fn slot_settings(instance: Option<HandleRef>, slot: u8) -> Vec<Step> {
     vec![
-        set_param(instance.clone(), "JET_paramSystemPath", ParamValue::Text(format!("i{slot}/"))),
-        set_param(instance.clone(), "JET_paramLogFilePath", ParamValue::Text(format!("i{slot}/logs/"))),
-        set_param(instance.clone(), "JET_paramTempPath", ParamValue::Text(format!("i{slot}/tmp/"))),
-        set_param(instance.clone(), "JET_paramCreatePathIfNotExist", ParamValue::Number(1)),
+        set_param(
+            instance.clone(),
+            "JET_paramSystemPath",
+            ParamValue::Text(format!("i{slot}/")),
+        ),
+        set_param(
+            instance.clone(),
+            "JET_paramLogFilePath",
+            ParamValue::Text(format!("i{slot}/logs/")),
+        ),
+        set_param(
+            instance.clone(),
+            "JET_paramTempPath",
+            ParamValue::Text(format!("i{slot}/tmp/")),
+        ),
+        set_param(
+            instance.clone(),
+            "JET_paramCreatePathIfNotExist",
+            ParamValue::Number(1),
+        ),
         set_param(instance, "JET_paramMaxSessions", ParamValue::Number(1)),
     ]
 }
 
 /// The trace of `path`, with the outcomes `spec` gives.
 pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str) -> Trace {
-    let mut names = Names { incarnation: [0; MAX_INSTANCES] };
-    let mut steps = vec![set_param(None, "JET_paramMaxInstances", ParamValue::Number(i64::from(spec.config.instances)))];
+    let mut names = Names {
+        incarnation: [0; MAX_INSTANCES],
+    };
+    let mut steps = vec![set_param(
+        None,
+        "JET_paramMaxInstances",
+        ParamValue::Number(i64::from(spec.config.instances)),
+    )];
     let mut state = State::INITIAL;
     for action in path {
         let (next, outcome) = spec.step(&state, action);
@@ -98,7 +129,11 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             steps.extend(slot_settings(None, 0));
         }
         let mut call_steps = action_steps(spec, &state, action, &names);
-        let expect = if outcome.code == JetErr::Success { Expect::Default } else { Expect::Codes(vec![outcome.code]) };
+        let expect = if outcome.code == JetErr::Success {
+            Expect::Default
+        } else {
+            Expect::Codes(vec![outcome.code])
+        };
         if let Some(last) = call_steps.last_mut() {
             if !action.is_environment() || matches!(action, Action::FinishTerm) {
                 last.expect = expect;
@@ -106,9 +141,13 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             last.note = Some(outcome.rule.to_string());
         }
         steps.extend(call_steps);
-        if let Action::CreateInstance { null_out: false, .. } = action {
+        if let Action::CreateInstance {
+            null_out: false, ..
+        } = action
+        {
             let created = (0..spec.config.instances).find(|&i| {
-                state.instances[usize::from(i)].life == Life::Unused && next.instances[usize::from(i)].life != Life::Unused
+                state.instances[usize::from(i)].life == Life::Unused
+                    && next.instances[usize::from(i)].life != Life::Unused
             });
             if let Some(slot) = created {
                 steps.extend(slot_settings(name(names.instance(slot)), slot));
@@ -152,17 +191,35 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
             }),
             set_sys_param_count: (params == GlobalParams::NullWithCount).then_some(1),
         },
-        Action::CreateInstance { v2, name: n, null_out } => {
-            let slot = (0..MAX_INSTANCES as u8).find(|&i| !state.instances[usize::from(i)].is_live()).unwrap_or(0);
-            let instance = if null_out { None } else { name(names.instance(slot)) };
+        Action::CreateInstance {
+            v2,
+            name: n,
+            null_out,
+        } => {
+            let slot = (0..MAX_INSTANCES as u8)
+                .find(|&i| !state.instances[usize::from(i)].is_live())
+                .unwrap_or(0);
+            let instance = if null_out {
+                None
+            } else {
+                name(names.instance(slot))
+            };
             let instance_name = match n {
                 NameArg::Null => None,
                 NameArg::Named(k) => Some(format!("n{k}")),
             };
             if v2 {
-                Call::CreateInstance2 { instance, instance_name, display_name: None, grbit: None }
+                Call::CreateInstance2 {
+                    instance,
+                    instance_name,
+                    display_name: None,
+                    grbit: None,
+                }
             } else {
-                Call::CreateInstance { instance, instance_name }
+                Call::CreateInstance {
+                    instance,
+                    instance_name,
+                }
             }
         }
         Action::SetParam { inst: arg, param } => {
@@ -180,27 +237,74 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
             };
             match form {
                 crate::action::InitForm::Init => Call::Init { instance },
-                crate::action::InitForm::Init2 => Call::Init2 { instance, grbit: grbit(0) },
-                crate::action::InitForm::Init3 => Call::Init3 { instance, rst_info: None, grbit: grbit(0) },
+                crate::action::InitForm::Init2 => Call::Init2 {
+                    instance,
+                    grbit: grbit(0),
+                },
+                crate::action::InitForm::Init3 => Call::Init3 {
+                    instance,
+                    rst_info: None,
+                    grbit: grbit(0),
+                },
             }
         }
-        Action::Term { inst: arg, grbit: None } => Call::Term { instance: Some(names.handle(arg)) },
-        Action::Term { inst: arg, grbit: Some(g) } => Call::Term2 { instance: Some(names.handle(arg)), grbit: grbit(g) },
-        Action::StopService { target: Target::Legacy, .. } => Call::StopService {},
-        Action::StopService { target, grbit: None } => Call::StopServiceInstance { instance: inst(target) },
-        Action::StopService { target, grbit: Some(g) } => {
-            Call::StopServiceInstance2 { instance: inst(target), grbit: grbit(g) }
-        }
-        Action::StopBackup { target: Target::Legacy } => Call::StopBackup {},
-        Action::StopBackup { target } => Call::StopBackupInstance { instance: inst(target) },
+        Action::Term {
+            inst: arg,
+            grbit: None,
+        } => Call::Term {
+            instance: Some(names.handle(arg)),
+        },
+        Action::Term {
+            inst: arg,
+            grbit: Some(g),
+        } => Call::Term2 {
+            instance: Some(names.handle(arg)),
+            grbit: grbit(g),
+        },
+        Action::StopService {
+            target: Target::Legacy,
+            ..
+        } => Call::StopService {},
+        Action::StopService {
+            target,
+            grbit: None,
+        } => Call::StopServiceInstance {
+            instance: inst(target),
+        },
+        Action::StopService {
+            target,
+            grbit: Some(g),
+        } => Call::StopServiceInstance2 {
+            instance: inst(target),
+            grbit: grbit(g),
+        },
+        Action::StopBackup {
+            target: Target::Legacy,
+        } => Call::StopBackup {},
+        Action::StopBackup { target } => Call::StopBackupInstance {
+            instance: inst(target),
+        },
         Action::GetInstanceInfo => Call::GetInstanceInfo {},
         Action::BeginSession { inst: arg } => {
             let slot = target_slot(state, Target::Instance(arg));
-            Call::BeginSession { instance: Some(names.handle(arg)), session: session(slot), user_name: None, password: None }
+            Call::BeginSession {
+                instance: Some(names.handle(arg)),
+                session: session(slot),
+                user_name: None,
+                password: None,
+            }
         }
-        Action::EndSession { slot } => Call::EndSession { session: session(slot), grbit: None },
-        Action::BeginTransaction { slot } => Call::BeginTransaction { session: session(slot) },
-        Action::Rollback { slot } => Call::Rollback { session: session(slot), grbit: None },
+        Action::EndSession { slot } => Call::EndSession {
+            session: session(slot),
+            grbit: None,
+        },
+        Action::BeginTransaction { slot } => Call::BeginTransaction {
+            session: session(slot),
+        },
+        Action::Rollback { slot } => Call::Rollback {
+            session: session(slot),
+            grbit: None,
+        },
         Action::CreateDatabase { slot, db } => Call::CreateDatabase {
             session: session(slot),
             filename: db_path(slot, db),
@@ -208,14 +312,30 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
             dbid: name(format!("@d{slot}{db}")),
             grbit: None,
         },
-        Action::AttachDatabase { slot, db } => {
-            Call::AttachDatabase { session: session(slot), filename: db_path(slot, db), grbit: None }
-        }
-        Action::DetachDatabase { slot, db } => Call::DetachDatabase { session: session(slot), filename: db_path(slot, db) },
-        Action::BeginBackup { target: Target::Legacy, grbit: g } => Call::BeginExternalBackup { grbit: grbit(g) },
-        Action::BeginBackup { target, grbit: g } => Call::BeginExternalBackupInstance { instance: inst(target), grbit: grbit(g) },
-        Action::GetAttachInfo { target: Target::Legacy } => Call::GetAttachInfo { cb_max: None },
-        Action::GetAttachInfo { target } => Call::GetAttachInfoInstance { instance: inst(target), cb_max: None },
+        Action::AttachDatabase { slot, db } => Call::AttachDatabase {
+            session: session(slot),
+            filename: db_path(slot, db),
+            grbit: None,
+        },
+        Action::DetachDatabase { slot, db } => Call::DetachDatabase {
+            session: session(slot),
+            filename: db_path(slot, db),
+        },
+        Action::BeginBackup {
+            target: Target::Legacy,
+            grbit: g,
+        } => Call::BeginExternalBackup { grbit: grbit(g) },
+        Action::BeginBackup { target, grbit: g } => Call::BeginExternalBackupInstance {
+            instance: inst(target),
+            grbit: grbit(g),
+        },
+        Action::GetAttachInfo {
+            target: Target::Legacy,
+        } => Call::GetAttachInfo { cb_max: None },
+        Action::GetAttachInfo { target } => Call::GetAttachInfoInstance {
+            instance: inst(target),
+            cb_max: None,
+        },
         Action::OpenFile { target, file } => {
             let slot = target_slot(state, target);
             let filename = match file {
@@ -227,11 +347,22 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
                 FileArg::TooLong => path("x".repeat(300)),
             };
             match target {
-                Target::Legacy => Call::OpenFile { filename, file: name("@f") },
-                _ => Call::OpenFileInstance { instance: inst(target), filename, file: name("@f") },
+                Target::Legacy => Call::OpenFile {
+                    filename,
+                    file: name("@f"),
+                },
+                _ => Call::OpenFileInstance {
+                    instance: inst(target),
+                    filename,
+                    file: name("@f"),
+                },
             }
         }
-        Action::ReadFile { target, handle, buffer } => {
+        Action::ReadFile {
+            target,
+            handle,
+            buffer,
+        } => {
             let file = file_handle(state, target, handle);
             let cb = Some(match buffer {
                 ReadArg::Chunk => 8 * PAGE_SIZE,
@@ -242,60 +373,121 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
             });
             let unaligned = (buffer == ReadArg::Unaligned).then_some(true);
             match target {
-                Target::Legacy => Call::ReadFile { file, cb, buffer_unaligned: unaligned },
-                _ => Call::ReadFileInstance { instance: inst(target), file, cb, buffer_unaligned: unaligned },
+                Target::Legacy => Call::ReadFile {
+                    file,
+                    cb,
+                    buffer_unaligned: unaligned,
+                },
+                _ => Call::ReadFileInstance {
+                    instance: inst(target),
+                    file,
+                    cb,
+                    buffer_unaligned: unaligned,
+                },
             }
         }
         Action::CloseFile { target, handle } => {
             let file = file_handle(state, target, handle);
             match target {
                 Target::Legacy => Call::CloseFile { file },
-                _ => Call::CloseFileInstance { instance: inst(target), file },
+                _ => Call::CloseFileInstance {
+                    instance: inst(target),
+                    file,
+                },
             }
         }
-        Action::GetLogInfo { target: Target::Legacy, .. } => Call::GetLogInfo { cb_max: None },
-        Action::GetLogInfo { target, v2: false } => Call::GetLogInfoInstance { instance: inst(target), cb_max: None },
-        Action::GetLogInfo { target, v2: true } => Call::GetLogInfoInstance2 { instance: inst(target), cb_max: None },
-        Action::GetTruncateLogInfo { inst: arg } => {
-            Call::GetTruncateLogInfoInstance { instance: Some(names.handle(arg)), cb_max: None }
-        }
-        Action::TruncateLog { target: Target::Legacy } => Call::TruncateLog {},
-        Action::TruncateLog { target } => Call::TruncateLogInstance { instance: inst(target) },
-        Action::EndBackup { target: Target::Legacy, .. } => Call::EndExternalBackup {},
-        Action::EndBackup { target, grbit: None } => Call::EndExternalBackupInstance { instance: inst(target) },
-        Action::EndBackup { target, grbit: Some(g) } => {
-            Call::EndExternalBackupInstance2 { instance: inst(target), grbit: grbit(g) }
-        }
-        Action::RollLog { slot } => Call::RollLog { instance: name(names.instance(slot)) },
-        Action::AdvanceCheckpoint { slot } => Call::FlushCheckpoint { instance: name(names.instance(slot)) },
+        Action::GetLogInfo {
+            target: Target::Legacy,
+            ..
+        } => Call::GetLogInfo { cb_max: None },
+        Action::GetLogInfo { target, v2: false } => Call::GetLogInfoInstance {
+            instance: inst(target),
+            cb_max: None,
+        },
+        Action::GetLogInfo { target, v2: true } => Call::GetLogInfoInstance2 {
+            instance: inst(target),
+            cb_max: None,
+        },
+        Action::GetTruncateLogInfo { inst: arg } => Call::GetTruncateLogInfoInstance {
+            instance: Some(names.handle(arg)),
+            cb_max: None,
+        },
+        Action::TruncateLog {
+            target: Target::Legacy,
+        } => Call::TruncateLog {},
+        Action::TruncateLog { target } => Call::TruncateLogInstance {
+            instance: inst(target),
+        },
+        Action::EndBackup {
+            target: Target::Legacy,
+            ..
+        } => Call::EndExternalBackup {},
+        Action::EndBackup {
+            target,
+            grbit: None,
+        } => Call::EndExternalBackupInstance {
+            instance: inst(target),
+        },
+        Action::EndBackup {
+            target,
+            grbit: Some(g),
+        } => Call::EndExternalBackupInstance2 {
+            instance: inst(target),
+            grbit: grbit(g),
+        },
+        Action::RollLog { slot } => Call::RollLog {
+            instance: name(names.instance(slot)),
+        },
+        Action::AdvanceCheckpoint { slot } => Call::FlushCheckpoint {
+            instance: name(names.instance(slot)),
+        },
         Action::Crash => Call::Crash {},
-        Action::LogWriteFails { slot } => {
-            Call::FailLogWrites { instance: name(names.instance(slot)), error: Some(Word("EIO".into())) }
-        }
-        Action::LogDiskFills { slot } => {
-            Call::FailLogWrites { instance: name(names.instance(slot)), error: Some(Word("ENOSPC".into())) }
-        }
+        Action::LogWriteFails { slot } => Call::FailLogWrites {
+            instance: name(names.instance(slot)),
+            error: Some(Word("EIO".into())),
+        },
+        Action::LogDiskFills { slot } => Call::FailLogWrites {
+            instance: name(names.instance(slot)),
+            error: Some(Word("ENOSPC".into())),
+        },
         Action::FatalError { slot, disk_full } => Call::MakeUnavailable {
             instance: name(names.instance(slot)),
             error: Some(Word(if disk_full { "ENOSPC" } else { "EIO" }.into())),
         },
-        Action::DamageCheckpoint { slot, missing: true } => Call::DeleteFile { path: path(format!("i{slot}/edb.chk")) },
-        Action::DamageCheckpoint { slot, missing: false } => {
-            Call::CorruptFile { path: path(format!("i{slot}/edb.chk")), offset: Some(0), bytes: Some(16) }
-        }
+        Action::DamageCheckpoint {
+            slot,
+            missing: true,
+        } => Call::DeleteFile {
+            path: path(format!("i{slot}/edb.chk")),
+        },
+        Action::DamageCheckpoint {
+            slot,
+            missing: false,
+        } => Call::CorruptFile {
+            path: path(format!("i{slot}/edb.chk")),
+            offset: Some(0),
+            bytes: Some(16),
+        },
         Action::StartTerm { slot, grbit: g } => Call::Start {
-            call: Some(Box::new(Call::Term2 { instance: name(names.instance(slot)), grbit: grbit(g) })),
+            call: Some(Box::new(Call::Term2 {
+                instance: name(names.instance(slot)),
+                grbit: grbit(g),
+            })),
             id: Some("term".into()),
             pause_at: None,
         },
-        Action::FinishTerm => Call::Finish { id: Some("term".into()) },
+        Action::FinishTerm => Call::Finish {
+            id: Some("term".into()),
+        },
     };
     vec![step(call)]
 }
 
 fn file_handle(state: &State, target: Target, handle: HandleArg) -> Option<HandleRef> {
     let slot = target_slot(state, target);
-    let open = state.instances[usize::from(slot)].backup.is_some_and(|b| b.file.is_some());
+    let open = state.instances[usize::from(slot)]
+        .backup
+        .is_some_and(|b| b.file.is_some());
     match handle {
         HandleArg::Open if open => name("@f"),
         HandleArg::Open => Some(HandleRef::Raw(0)),

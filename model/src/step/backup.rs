@@ -12,7 +12,8 @@ use super::{Mutation, Outcome, Spec, Transition, moved, refuse, unchanged};
 use crate::action::{FileArg, HandleArg, ReadArg, Target};
 use crate::profile::Divergence;
 use crate::state::{
-    Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Health, LogRanges, OpenFile, Phase, State,
+    Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Health, LogRanges, OpenFile,
+    Phase, State,
 };
 
 const BACKUP_INCREMENTAL: u32 = 0x1;
@@ -30,21 +31,40 @@ pub(crate) fn gen_range_mask(lo: Gen, hi: Gen) -> u16 {
 
 impl Spec {
     /// The entry checks plus §2.4's common prefix: a local backup runs, and it was not stopped.
-    fn enter_running(&self, s: &State, target: Target, check_stop: bool) -> Result<(u8, Backup), Outcome> {
+    fn enter_running(
+        &self,
+        s: &State,
+        target: Target,
+        check_stop: bool,
+    ) -> Result<(u8, Backup), Outcome> {
         let slot = self.enter(s, target)?;
         let backup = *s.instances[usize::from(slot)]
             .local_backup()
             .ok_or(refuse(JetErr::NoBackup, "§2.4 no local backup running"))?;
         if check_stop && backup.stop {
-            return Err(refuse(JetErr::BackupAbortByServer, "§2.4 JetStopBackup was called"));
+            return Err(refuse(
+                JetErr::BackupAbortByServer,
+                "§2.4 JetStopBackup was called",
+            ));
         }
         Ok((slot, backup))
     }
 
     /// A failure that, in the documented profile, cancels the whole backup (§9).
-    fn sequence_failure(&self, s: &State, slot: u8, code: JetErr, rule: &'static str) -> Transition {
+    fn sequence_failure(
+        &self,
+        s: &State,
+        slot: u8,
+        code: JetErr,
+        rule: &'static str,
+    ) -> Transition {
         if self.documented(Divergence::FailuresCancelBackup) {
-            return abort(s, slot, code, "doc:a failed backup call cancels the entire backup");
+            return abort(
+                s,
+                slot,
+                code,
+                "doc:a failed backup call cancels the entire backup",
+            );
         }
         unchanged(code, rule)
     }
@@ -56,9 +76,21 @@ impl Spec {
         };
         let inst = &s.instances[usize::from(slot)];
         let checks: [(bool, JetErr, &'static str); 9] = [
-            (!inst.backup_allowed, JetErr::BackupNotAllowedYet, "§1.3 Begin: backup not allowed (failed JetTerm)"),
-            (inst.settings.recovery_off, JetErr::LoggingDisabled, "§2.3.1 logging disabled"),
-            (inst.health == Health::LogStopped, JetErr::LogWriteFail, "§2.3.2 log writes stopped"),
+            (
+                !inst.backup_allowed,
+                JetErr::BackupNotAllowedYet,
+                "§1.3 Begin: backup not allowed (failed JetTerm)",
+            ),
+            (
+                inst.settings.recovery_off,
+                JetErr::LoggingDisabled,
+                "§2.3.1 logging disabled",
+            ),
+            (
+                inst.health == Health::LogStopped,
+                JetErr::LogWriteFail,
+                "§2.3.2 log writes stopped",
+            ),
             (
                 grbit & !(BACKUP_INCREMENTAL | BACKUP_SURROGATE | BACKUP_INTERNAL_COPY) != 0,
                 JetErr::InvalidGrbit,
@@ -75,34 +107,56 @@ impl Spec {
                 "§2.3.6 surrogate with circular logging",
             ),
             (
-                grbit & BACKUP_INTERNAL_COPY != 0 && grbit & (BACKUP_SURROGATE | BACKUP_INCREMENTAL) != 0,
+                grbit & BACKUP_INTERNAL_COPY != 0
+                    && grbit & (BACKUP_SURROGATE | BACKUP_INCREMENTAL) != 0,
                 JetErr::InvalidGrbit,
                 "§2.3.7 InternalCopy with Surrogate or Incremental",
             ),
-            (inst.health == Health::LogDiskLow, JetErr::LogDiskFull, "§2.3.8 log disk low"),
-            (inst.storage.current >= self.config.max_gen, JetErr::LogSequenceEnd, "§2.3.8 log generations exhausted"),
+            (
+                inst.health == Health::LogDiskLow,
+                JetErr::LogDiskFull,
+                "§2.3.8 log disk low",
+            ),
+            (
+                inst.storage.current >= self.config.max_gen,
+                JetErr::LogSequenceEnd,
+                "§2.3.8 log generations exhausted",
+            ),
         ];
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
         }
         match inst.backup {
             Some(b) if b.kind == BackupKind::Surrogate => {
-                return unchanged(JetErr::SurrogateBackupInProgress, "§2.3.9 surrogate backup running");
+                return unchanged(
+                    JetErr::SurrogateBackupInProgress,
+                    "§2.3.9 surrogate backup running",
+                );
             }
             Some(_) => return unchanged(JetErr::BackupInProgress, "§2.3.9 backup running"),
             None => {}
         }
         let incremental = grbit & BACKUP_INCREMENTAL != 0;
         if incremental {
-            let attached = inst.storage.dbs.iter().filter(|db| db.file == DbFile::Attached);
+            let attached = inst
+                .storage
+                .dbs
+                .iter()
+                .filter(|db| db.file == DbFile::Attached);
             if attached.clone().any(|db| db.full_high == 0) {
-                return unchanged(JetErr::MissingFullBackup, "§2.3.12 incremental without a full backup");
+                return unchanged(
+                    JetErr::MissingFullBackup,
+                    "§2.3.12 incremental without a full backup",
+                );
             }
         } else {
             match inst.storage.checkpoint_file {
                 CheckpointFile::Good => {}
                 CheckpointFile::Missing => {
-                    return unchanged(JetErr::CheckpointFileNotFound, "§2.3.12 checkpoint file missing");
+                    return unchanged(
+                        JetErr::CheckpointFileNotFound,
+                        "§2.3.12 checkpoint file missing",
+                    );
                 }
                 CheckpointFile::Corrupt => {
                     return unchanged(JetErr::CheckpointCorrupt, "§2.3.12 checkpoint file corrupt");
@@ -117,7 +171,11 @@ impl Spec {
         let mut next = s.clone();
         next.instances[usize::from(slot)].backup = Some(Backup {
             kind,
-            phase: if kind == BackupKind::Incremental { Phase::Logs } else { Phase::Databases },
+            phase: if kind == BackupKind::Incremental {
+                Phase::Logs
+            } else {
+                Phase::Databases
+            },
             stop: false,
             file: None,
             begin_checkpoint: inst.storage.checkpoint,
@@ -135,9 +193,17 @@ impl Spec {
             Err(outcome) => return (None, outcome),
         };
         if backup.kind == BackupKind::Incremental {
-            return self.sequence_failure(s, slot, JetErr::InvalidBackupSequence, "§2.4 GetAttachInfo in an incremental backup");
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::InvalidBackupSequence,
+                "§2.4 GetAttachInfo in an incremental backup",
+            );
         }
-        unchanged(JetErr::Success, "§2.4 GetAttachInfo lists the attached databases")
+        unchanged(
+            JetErr::Success,
+            "§2.4 GetAttachInfo lists the attached databases",
+        )
     }
 
     pub(super) fn open_file(&self, s: &State, target: Target, file: FileArg) -> Transition {
@@ -147,12 +213,20 @@ impl Spec {
         };
         match file {
             FileArg::Null | FileArg::Empty => {
-                return unchanged(JetErr::InvalidParameter, "§2.4 OpenFile: NULL or empty name");
+                return unchanged(
+                    JetErr::InvalidParameter,
+                    "§2.4 OpenFile: NULL or empty name",
+                );
             }
             _ if backup.file.is_some() => {
-                return unchanged(JetErr::OutOfMemory, "§2.4 OpenFile: the one handle is in use");
+                return unchanged(
+                    JetErr::OutOfMemory,
+                    "§2.4 OpenFile: the one handle is in use",
+                );
             }
-            FileArg::TooLong => return unchanged(JetErr::InvalidPath, "§2.4 OpenFile: path completion fails"),
+            FileArg::TooLong => {
+                return unchanged(JetErr::InvalidPath, "§2.4 OpenFile: path completion fails");
+            }
             _ => {}
         }
         let storage = &s.instances[usize::from(slot)].storage;
@@ -162,67 +236,132 @@ impl Spec {
         };
         let opened = |target: FileTarget| {
             let mut next = s.clone();
-            let backup = next.instances[usize::from(slot)].backup.as_mut().expect("a backup runs");
-            backup.file = Some(OpenFile { target, read_to_end: false });
+            let backup = next.instances[usize::from(slot)]
+                .backup
+                .as_mut()
+                .expect("a backup runs");
+            backup.file = Some(OpenFile {
+                target,
+                read_to_end: false,
+            });
             next
         };
         if let Some(d) = attached_db {
             if backup.kind == BackupKind::Incremental {
-                return abort(s, slot, JetErr::InvalidBackupSequence, "§2.4 OpenFile: database in an incremental backup (ABORTS)");
+                return abort(
+                    s,
+                    slot,
+                    JetErr::InvalidBackupSequence,
+                    "§2.4 OpenFile: database in an incremental backup (ABORTS)",
+                );
             }
             if backup.phase == Phase::Logs {
-                return abort(s, slot, JetErr::InvalidBackupSequence, "§2.4 OpenFile: database after the log phase began (ABORTS)");
+                return abort(
+                    s,
+                    slot,
+                    JetErr::InvalidBackupSequence,
+                    "§2.4 OpenFile: database after the log phase began (ABORTS)",
+                );
             }
-            return moved(opened(FileTarget::Db(d)), JetErr::Success, "§2.4 OpenFile: database opened");
+            return moved(
+                opened(FileTarget::Db(d)),
+                JetErr::Success,
+                "§2.4 OpenFile: database opened",
+            );
         }
         if backup.phase == Phase::Databases {
-            return unchanged(JetErr::DatabaseNotFound, "§2.4 OpenFile: not an attached database (backup goes on)");
+            return unchanged(
+                JetErr::DatabaseNotFound,
+                "§2.4 OpenFile: not an attached database (backup goes on)",
+            );
         }
         let (target, exists) = match file {
-            FileArg::Log(g) => (FileTarget::Log(g), g >= storage.oldest && g < storage.current),
-            FileArg::Db(d) => (FileTarget::Patch, storage.dbs[usize::from(d)].file != DbFile::Absent),
+            FileArg::Log(g) => (
+                FileTarget::Log(g),
+                g >= storage.oldest && g < storage.current,
+            ),
+            FileArg::Db(d) => (
+                FileTarget::Patch,
+                storage.dbs[usize::from(d)].file != DbFile::Absent,
+            ),
             _ => (FileTarget::Patch, false),
         };
         if !exists {
-            return abort(s, slot, JetErr::MissingFileToBackup, "§2.4 OpenFile: file missing (ABORTS)");
+            return abort(
+                s,
+                slot,
+                JetErr::MissingFileToBackup,
+                "§2.4 OpenFile: file missing (ABORTS)",
+            );
         }
-        moved(opened(target), JetErr::Success, "§2.4 OpenFile: log or patch file opened")
+        moved(
+            opened(target),
+            JetErr::Success,
+            "§2.4 OpenFile: log or patch file opened",
+        )
     }
 
-    pub(super) fn read_file(&self, s: &State, target: Target, handle: HandleArg, buffer: ReadArg) -> Transition {
+    pub(super) fn read_file(
+        &self,
+        s: &State,
+        target: Target,
+        handle: HandleArg,
+        buffer: ReadArg,
+    ) -> Transition {
         let (slot, backup) = match self.enter_running(s, target, true) {
             Ok(found) => found,
             Err(outcome) => return (None, outcome),
         };
         if buffer == ReadArg::Unaligned {
-            return unchanged(JetErr::InvalidParameter, "§2.4 ReadFile: buffer not page aligned");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§2.4 ReadFile: buffer not page aligned",
+            );
         }
         let open = match (handle, backup.file) {
             (HandleArg::Open, Some(open)) => open,
             _ => {
                 return if matches!(buffer, ReadArg::Chunk | ReadArg::TwoPages) {
-                    unchanged(JetErr::Success, "§2.4 ReadFile: handle not open reads 0 bytes (handle not validated)")
+                    unchanged(
+                        JetErr::Success,
+                        "§2.4 ReadFile: handle not open reads 0 bytes (handle not validated)",
+                    )
                 } else {
-                    unchanged(JetErr::InvalidParameter, "§2.4 ReadFile: handle not open, size not 2+ pages")
+                    unchanged(
+                        JetErr::InvalidParameter,
+                        "§2.4 ReadFile: handle not open, size not 2+ pages",
+                    )
                 };
             }
         };
         let first = !open.read_to_end;
         let is_db = matches!(open.target, FileTarget::Db(_));
         if matches!(buffer, ReadArg::Ragged) || (is_db && buffer == ReadArg::Zero) {
-            return unchanged(JetErr::InvalidParameter, "§2.4 ReadFile: size not a multiple of the page size");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§2.4 ReadFile: size not a multiple of the page size",
+            );
         }
         if first && buffer == ReadArg::Zero {
-            return unchanged(JetErr::InvalidParameter, "§2.4 ReadFile: first log read under 2 pages");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§2.4 ReadFile: first log read under 2 pages",
+            );
         }
         if first && is_db && buffer == ReadArg::TwoPages {
-            return unchanged(JetErr::InvalidParameter, "§2.4 ReadFile: first database read under 3 pages");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§2.4 ReadFile: first database read under 3 pages",
+            );
         }
         if !first {
             return unchanged(JetErr::Success, "§2.4 ReadFile: end of file, 0 bytes");
         }
         let mut next = s.clone();
-        let file = next.instances[usize::from(slot)].backup.as_mut().and_then(|b| b.file.as_mut());
+        let file = next.instances[usize::from(slot)]
+            .backup
+            .as_mut()
+            .and_then(|b| b.file.as_mut());
         file.expect("a file is open").read_to_end = true;
         moved(next, JetErr::Success, "§2.4 ReadFile: read to the end")
     }
@@ -237,7 +376,10 @@ impl Spec {
             _ => return unchanged(JetErr::InvalidParameter, "§2.4 CloseFile: handle not open"),
         };
         let mut next = s.clone();
-        let b = next.instances[usize::from(slot)].backup.as_mut().expect("a backup runs");
+        let b = next.instances[usize::from(slot)]
+            .backup
+            .as_mut()
+            .expect("a backup runs");
         b.file = None;
         if open.read_to_end {
             match open.target {
@@ -253,33 +395,60 @@ impl Spec {
         moved(next, JetErr::Success, "§2.4 CloseFile")
     }
 
-    pub(super) fn get_log_info(&self, s: &State, target: Target, truncate_info: bool) -> Transition {
+    pub(super) fn get_log_info(
+        &self,
+        s: &State,
+        target: Target,
+        truncate_info: bool,
+    ) -> Transition {
         let _ = truncate_info;
         let (slot, backup) = match self.enter_running(s, target, true) {
             Ok(found) => found,
             Err(outcome) => return (None, outcome),
         };
         if backup.file.is_some() {
-            return self.sequence_failure(s, slot, JetErr::InvalidBackupSequence, "§2.4 GetLogInfo: a file is still open");
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::InvalidBackupSequence,
+                "§2.4 GetLogInfo: a file is still open",
+            );
         }
         if backup.ranges.is_some() {
-            return unchanged(JetErr::Success, "§2.4 GetLogInfo: repeated call (no second roll)");
+            return unchanged(
+                JetErr::Success,
+                "§2.4 GetLogInfo: repeated call (no second roll)",
+            );
         }
         let storage = &s.instances[usize::from(slot)].storage;
         let attached = || storage.dbs.iter().filter(|db| db.file == DbFile::Attached);
         if backup.kind == BackupKind::Incremental
             && attached().any(|db| db.full_high.max(db.inc_high) + 1 < storage.oldest)
         {
-            return self.sequence_failure(s, slot, JetErr::MissingFileToBackup, "§5.2 incremental: logs since the last backup are gone");
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::MissingFileToBackup,
+                "§5.2 incremental: logs since the last backup are gone",
+            );
         }
         if storage.current >= self.config.max_gen {
-            return self.sequence_failure(s, slot, JetErr::LogSequenceEnd, "§5.1 the log roll finds no generation left");
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::LogSequenceEnd,
+                "§5.1 the log roll finds no generation left",
+            );
         }
         let mut next = s.clone();
         roll(&mut next, slot);
         let inst = &mut next.instances[usize::from(slot)];
         let storage = inst.storage;
-        let copy_mic = if backup.kind == BackupKind::Full { backup.begin_checkpoint } else { storage.oldest };
+        let copy_mic = if backup.kind == BackupKind::Full {
+            backup.begin_checkpoint
+        } else {
+            storage.oldest
+        };
         let copy_mac = storage.current;
         let mut delete_mac = storage.checkpoint.min(copy_mac);
         if backup.kind == BackupKind::Full {
@@ -293,8 +462,17 @@ impl Spec {
         let b = inst.backup.as_mut().expect("a backup runs");
         debug_assert!(crate::state::Phase::can_transition(b.phase, Phase::Logs));
         b.phase = Phase::Logs;
-        b.ranges = Some(LogRanges { copy_mic, copy_mac, delete_mic, delete_mac });
-        moved(next, JetErr::Success, "§5.1 GetLogInfo: log rolled, copy range fixed")
+        b.ranges = Some(LogRanges {
+            copy_mic,
+            copy_mac,
+            delete_mic,
+            delete_mac,
+        });
+        moved(
+            next,
+            JetErr::Success,
+            "§5.1 GetLogInfo: log rolled, copy range fixed",
+        )
     }
 
     pub(super) fn truncate_log(&self, s: &State, target: Target) -> Transition {
@@ -303,10 +481,20 @@ impl Spec {
             Err(outcome) => return (None, outcome),
         };
         if backup.file.is_some() {
-            return self.sequence_failure(s, slot, JetErr::InvalidBackupSequence, "§2.4 TruncateLog: a file is still open");
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::InvalidBackupSequence,
+                "§2.4 TruncateLog: a file is still open",
+            );
         }
         let Some(ranges) = backup.ranges else {
-            return self.sequence_failure(s, slot, JetErr::InvalidBackupSequence, "§2.4 TruncateLog before GetLogInfo");
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::InvalidBackupSequence,
+                "§2.4 TruncateLog before GetLogInfo",
+            );
         };
         let required = gen_range_mask(ranges.copy_mic, ranges.copy_mac);
         let all_copied = backup.logs_copied & required == required;
@@ -323,10 +511,20 @@ impl Spec {
             delete(&mut next);
         }
         if check_copies && !all_copied {
-            return moved_or_unchanged(s, next, JetErr::LogFileNotCopied, "§2.4 TruncateLog: required logs not copied");
+            return moved_or_unchanged(
+                s,
+                next,
+                JetErr::LogFileNotCopied,
+                "§2.4 TruncateLog: required logs not copied",
+            );
         }
         delete(&mut next);
-        moved_or_unchanged(s, next, JetErr::Success, "§5.3 TruncateLog deletes [DeleteMic, DeleteMac)")
+        moved_or_unchanged(
+            s,
+            next,
+            JetErr::Success,
+            "§5.3 TruncateLog deletes [DeleteMic, DeleteMac)",
+        )
     }
 
     pub(super) fn end_backup(&self, s: &State, target: Target, grbit: Option<u32>) -> Transition {
@@ -336,7 +534,10 @@ impl Spec {
         };
         let bits = grbit.unwrap_or(END_NORMAL);
         if (bits & END_NORMAL != 0) == (bits & END_ABORT != 0) {
-            return unchanged(JetErr::InvalidParameter, "§4.2 End: both or neither of Normal and Abort");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§4.2 End: both or neither of Normal and Abort",
+            );
         }
         let Some(backup) = s.instances[usize::from(slot)].backup else {
             return unchanged(JetErr::NoBackup, "§4.3 End: no backup");
@@ -352,22 +553,37 @@ impl Spec {
             }
             if bits & END_NO_DB_HEADER_UPDATE == 0 {
                 let inst = &mut next.instances[usize::from(slot)];
-                record_backup_in_headers(inst, &backup, backup.truncated || bits & END_TRUNCATE_DONE != 0);
+                record_backup_in_headers(
+                    inst,
+                    &backup,
+                    backup.truncated || bits & END_TRUNCATE_DONE != 0,
+                );
             }
         }
-        let documented_code = if abort_requested && self.documented(Divergence::EndAbortReturnsSuccess) {
-            Some((JetErr::BackupAbortByCaller, "doc:End with JET_bitBackupEndAbort"))
+        let documented_code = if abort_requested
+            && self.documented(Divergence::EndAbortReturnsSuccess)
+        {
+            Some((
+                JetErr::BackupAbortByCaller,
+                "doc:End with JET_bitBackupEndAbort",
+            ))
         } else if backup.stop && self.documented(Divergence::EndAfterStopBackup) {
             Some((JetErr::BackupAbortByServer, "doc:End after JetStopBackup"))
         } else if backup.phase == Phase::Databases && self.documented(Divergence::EndBeforeLogs) {
-            Some((JetErr::BackupAbortByCaller, "doc:End before the logs were copied"))
+            Some((
+                JetErr::BackupAbortByCaller,
+                "doc:End before the logs were copied",
+            ))
         } else {
             None
         };
         let (code, rule) = documented_code.unwrap_or(if normal {
             (JetErr::Success, "§4.4 End: normal end updates the headers")
         } else {
-            (JetErr::Success, "§4.4 End: an abnormal end still returns success")
+            (
+                JetErr::Success,
+                "§4.4 End: an abnormal end still returns success",
+            )
         });
         moved(next, code, rule)
     }
@@ -425,7 +641,13 @@ fn backup_set_would_not_restore(storage: &crate::state::Storage, backup: &Backup
     if backup.logs_copied & required != required {
         return false;
     }
-    let attached = || storage.dbs.iter().enumerate().filter(|(_, db)| db.file == DbFile::Attached);
+    let attached = || {
+        storage
+            .dbs
+            .iter()
+            .enumerate()
+            .filter(|(_, db)| db.file == DbFile::Attached)
+    };
     match backup.kind {
         BackupKind::Full => {
             let complete = attached().all(|(d, _)| backup.dbs_copied & (1 << d) != 0);
@@ -443,8 +665,12 @@ fn record_backup_in_headers(inst: &mut crate::state::Instance, backup: &Backup, 
     let high = r.copy_mac - 1;
     for (d, db) in inst.storage.dbs.iter_mut().enumerate() {
         match backup.kind {
-            BackupKind::Full if backup.dbs_copied & (1 << d) != 0 && truncated => db.full_high = high,
-            BackupKind::Incremental if db.file == DbFile::Attached && truncated => db.inc_high = high,
+            BackupKind::Full if backup.dbs_copied & (1 << d) != 0 && truncated => {
+                db.full_high = high
+            }
+            BackupKind::Incremental if db.file == DbFile::Attached && truncated => {
+                db.inc_high = high
+            }
             _ => {}
         }
     }

@@ -14,7 +14,8 @@ impl Spec {
     /// True when slot `slot` holds an initialized instance that is not locked by a long call.
     fn running(&self, s: &State, slot: u8) -> bool {
         let inst = &s.instances[usize::from(slot)];
-        inst.life == Life::Initialized && !matches!(s.pending, Some(Pending::Term { slot: p, .. }) if p == slot)
+        inst.life == Life::Initialized
+            && !matches!(s.pending, Some(Pending::Term { slot: p, .. }) if p == slot)
     }
 
     /// True when the instance can write its log.
@@ -35,7 +36,11 @@ impl Spec {
         }
         let mut next = s.clone();
         roll(&mut next, slot);
-        moved(next, JetErr::Success, "env: the log rolls to a new generation")
+        moved(
+            next,
+            JetErr::Success,
+            "env: the log rolls to a new generation",
+        )
     }
 
     pub(super) fn advance_checkpoint(&self, s: &State, slot: u8) -> Transition {
@@ -48,7 +53,11 @@ impl Spec {
         inst.storage.checkpoint = inst.storage.current;
         inst.storage.checkpoint_file = CheckpointFile::Good;
         recycle_circular(inst);
-        moved(next, JetErr::Success, "env: pages flushed, checkpoint advances")
+        moved(
+            next,
+            JetErr::Success,
+            "env: pages flushed, checkpoint advances",
+        )
     }
 
     pub(super) fn crash(&self, s: &State) -> Transition {
@@ -61,7 +70,11 @@ impl Spec {
         }
         next.pending = None;
         next.mode = RunMode::NoSet;
-        moved(next, JetErr::Success, "env: power loss; every instance vanishes")
+        moved(
+            next,
+            JetErr::Success,
+            "env: power loss; every instance vanishes",
+        )
     }
 
     /// Faults strike a healthy instance with no backup running: while one runs, they change no
@@ -77,7 +90,11 @@ impl Spec {
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].health = Health::LogStopped;
-        moved(next, JetErr::Success, "§7 a log write fails: no more log writes")
+        moved(
+            next,
+            JetErr::Success,
+            "§7 a log write fails: no more log writes",
+        )
     }
 
     pub(super) fn log_disk_fills(&self, s: &State, slot: u8) -> Transition {
@@ -94,9 +111,16 @@ impl Spec {
             return unchanged(JetErr::Success, NOT_APPLICABLE);
         }
         let mut next = s.clone();
-        next.instances[usize::from(slot)].health =
-            if disk_full { Health::UnavailableLogDiskFull } else { Health::Unavailable };
-        moved(next, JetErr::Success, "§7 an operation that cannot fail fails: instance unavailable")
+        next.instances[usize::from(slot)].health = if disk_full {
+            Health::UnavailableLogDiskFull
+        } else {
+            Health::Unavailable
+        };
+        moved(
+            next,
+            JetErr::Success,
+            "§7 an operation that cannot fail fails: instance unavailable",
+        )
     }
 
     pub(super) fn damage_checkpoint(&self, s: &State, slot: u8, missing: bool) -> Transition {
@@ -105,9 +129,16 @@ impl Spec {
             return unchanged(JetErr::Success, NOT_APPLICABLE);
         }
         let mut next = s.clone();
-        next.instances[usize::from(slot)].storage.checkpoint_file =
-            if missing { CheckpointFile::Missing } else { CheckpointFile::Corrupt };
-        moved(next, JetErr::Success, "env: the checkpoint file is deleted or damaged")
+        next.instances[usize::from(slot)].storage.checkpoint_file = if missing {
+            CheckpointFile::Missing
+        } else {
+            CheckpointFile::Corrupt
+        };
+        moved(
+            next,
+            JetErr::Success,
+            "env: the checkpoint file is deleted or damaged",
+        )
     }
 
     pub(super) fn start_term(&self, s: &State, slot: u8, grbit: u32) -> Transition {

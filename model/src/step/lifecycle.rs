@@ -7,7 +7,9 @@ use jetapi::JetErr;
 use super::{Spec, Transition, moved, refuse, unchanged};
 use crate::action::{GlobalParams, InitArg, InstArg, NameArg, ParamArg, Target};
 use crate::profile::Divergence;
-use crate::state::{BackupKind, CheckpointFile, DbFile, Health, Life, RunMode, Session, State, Violation};
+use crate::state::{
+    BackupKind, CheckpointFile, DbFile, Health, Life, RunMode, Session, State, Violation,
+};
 
 /// `JET_bitTermComplete`.
 pub(crate) const TERM_COMPLETE: u32 = 0x1;
@@ -25,25 +27,39 @@ const STOP_SERVICE_RESUME: u32 = 0x8000_0000;
 impl Spec {
     pub(super) fn enable_multi_instance(&self, s: &State, params: GlobalParams) -> Transition {
         if params == GlobalParams::NullWithCount {
-            return unchanged(JetErr::InvalidParameter, "§1.3 EnableMultiInstance: count with NULL array");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§1.3 EnableMultiInstance: count with NULL array",
+            );
         }
         match s.mode {
-            RunMode::OneInst => {
-                unchanged(JetErr::RunningInOneInstanceMode, "§1.3 EnableMultiInstance in one-instance mode")
-            }
+            RunMode::OneInst => unchanged(
+                JetErr::RunningInOneInstanceMode,
+                "§1.3 EnableMultiInstance in one-instance mode",
+            ),
             RunMode::MultiInst => {
                 let conflict = params == GlobalParams::NonDefault && !s.global_params_set;
                 if conflict && !self.documented(Divergence::MultiInstanceParameterConflict) {
-                    unchanged(JetErr::SystemParameterConflict, "§1.3 EnableMultiInstance: parameters conflict")
+                    unchanged(
+                        JetErr::SystemParameterConflict,
+                        "§1.3 EnableMultiInstance: parameters conflict",
+                    )
                 } else {
-                    unchanged(JetErr::SystemParamsAlreadySet, "§1.3 EnableMultiInstance: already multi-instance")
+                    unchanged(
+                        JetErr::SystemParamsAlreadySet,
+                        "§1.3 EnableMultiInstance: already multi-instance",
+                    )
                 }
             }
             RunMode::NoSet => {
                 let mut next = s.clone();
                 next.mode = RunMode::MultiInst;
                 next.global_params_set |= params == GlobalParams::NonDefault;
-                moved(next, JetErr::Success, "§1.3 EnableMultiInstance: NoSet to multi-instance")
+                moved(
+                    next,
+                    JetErr::Success,
+                    "§1.3 EnableMultiInstance: NoSet to multi-instance",
+                )
             }
         }
     }
@@ -51,10 +67,16 @@ impl Spec {
     /// `ErrNewInst`: the lowest free slot, or why there is none.
     fn new_instance_slot(&self, s: &State, name: Option<u8>) -> Result<u8, super::Outcome> {
         if s.live_count() >= usize::from(self.config.instances) {
-            return Err(refuse(JetErr::TooManyInstances, "§1.3 ErrNewInst: JET_paramMaxInstances reached"));
+            return Err(refuse(
+                JetErr::TooManyInstances,
+                "§1.3 ErrNewInst: JET_paramMaxInstances reached",
+            ));
         }
         if s.instances.iter().any(|i| i.is_live() && i.name == name) {
-            return Err(refuse(JetErr::InstanceNameInUse, "§1.3 ErrNewInst: name (or NULL) in use"));
+            return Err(refuse(
+                JetErr::InstanceNameInUse,
+                "§1.3 ErrNewInst: name (or NULL) in use",
+            ));
         }
         let slot = s.instances[..usize::from(self.config.instances)]
             .iter()
@@ -65,10 +87,16 @@ impl Spec {
 
     pub(super) fn create_instance(&self, s: &State, name: NameArg, null_out: bool) -> Transition {
         if null_out {
-            return unchanged(JetErr::InvalidParameter, "§1.3 CreateInstance: NULL pinstance");
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§1.3 CreateInstance: NULL pinstance",
+            );
         }
         if s.mode == RunMode::OneInst {
-            return unchanged(JetErr::RunningInOneInstanceMode, "§1.3 CreateInstance in one-instance mode");
+            return unchanged(
+                JetErr::RunningInOneInstanceMode,
+                "§1.3 CreateInstance in one-instance mode",
+            );
         }
         let name = match name {
             NameArg::Null => None,
@@ -90,11 +118,19 @@ impl Spec {
     pub(super) fn set_param(&self, s: &State, inst: InstArg, param: ParamArg) -> Transition {
         let slot = match inst {
             InstArg::Slot(i) if s.instances[usize::from(i)].is_live() => i,
-            _ => return unchanged(JetErr::InvalidInstance, "doc:JetSetSystemParameter InvalidInstance row"),
+            _ => {
+                return unchanged(
+                    JetErr::InvalidInstance,
+                    "doc:JetSetSystemParameter InvalidInstance row",
+                );
+            }
         };
         let current = &s.instances[usize::from(slot)];
         if current.life == Life::Initialized {
-            return unchanged(JetErr::AlreadyInitialized, "doc:JetSetSystemParameter: not settable after JetInit");
+            return unchanged(
+                JetErr::AlreadyInitialized,
+                "doc:JetSetSystemParameter: not settable after JetInit",
+            );
         }
         let mut next = s.clone();
         let settings = &mut next.instances[usize::from(slot)].settings;
@@ -105,18 +141,31 @@ impl Spec {
         if next == *s {
             return unchanged(JetErr::Success, "doc:JetSetSystemParameter sets the value");
         }
-        moved(next, JetErr::Success, "doc:JetSetSystemParameter sets the value")
+        moved(
+            next,
+            JetErr::Success,
+            "doc:JetSetSystemParameter sets the value",
+        )
     }
 
     pub(super) fn init(&self, s: &State, arg: InitArg) -> Transition {
         if arg == InitArg::Null && s.mode == RunMode::MultiInst {
-            return unchanged(JetErr::RunningInMultiInstanceMode, "§1.3 JetInit: NULL pinstance in multi-instance mode");
+            return unchanged(
+                JetErr::RunningInMultiInstanceMode,
+                "§1.3 JetInit: NULL pinstance in multi-instance mode",
+            );
         }
         if s.mode == RunMode::OneInst {
-            return unchanged(JetErr::AlreadyInitialized, "§1.3 JetInit: the single instance exists");
+            return unchanged(
+                JetErr::AlreadyInitialized,
+                "§1.3 JetInit: the single instance exists",
+            );
         }
         let allocate = s.mode == RunMode::NoSet
-            || matches!(arg, InitArg::Fresh | InitArg::Handle(InstArg::Zero | InstArg::Nil));
+            || matches!(
+                arg,
+                InitArg::Fresh | InitArg::Handle(InstArg::Zero | InstArg::Nil)
+            );
         let mut next = s.clone();
         let slot = if allocate {
             match self.new_instance_slot(s, None) {
@@ -137,11 +186,18 @@ impl Spec {
         };
         let inst = &next.instances[usize::from(slot)];
         if inst.life == Life::Initialized {
-            return unchanged(JetErr::AlreadyInitialized, "§1.3 JetInit: ErrAPIEnterForInit");
+            return unchanged(
+                JetErr::AlreadyInitialized,
+                "§1.3 JetInit: ErrAPIEnterForInit",
+            );
         }
         if !inst.settings.recovery_off && inst.storage.checkpoint_file == CheckpointFile::Corrupt {
             next.free(slot);
-            return moved(next, JetErr::CheckpointCorrupt, "§1.3 JetInit: recovery error frees the instance");
+            return moved(
+                next,
+                JetErr::CheckpointCorrupt,
+                "§1.3 JetInit: recovery error frees the instance",
+            );
         }
         self.complete_init(&mut next, slot);
         moved(next, JetErr::Success, "§1.3 JetInit: initialized")
@@ -184,7 +240,11 @@ impl Spec {
         if s.instances[usize::from(slot)].life == Life::Created {
             let mut next = s.clone();
             next.free(slot);
-            return moved(next, JetErr::Success, "§1.3 JetTerm: created, never initialized: freed");
+            return moved(
+                next,
+                JetErr::Success,
+                "§1.3 JetTerm: created, never initialized: freed",
+            );
         }
         if let Err(outcome) = self.api_lock_check(s, slot) {
             return (None, outcome);
@@ -211,9 +271,15 @@ impl Spec {
                     inst.backup = None;
                 } else if !dirty {
                     let (code, rule) = if backup.kind == BackupKind::Surrogate {
-                        (JetErr::SurrogateBackupInProgress, "§3.3 JetTerm: surrogate backup running")
+                        (
+                            JetErr::SurrogateBackupInProgress,
+                            "§3.3 JetTerm: surrogate backup running",
+                        )
                     } else {
-                        (JetErr::BackupInProgress, "§3.3 JetTerm: backup running, no StopBackup bit")
+                        (
+                            JetErr::BackupInProgress,
+                            "§3.3 JetTerm: backup running, no StopBackup bit",
+                        )
                     };
                     return moved_or_unchanged(s, next, code, rule);
                 }
@@ -221,7 +287,12 @@ impl Spec {
             let complete_only = self.documented(Divergence::AbruptTermWithOpenTransactions);
             let checks_users = !dirty && (!complete_only || grbit & TERM_COMPLETE != 0);
             if inst.session == Session::InTransaction && checks_users {
-                return moved_or_unchanged(s, next, JetErr::TooManyActiveUsers, "§3.3 JetTerm: open transactions");
+                return moved_or_unchanged(
+                    s,
+                    next,
+                    JetErr::TooManyActiveUsers,
+                    "§3.3 JetTerm: open transactions",
+                );
             }
         }
         if !dirty && !inst.settings.recovery_off && inst.storage.current != 0 {
@@ -230,7 +301,11 @@ impl Spec {
         }
         next.free(slot);
         if dirty {
-            moved(next, JetErr::DirtyShutdown, "§3.3 JetTerm2: JET_bitTermDirty leaves databases dirty")
+            moved(
+                next,
+                JetErr::DirtyShutdown,
+                "§3.3 JetTerm2: JET_bitTermDirty leaves databases dirty",
+            )
         } else {
             moved(next, JetErr::Success, "§3.3 JetTerm: terminated")
         }
@@ -243,9 +318,15 @@ impl Spec {
         };
         let inst = &s.instances[usize::from(slot)];
         let bits = grbit.unwrap_or(0);
-        let known = STOP_SERVICE_BACKGROUND | STOP_SERVICE_QUIESCE | STOP_SERVICE_EMIT_LOG | STOP_SERVICE_RESUME;
+        let known = STOP_SERVICE_BACKGROUND
+            | STOP_SERVICE_QUIESCE
+            | STOP_SERVICE_EMIT_LOG
+            | STOP_SERVICE_RESUME;
         if bits & !known != 0 {
-            return unchanged(JetErr::InvalidGrbit, "§1.3 StopServiceInstance2: unknown bits");
+            return unchanged(
+                JetErr::InvalidGrbit,
+                "§1.3 StopServiceInstance2: unknown bits",
+            );
         }
         if bits & STOP_SERVICE_EMIT_LOG != 0 {
             if bits != STOP_SERVICE_EMIT_LOG {
@@ -256,20 +337,36 @@ impl Spec {
             if inst.health == Health::Ok || inst.health == Health::LogDiskLow {
                 inst.health = Health::LogStopped;
             }
-            return moved_or_unchanged(s, next, JetErr::Success, "§3.2 StopAndEmitLog stops logging");
+            return moved_or_unchanged(
+                s,
+                next,
+                JetErr::Success,
+                "§3.2 StopAndEmitLog stops logging",
+            );
         }
         if bits & STOP_SERVICE_RESUME != 0 {
             if inst.stop_service {
-                return unchanged(JetErr::ClientRequestToStopJetService, "§3.2 resume after a full stop");
+                return unchanged(
+                    JetErr::ClientRequestToStopJetService,
+                    "§3.2 resume after a full stop",
+                );
             }
             return unchanged(JetErr::Success, "§3.2 resume");
         }
         if bits != 0 {
-            return unchanged(JetErr::Success, "§3.2 background tasks or caches stopped; APIs keep working");
+            return unchanged(
+                JetErr::Success,
+                "§3.2 background tasks or caches stopped; APIs keep working",
+            );
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].stop_service = true;
-        moved_or_unchanged(s, next, JetErr::Success, "§1.3 StopService sets the stop-service flag")
+        moved_or_unchanged(
+            s,
+            next,
+            JetErr::Success,
+            "§1.3 StopService sets the stop-service flag",
+        )
     }
 
     pub(super) fn stop_backup(&self, s: &State, target: Target) -> Transition {
@@ -281,7 +378,12 @@ impl Spec {
         if let Some(backup) = &mut next.instances[usize::from(slot)].backup {
             backup.stop = true;
         }
-        moved_or_unchanged(s, next, JetErr::Success, "§3.1 StopBackup sets the stop flag")
+        moved_or_unchanged(
+            s,
+            next,
+            JetErr::Success,
+            "§3.1 StopBackup sets the stop flag",
+        )
     }
 
     pub(super) fn begin_session(&self, s: &State, arg: InstArg) -> Transition {
@@ -290,7 +392,10 @@ impl Spec {
             Err(outcome) => return (None, outcome),
         };
         if s.instances[usize::from(slot)].session != Session::None {
-            return unchanged(JetErr::OutOfSessions, "doc:JetBeginSession OutOfSessions (JET_paramMaxSessions 1)");
+            return unchanged(
+                JetErr::OutOfSessions,
+                "doc:JetBeginSession OutOfSessions (JET_paramMaxSessions 1)",
+            );
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].session = Session::Open;
@@ -299,16 +404,27 @@ impl Spec {
 
     /// The checks of a call through a session: a live session, then the instance's entry checks
     /// (`stop_service_blocks` false for the calls JetStopService still allows).
-    fn session_enter(&self, s: &State, slot: u8, stop_service_blocks: bool) -> Result<(), super::Outcome> {
+    fn session_enter(
+        &self,
+        s: &State,
+        slot: u8,
+        stop_service_blocks: bool,
+    ) -> Result<(), super::Outcome> {
         let inst = &s.instances[usize::from(slot)];
         if inst.is_live() && inst.health.unavailable() {
-            return Err(refuse(JetErr::InstanceUnavailable, "§7 instance unavailable"));
+            return Err(refuse(
+                JetErr::InstanceUnavailable,
+                "§7 instance unavailable",
+            ));
         }
         if !inst.is_live() || inst.session == Session::None {
             return Err(refuse(JetErr::InvalidSesid, "doc:session handle not valid"));
         }
         if stop_service_blocks && inst.stop_service {
-            return Err(refuse(JetErr::ClientRequestToStopJetService, "§1.2.4a stop-service flag"));
+            return Err(refuse(
+                JetErr::ClientRequestToStopJetService,
+                "§1.2.4a stop-service flag",
+            ));
         }
         self.api_lock_check(s, slot)
     }
@@ -319,7 +435,11 @@ impl Spec {
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].session = Session::None;
-        moved(next, JetErr::Success, "doc:JetEndSession (an open transaction rolls back)")
+        moved(
+            next,
+            JetErr::Success,
+            "doc:JetEndSession (an open transaction rolls back)",
+        )
     }
 
     pub(super) fn begin_transaction(&self, s: &State, slot: u8) -> Transition {
@@ -336,7 +456,10 @@ impl Spec {
             return (None, outcome);
         }
         if s.instances[usize::from(slot)].session != Session::InTransaction {
-            return unchanged(JetErr::NotInTransaction, "doc:JetRollback outside a transaction");
+            return unchanged(
+                JetErr::NotInTransaction,
+                "doc:JetRollback outside a transaction",
+            );
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].session = Session::Open;
@@ -349,17 +472,30 @@ impl Spec {
         }
         let inst = &s.instances[usize::from(slot)];
         if inst.session == Session::InTransaction {
-            return unchanged(JetErr::InTransaction, "doc:JetCreateDatabase InTransaction row");
+            return unchanged(
+                JetErr::InTransaction,
+                "doc:JetCreateDatabase InTransaction row",
+            );
         }
         if inst.storage.dbs[usize::from(db)].file != DbFile::Absent {
-            return unchanged(JetErr::DatabaseDuplicate, "doc:JetCreateDatabase: the file exists");
+            return unchanged(
+                JetErr::DatabaseDuplicate,
+                "doc:JetCreateDatabase: the file exists",
+            );
         }
         if inst.health == Health::LogStopped {
-            return unchanged(JetErr::LogWriteFail, "§7 logged operation after a log write failure");
+            return unchanged(
+                JetErr::LogWriteFail,
+                "§7 logged operation after a log write failure",
+            );
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Attached;
-        moved(next, JetErr::Success, "doc:JetCreateDatabase creates and attaches")
+        moved(
+            next,
+            JetErr::Success,
+            "doc:JetCreateDatabase creates and attaches",
+        )
     }
 
     pub(super) fn attach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
@@ -368,17 +504,28 @@ impl Spec {
         }
         let inst = &s.instances[usize::from(slot)];
         if inst.backup.is_some() {
-            return unchanged(JetErr::BackupInProgress, "doc:JetAttachDatabase BackupInProgress row");
+            return unchanged(
+                JetErr::BackupInProgress,
+                "doc:JetAttachDatabase BackupInProgress row",
+            );
         }
         match inst.storage.dbs[usize::from(db)].file {
-            DbFile::Absent => unchanged(JetErr::FileNotFound, "doc:JetAttachDatabase FileNotFound row"),
-            DbFile::Attached => unchanged(JetErr::WrnDatabaseAttached, "doc:JetAttachDatabase: already attached"),
-            DbFile::Detached if inst.health == Health::LogStopped => {
-                unchanged(JetErr::LogWriteFail, "§7 logged operation after a log write failure")
-            }
+            DbFile::Absent => unchanged(
+                JetErr::FileNotFound,
+                "doc:JetAttachDatabase FileNotFound row",
+            ),
+            DbFile::Attached => unchanged(
+                JetErr::WrnDatabaseAttached,
+                "doc:JetAttachDatabase: already attached",
+            ),
+            DbFile::Detached if inst.health == Health::LogStopped => unchanged(
+                JetErr::LogWriteFail,
+                "§7 logged operation after a log write failure",
+            ),
             DbFile::Detached => {
                 let mut next = s.clone();
-                next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Attached;
+                next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file =
+                    DbFile::Attached;
                 moved(next, JetErr::Success, "doc:JetAttachDatabase attaches")
             }
         }
@@ -390,13 +537,22 @@ impl Spec {
         }
         let inst = &s.instances[usize::from(slot)];
         if inst.session == Session::InTransaction {
-            return unchanged(JetErr::InTransaction, "doc:JetDetachDatabase InTransaction row");
+            return unchanged(
+                JetErr::InTransaction,
+                "doc:JetDetachDatabase InTransaction row",
+            );
         }
         if inst.backup.is_some() {
-            return unchanged(JetErr::BackupInProgress, "doc:JetDetachDatabase BackupInProgress row");
+            return unchanged(
+                JetErr::BackupInProgress,
+                "doc:JetDetachDatabase BackupInProgress row",
+            );
         }
         if inst.storage.dbs[usize::from(db)].file != DbFile::Attached {
-            return unchanged(JetErr::DatabaseNotFound, "doc:JetDetachDatabase DatabaseNotFound row");
+            return unchanged(
+                JetErr::DatabaseNotFound,
+                "doc:JetDetachDatabase DatabaseNotFound row",
+            );
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Detached;
@@ -405,6 +561,15 @@ impl Spec {
 }
 
 /// `next` as the new state, or `None` when it equals `s` (so self-loops cost no copy later).
-pub(super) fn moved_or_unchanged(s: &State, next: State, code: JetErr, rule: &'static str) -> Transition {
-    if next == *s { unchanged(code, rule) } else { moved(next, code, rule) }
+pub(super) fn moved_or_unchanged(
+    s: &State,
+    next: State,
+    code: JetErr,
+    rule: &'static str,
+) -> Transition {
+    if next == *s {
+        unchanged(code, rule)
+    } else {
+        moved(next, code, rule)
+    }
 }

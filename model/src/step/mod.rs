@@ -70,7 +70,11 @@ pub(crate) fn moved(next: State, code: JetErr, rule: &'static str) -> Transition
 impl Spec {
     /// The specification with the default profile (`esent`) and no mutation.
     pub fn new(config: Config) -> Spec {
-        Spec { config, profile: Profile::Esent, mutation: None }
+        Spec {
+            config,
+            profile: Profile::Esent,
+            mutation: None,
+        }
     }
 
     /// The step function: the next state and the outcome.
@@ -93,7 +97,11 @@ impl Spec {
                         inst.storage = crate::state::Storage::EMPTY;
                     }
                 }
-                if next == *s { (None, outcome) } else { (Some(next), outcome) }
+                if next == *s {
+                    (None, outcome)
+                } else {
+                    (Some(next), outcome)
+                }
             }
             unchanged => unchanged,
         }
@@ -102,13 +110,20 @@ impl Spec {
     fn apply_raw(&self, s: &State, action: &Action) -> Transition {
         match *action {
             Action::EnableMultiInstance { params } => self.enable_multi_instance(s, params),
-            Action::CreateInstance { v2: _, name, null_out } => self.create_instance(s, name, null_out),
+            Action::CreateInstance {
+                v2: _,
+                name,
+                null_out,
+            } => self.create_instance(s, name, null_out),
             Action::SetParam { inst, param } => self.set_param(s, inst, param),
             Action::Init { form: _, inst } => self.init(s, inst),
             Action::Term { inst, grbit } => self.term(s, inst, grbit),
             Action::StopService { target, grbit } => self.stop_service(s, target, grbit),
             Action::StopBackup { target } => self.stop_backup(s, target),
-            Action::GetInstanceInfo => unchanged(JetErr::Success, "doc:JetGetInstanceInfo lists running instances"),
+            Action::GetInstanceInfo => unchanged(
+                JetErr::Success,
+                "doc:JetGetInstanceInfo lists running instances",
+            ),
             Action::BeginSession { inst } => self.begin_session(s, inst),
             Action::EndSession { slot } => self.end_session(s, slot),
             Action::BeginTransaction { slot } => self.begin_transaction(s, slot),
@@ -119,10 +134,16 @@ impl Spec {
             Action::BeginBackup { target, grbit } => self.begin_backup(s, target, grbit),
             Action::GetAttachInfo { target } => self.get_attach_info(s, target),
             Action::OpenFile { target, file } => self.open_file(s, target, file),
-            Action::ReadFile { target, handle, buffer } => self.read_file(s, target, handle, buffer),
+            Action::ReadFile {
+                target,
+                handle,
+                buffer,
+            } => self.read_file(s, target, handle, buffer),
             Action::CloseFile { target, handle } => self.close_file(s, target, handle),
             Action::GetLogInfo { target, v2: _ } => self.get_log_info(s, target, false),
-            Action::GetTruncateLogInfo { inst } => self.get_log_info(s, Target::Instance(inst), true),
+            Action::GetTruncateLogInfo { inst } => {
+                self.get_log_info(s, Target::Instance(inst), true)
+            }
             Action::TruncateLog { target } => self.truncate_log(s, target),
             Action::EndBackup { target, grbit } => self.end_backup(s, target, grbit),
             Action::RollLog { slot } => self.roll_log(s, slot),
@@ -146,10 +167,14 @@ impl Spec {
     /// §1.2 step 0: the legacy forms' run-mode check.
     pub(crate) fn legacy_mode_check(&self, s: &State) -> Result<(), Outcome> {
         match s.mode {
-            RunMode::NoSet => Err(refuse(JetErr::InvalidParameter, "§1.2.0 legacy call before any JetInit")),
-            RunMode::MultiInst => {
-                Err(refuse(JetErr::RunningInMultiInstanceMode, "§1.2.0 legacy call in multi-instance mode"))
-            }
+            RunMode::NoSet => Err(refuse(
+                JetErr::InvalidParameter,
+                "§1.2.0 legacy call before any JetInit",
+            )),
+            RunMode::MultiInst => Err(refuse(
+                JetErr::RunningInMultiInstanceMode,
+                "§1.2.0 legacy call in multi-instance mode",
+            )),
             RunMode::OneInst => Ok(()),
         }
     }
@@ -160,13 +185,18 @@ impl Spec {
         let arg = match target {
             Target::Legacy => {
                 self.legacy_mode_check(s)?;
-                return s
-                    .single_instance()
-                    .ok_or(refuse(JetErr::InvalidParameter, "§1.2.3 no single instance"));
+                return s.single_instance().ok_or(refuse(
+                    JetErr::InvalidParameter,
+                    "§1.2.3 no single instance",
+                ));
             }
             Target::Instance(arg) => arg,
         };
-        let live = |i: u8| s.instances.get(usize::from(i)).is_some_and(|inst| inst.is_live());
+        let live = |i: u8| {
+            s.instances
+                .get(usize::from(i))
+                .is_some_and(|inst| inst.is_live())
+        };
         let invalid_handle = match arg {
             InstArg::Slot(i) => !live(i),
             InstArg::Stale(_) | InstArg::Garbage => true,
@@ -174,19 +204,32 @@ impl Spec {
         };
         if invalid_handle {
             return Err(if self.documented(Divergence::InvalidInstanceHandle) {
-                refuse(JetErr::InvalidParameter, "doc:invalid instance handle is JET_errInvalidParameter")
+                refuse(
+                    JetErr::InvalidParameter,
+                    "doc:invalid instance handle is JET_errInvalidParameter",
+                )
             } else {
-                refuse(JetErr::InvalidInstance, "§1.2.1 handle validation (ESENT build)")
+                refuse(
+                    JetErr::InvalidInstance,
+                    "§1.2.1 handle validation (ESENT build)",
+                )
             });
         }
         match s.mode {
-            RunMode::NoSet => Err(refuse(JetErr::InvalidParameter, "§1.2.3 ErrFindPinst in NoSet mode")),
-            RunMode::OneInst => s
-                .single_instance()
-                .ok_or(refuse(JetErr::InvalidParameter, "§1.2.3 ErrFindPinst: no instance")),
+            RunMode::NoSet => Err(refuse(
+                JetErr::InvalidParameter,
+                "§1.2.3 ErrFindPinst in NoSet mode",
+            )),
+            RunMode::OneInst => s.single_instance().ok_or(refuse(
+                JetErr::InvalidParameter,
+                "§1.2.3 ErrFindPinst: no instance",
+            )),
             RunMode::MultiInst => match arg {
                 InstArg::Slot(i) => Ok(i),
-                _ => Err(refuse(JetErr::InvalidParameter, "§1.2.3 ErrFindPinst: 0 or nil handle")),
+                _ => Err(refuse(
+                    JetErr::InvalidParameter,
+                    "§1.2.3 ErrFindPinst: 0 or nil handle",
+                )),
             },
         }
     }
@@ -195,17 +238,25 @@ impl Spec {
     pub(crate) fn api_enter(&self, s: &State, slot: u8) -> Result<(), Outcome> {
         let inst = &s.instances[usize::from(slot)];
         if inst.stop_service {
-            return Err(refuse(JetErr::ClientRequestToStopJetService, "§1.2.4a stop-service flag"));
+            return Err(refuse(
+                JetErr::ClientRequestToStopJetService,
+                "§1.2.4a stop-service flag",
+            ));
         }
         match inst.health {
-            Health::UnavailableLogDiskFull if !self.documented(Divergence::FatalLogDiskFullCode) => {
+            Health::UnavailableLogDiskFull
+                if !self.documented(Divergence::FatalLogDiskFullCode) =>
+            {
                 return Err(refuse(
                     JetErr::InstanceUnavailableDueToFatalLogDiskFull,
                     "§1.2.4b unavailable (log disk full)",
                 ));
             }
             Health::UnavailableLogDiskFull | Health::Unavailable => {
-                return Err(refuse(JetErr::InstanceUnavailable, "§1.2.4b instance unavailable"));
+                return Err(refuse(
+                    JetErr::InstanceUnavailable,
+                    "§1.2.4b instance unavailable",
+                ));
             }
             Health::Ok | Health::LogStopped | Health::LogDiskLow => {}
         }
@@ -215,10 +266,16 @@ impl Spec {
     /// §1.2 steps 4c and 4d: the API lock and the initialized check (also JetTerm's).
     pub(crate) fn api_lock_check(&self, s: &State, slot: u8) -> Result<(), Outcome> {
         if matches!(s.pending, Some(Pending::Term { slot: p, .. }) if p == slot) {
-            return Err(refuse(JetErr::TermInProgress, "§1.2.4c API lock held by JetTerm"));
+            return Err(refuse(
+                JetErr::TermInProgress,
+                "§1.2.4c API lock held by JetTerm",
+            ));
         }
         if s.instances[usize::from(slot)].life != Life::Initialized {
-            return Err(refuse(JetErr::NotInitialized, "§1.2.4d instance not initialized"));
+            return Err(refuse(
+                JetErr::NotInitialized,
+                "§1.2.4d instance not initialized",
+            ));
         }
         Ok(())
     }

@@ -28,16 +28,36 @@ fn reachable(spec: &Spec, mode: Mode) -> HashSet<State> {
     seen
 }
 
-const TINY: Config = Config { name: "tiny", instances: 2, dbs: 1, max_gen: 2, legacy: true };
+const TINY: Config = Config {
+    name: "tiny",
+    instances: 2,
+    dbs: 1,
+    max_gen: 2,
+    legacy: true,
+};
 
 #[test]
 fn probe_and_explore_modes_reach_the_same_states() {
-    for config in [TINY, Config { name: "tiny1", instances: 1, dbs: 2, max_gen: 2, legacy: true }] {
+    for config in [
+        TINY,
+        Config {
+            name: "tiny1",
+            instances: 1,
+            dbs: 2,
+            max_gen: 2,
+            legacy: true,
+        },
+    ] {
         let spec = Spec::new(config);
         let explore = reachable(&spec, Mode::Explore);
         let probe = reachable(&spec, Mode::Probe);
         let only_probe: Vec<_> = probe.difference(&explore).take(1).collect();
-        assert!(only_probe.is_empty(), "{}: probe mode reaches {:#?}", config.name, only_probe);
+        assert!(
+            only_probe.is_empty(),
+            "{}: probe mode reaches {:#?}",
+            config.name,
+            only_probe
+        );
         assert_eq!(explore.len(), probe.len(), "{}", config.name);
     }
 }
@@ -53,21 +73,38 @@ fn the_search_counts_the_states_a_plain_search_finds() {
 fn every_property_holds_at_small_bounds() {
     let report = search(&Spec::new(TINY), Mode::Explore, |_| {});
     for p in &report.properties {
-        assert!(p.counterexample.is_none(), "{} fails: {:?}", p.name, p.counterexample);
+        assert!(
+            p.counterexample.is_none(),
+            "{} fails: {:?}",
+            p.name,
+            p.counterexample
+        );
     }
 }
 
 #[test]
 fn truncating_before_the_copy_check_is_caught_with_a_shortest_counterexample() {
-    let config = Config { name: "mutation", instances: 1, dbs: 1, max_gen: 3, legacy: false };
-    let spec = Spec { mutation: Some(Mutation::TruncateBeforeCopyCheck), ..Spec::new(config) };
+    let config = Config {
+        name: "mutation",
+        instances: 1,
+        dbs: 1,
+        max_gen: 3,
+        legacy: false,
+    };
+    let spec = Spec {
+        mutation: Some(Mutation::TruncateBeforeCopyCheck),
+        ..Spec::new(config)
+    };
     let report = search(&spec, Mode::Explore, |_| {});
     let failed = report
         .properties
         .iter()
         .find(|p| p.name == "no log a running backup still has to copy is deleted")
         .unwrap();
-    let path = failed.counterexample.as_ref().expect("the planted mistake is caught");
+    let path = failed
+        .counterexample
+        .as_ref()
+        .expect("the planted mistake is caught");
     // JetInit, Begin, a log roll, a checkpoint, GetLogInfo (the backup's roll), TruncateLog:
     // the shortest way to make truncation delete a log not yet copied.
     assert_eq!(path.len(), 6, "{path:#?}");
