@@ -6,6 +6,7 @@
 //! Architecture invariant: only this crate sees both `model` and `engine`.
 
 pub mod catalogue;
+pub mod check;
 pub mod dispatch;
 pub mod not_built;
 pub mod replay;

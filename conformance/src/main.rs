@@ -39,14 +39,45 @@ enum Command {
     /// Work with trace files (format v1; see traces/README.md).
     #[command(subcommand)]
     Trace(TraceCommand),
-    /// Model-check the specification exhaustively (not built yet).
-    Check(Planned),
+    /// Model-check the specification exhaustively at a bounded configuration.
+    ///
+    /// Explores every reachable state of the model (the ESE instance, backup and restore state
+    /// machine) and checks each safety property in each state. A property that fails gets its
+    /// shortest counterexample written as a trace v1 file (exit status 1).
+    Check {
+        /// The bounds: small, default or large.
+        #[arg(long, default_value = "default")]
+        config: String,
+        /// Whose behaviour: esent (the implementation) or documented (the pages).
+        #[arg(long, default_value = "esent")]
+        profile: String,
+        /// Print JSON: {config, profile, unique_states, edges, max_depth, seconds,
+        /// states_per_sec, properties: [{name, kind, holds, trace, steps}]}.
+        #[arg(long)]
+        json: bool,
+        /// Search threads; the search that keeps shortest paths runs on one.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Where counterexample traces are written.
+        #[arg(long, default_value = "counterexamples")]
+        out: PathBuf,
+        /// Plant a known mistake in the model, to see the checker catch it
+        /// (truncate-before-copy-check).
+        #[arg(long, hide = true)]
+        mutation: Option<String>,
+    },
     /// Write the shortest trace for every (function, code) the model produces (not built yet).
     Witnesses(Planned),
     /// Classify every documented (function, code) row (not built yet).
     Coverage(Planned),
-    /// List where the documentation and the implementation disagree (not built yet).
-    Divergences(Planned),
+    /// List where the documentation and the implementation disagree: each entry's id, the
+    /// functions, what the implementation does (profile esent) and what the pages say
+    /// (profile documented), with sources.
+    Divergences {
+        /// Print JSON: an array of {id, functions, situation, esent, documented, sources}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Browse the model's state space in a web explorer (not built yet).
     Explore(Planned),
     /// Replay traces against the engine, the model, or both (not built yet).
@@ -104,10 +135,17 @@ fn main() -> ExitCode {
             print!("{}", jetapi::vocabulary::vocabulary_markdown());
             ExitCode::SUCCESS
         }
-        Command::Check(_) => planned("check"),
+        Command::Check {
+            config,
+            profile,
+            json,
+            threads,
+            out,
+            mutation,
+        } => check(&config, &profile, json, threads, &out, mutation.as_deref()),
         Command::Witnesses(_) => planned("witnesses"),
         Command::Coverage(_) => planned("coverage"),
-        Command::Divergences(_) => planned("divergences"),
+        Command::Divergences { json } => divergences(json),
         Command::Explore(_) => planned("explore"),
         Command::Replay(_) => planned("replay"),
         Command::Conform(_) => planned("conform"),
@@ -148,6 +186,93 @@ fn errors(code: Option<&str>, json: bool) -> ExitCode {
     } else {
         print!("{}", render_detail(code));
     }
+    ExitCode::SUCCESS
+}
+
+fn check(
+    config: &str,
+    profile: &str,
+    json: bool,
+    threads: usize,
+    out: &std::path::Path,
+    mutation: Option<&str>,
+) -> ExitCode {
+    let Some(config) = model::Config::by_name(config) else {
+        eprintln!("jetspec check: no configuration {config:?} (small, default, large)");
+        return ExitCode::from(2);
+    };
+    let Some(profile) = jetapi::Profile::from_name(profile) else {
+        eprintln!("jetspec check: no profile {profile:?} (esent, documented)");
+        return ExitCode::from(2);
+    };
+    if threads != 1 {
+        eprintln!(
+            "jetspec check: --threads {threads} is not built yet; the shortest-path search runs on one thread"
+        );
+        return ExitCode::from(2);
+    }
+    let mutation = match mutation.map(|m| (m, conformance::check::mutation_by_name(m))) {
+        None => None,
+        Some((_, Some(m))) => Some(m),
+        Some((name, None)) => {
+            eprintln!("jetspec check: no mutation {name:?} (truncate-before-copy-check)");
+            return ExitCode::from(2);
+        }
+    };
+    let bar = if json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .expect("the template is valid"),
+    );
+    let result = conformance::check::run_check(config, profile, mutation, out, |p| {
+        bar.set_message(format!(
+            "{} states, depth {}, {} queued",
+            p.states, p.depth, p.queued
+        ));
+        bar.tick();
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            if json {
+                println!("{}", to_json(&report));
+            } else {
+                print!("{}", conformance::check::render(&report));
+            }
+            if report.all_hold() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("jetspec check: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn divergences(json: bool) -> ExitCode {
+    let list = model::profile::DIVERGENCES;
+    if json {
+        println!("{}", to_json(&list));
+        return ExitCode::SUCCESS;
+    }
+    for d in list {
+        println!("{}  ({})", d.id, d.functions.join(", "));
+        println!("  when:       {}", d.situation);
+        println!("  esent:      {}", d.esent);
+        println!("  documented: {}", d.documented);
+        println!("  sources:    {}\n", d.sources);
+    }
+    println!(
+        "{} divergences; `jetspec check --profile documented` follows the pages.",
+        list.len()
+    );
     ExitCode::SUCCESS
 }
 

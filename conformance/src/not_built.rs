@@ -13,19 +13,11 @@ pub struct Planned {
 /// Every planned subcommand.
 pub const PLANNED: &[Planned] = &[
     Planned {
-        command: "check",
-        issue: "issue 3 (the model)",
-    },
-    Planned {
         command: "witnesses",
         issue: "issue 3 (the model)",
     },
     Planned {
         command: "coverage",
-        issue: "issue 3 (the model)",
-    },
-    Planned {
-        command: "divergences",
         issue: "issue 3 (the model)",
     },
     Planned {

@@ -7,6 +7,7 @@
 //! `engine`; it speaks to the rest of jetspec only through `jetapi`.
 
 pub mod action;
+pub mod checker;
 pub mod config;
 pub mod generate;
 pub mod profile;

@@ -231,6 +231,9 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
         }
         Action::Init { form, inst: arg } => {
             let instance = match arg {
+                // In NoSet mode a NULL pinstance and a pointer to a nil handle both start legacy
+                // mode; the pointer lets later steps name the instance.
+                InitArg::Null if state.mode == RunMode::NoSet => name(names.instance(0)),
                 InitArg::Null => None,
                 InitArg::Fresh => name(names.instance(0)),
                 InitArg::Handle(arg) => Some(names.handle(arg)),

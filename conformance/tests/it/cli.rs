@@ -178,3 +178,91 @@ fn the_error_table_is_reviewed_as_a_snapshot() {
     let table = conformance::catalogue::render_table(&conformance::catalogue::error_rows());
     insta::assert_snapshot!("error_table", table);
 }
+
+#[test]
+fn check_small_reports_every_property_holding_with_the_pinned_state_count() {
+    let out = scratch("check_small");
+    let output = jetspec(&[
+        "check",
+        "--config",
+        "small",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["config"], "small");
+    assert_eq!(report["unique_states"], 290_824);
+    let properties = report["properties"].as_array().unwrap();
+    assert_eq!(properties.len(), model::properties::PROPERTIES.len());
+    assert!(
+        properties
+            .iter()
+            .all(|p| p["holds"] == true && p["kind"] == "always")
+    );
+}
+
+#[test]
+fn check_catches_a_planted_mistake_with_a_replayable_shortest_counterexample() {
+    let out = scratch("check_mutation");
+    let args = [
+        "check",
+        "--config",
+        "small",
+        "--json",
+        "--mutation",
+        "truncate-before-copy-check",
+    ];
+    let output = jetspec(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let failed: Vec<&Value> = report["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["holds"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["steps"], 6);
+    let trace = failed[0]["trace"].as_str().unwrap();
+    let trace = jetapi::trace::load_trace_file(std::path::Path::new(trace)).unwrap();
+    let last = trace.steps.last().unwrap();
+    assert_eq!(last.call.name(), "JetTruncateLogInstance");
+}
+
+#[test]
+fn check_refuses_unknown_configurations_and_profiles() {
+    assert_eq!(
+        jetspec(&["check", "--config", "huge"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        jetspec(&["check", "--profile", "guess"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn divergences_json_names_each_with_both_profiles() {
+    let output = jetspec(&["divergences", "--json"]);
+    assert!(output.status.success());
+    let list: Vec<Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(list.len(), model::profile::DIVERGENCES.len());
+    for d in &list {
+        for key in [
+            "id",
+            "functions",
+            "situation",
+            "esent",
+            "documented",
+            "sources",
+        ] {
+            assert!(!d[key].is_null(), "{key} missing in {d}");
+        }
+    }
+}

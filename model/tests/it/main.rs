@@ -112,3 +112,28 @@ fn truncating_before_the_copy_check_is_caught_with_a_shortest_counterexample() {
     let last = &states.last().unwrap().0;
     assert!(!(model::properties::PROPERTIES[1].holds)(last));
 }
+
+#[test]
+fn stateright_and_the_shortest_path_search_count_the_same_states() {
+    use stateright::{Checker, Model};
+    let spec = Spec::new(TINY);
+    let ours = search(&spec, Mode::Explore, |_| {}).unique_states;
+    let checker = spec.checker().spawn_bfs().join();
+    assert_eq!(checker.unique_state_count(), ours);
+    assert_eq!(model::properties::PROPERTIES.len(), spec.properties().len());
+}
+
+#[test]
+fn state_counts_are_pinned_at_small_bounds() {
+    // A changed number means the model changed: review the change, then update the pin.
+    assert_eq!(
+        search(&Spec::new(TINY), Mode::Explore, |_| {}).unique_states,
+        TINY_STATES
+    );
+    assert_eq!(
+        search(&Spec::new(Config::SMALL), Mode::Explore, |_| {}).unique_states,
+        290_824
+    );
+}
+
+const TINY_STATES: usize = 61_912;
