@@ -11,3 +11,4 @@ pub mod dispatch;
 pub mod not_built;
 pub mod replay;
 pub mod trace_files;
+pub mod witnesses;

@@ -66,8 +66,25 @@ enum Command {
         #[arg(long, hide = true)]
         mutation: Option<String>,
     },
-    /// Write the shortest trace for every (function, code) the model produces (not built yet).
-    Witnesses(Planned),
+    /// Write, for every (function, code) the model can return, the shortest trace that returns
+    /// it, as OUT/<Function>/<code>.json (same bytes on every run; stale files are deleted).
+    Witnesses {
+        /// Where the witnesses go.
+        #[arg(long, default_value = "traces/witnesses")]
+        out: PathBuf,
+        /// The bounds: small, default or large.
+        #[arg(long, default_value = "default")]
+        config: String,
+        /// Whose behaviour: esent or documented.
+        #[arg(long, default_value = "esent")]
+        profile: String,
+        /// Print JSON: {config, profile, witnessed, written, deleted, unique_states, seconds}.
+        #[arg(long)]
+        json: bool,
+        /// Change nothing; exit 1 if any witness would be written or deleted (for CI).
+        #[arg(long)]
+        check: bool,
+    },
     /// Classify every documented (function, code) row (not built yet).
     Coverage(Planned),
     /// List where the documentation and the implementation disagree: each entry's id, the
@@ -78,8 +95,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Browse the model's state space in a web explorer (not built yet).
-    Explore(Planned),
+    /// Browse the model's state space in stateright's web Explorer (runs until interrupted).
+    Explore {
+        /// The address to serve on; keep it on loopback.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// The bounds: small, default or large.
+        #[arg(long, default_value = "small")]
+        config: String,
+        /// Whose behaviour: esent or documented.
+        #[arg(long, default_value = "esent")]
+        profile: String,
+    },
     /// Replay traces against the engine, the model, or both (not built yet).
     Replay(Planned),
     /// Run every edge of the model's state graph on the engine (not built yet).
@@ -143,10 +170,20 @@ fn main() -> ExitCode {
             out,
             mutation,
         } => check(&config, &profile, json, threads, &out, mutation.as_deref()),
-        Command::Witnesses(_) => planned("witnesses"),
+        Command::Witnesses {
+            out,
+            config,
+            profile,
+            json,
+            check,
+        } => witnesses(&out, &config, &profile, json, check),
         Command::Coverage(_) => planned("coverage"),
         Command::Divergences { json } => divergences(json),
-        Command::Explore(_) => planned("explore"),
+        Command::Explore {
+            addr,
+            config,
+            profile,
+        } => explore(&addr, &config, &profile),
         Command::Replay(_) => planned("replay"),
         Command::Conform(_) => planned("conform"),
         Command::Fuzz(_) => planned("fuzz"),
@@ -254,6 +291,117 @@ fn check(
             ExitCode::from(2)
         }
     }
+}
+
+fn config_and_profile(
+    command: &str,
+    config: &str,
+    profile: &str,
+) -> Result<(model::Config, jetapi::Profile), ExitCode> {
+    let Some(config) = model::Config::by_name(config) else {
+        eprintln!("jetspec {command}: no configuration {config:?} (small, default, large)");
+        return Err(ExitCode::from(2));
+    };
+    let Some(profile) = jetapi::Profile::from_name(profile) else {
+        eprintln!("jetspec {command}: no profile {profile:?} (esent, documented)");
+        return Err(ExitCode::from(2));
+    };
+    Ok((config, profile))
+}
+
+fn spinner(hidden: bool) -> indicatif::ProgressBar {
+    let bar = if hidden {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .expect("the template is valid"),
+    );
+    bar
+}
+
+fn witnesses(
+    out: &std::path::Path,
+    config: &str,
+    profile: &str,
+    json: bool,
+    check: bool,
+) -> ExitCode {
+    let (config, profile) = match config_and_profile("witnesses", config, profile) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let bar = spinner(json);
+    let result = conformance::witnesses::run_witnesses(config, profile, out, check, |p| {
+        bar.set_message(format!("{} states, depth {}", p.states, p.depth));
+        bar.tick();
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            if json {
+                println!("{}", to_json(&report));
+            } else {
+                let (w, d) = if check {
+                    ("out of date", "stale")
+                } else {
+                    ("written", "deleted")
+                };
+                println!(
+                    "{} (function, code) pairs witnessed at {} ({} states, {:.1} s): {} {w}, {} {d}, under {}",
+                    report.witnessed,
+                    report.config,
+                    report.unique_states,
+                    report.seconds,
+                    report.written,
+                    report.deleted,
+                    out.display()
+                );
+            }
+            let changed = report.written + report.deleted > 0;
+            if check && changed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("jetspec witnesses: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn explore(addr: &str, config: &str, profile: &str) -> ExitCode {
+    use stateright::Model;
+    let (config, profile) = match config_and_profile("explore", config, profile) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    if !addr.starts_with("127.") && !addr.starts_with("localhost") && !addr.starts_with("[::1]") {
+        eprintln!(
+            "jetspec explore: serve on loopback only (127.0.0.1, localhost or [::1]), not {addr}"
+        );
+        return ExitCode::from(2);
+    }
+    if let Err(e) = std::net::TcpListener::bind(addr) {
+        eprintln!("jetspec explore: cannot serve on {addr}: {e}");
+        return ExitCode::from(2);
+    }
+    eprintln!(
+        "Explorer of configuration {} ({}) on http://{addr}/ ; Ctrl-C stops it.",
+        config.name,
+        profile.name()
+    );
+    let spec = model::Spec {
+        config,
+        profile,
+        mutation: None,
+    };
+    let _served = spec.checker().serve(addr);
+    ExitCode::SUCCESS
 }
 
 fn divergences(json: bool) -> ExitCode {

@@ -13,15 +13,7 @@ pub struct Planned {
 /// Every planned subcommand.
 pub const PLANNED: &[Planned] = &[
     Planned {
-        command: "witnesses",
-        issue: "issue 3 (the model)",
-    },
-    Planned {
         command: "coverage",
-        issue: "issue 3 (the model)",
-    },
-    Planned {
-        command: "explore",
         issue: "issue 3 (the model)",
     },
     Planned {

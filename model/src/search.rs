@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::Instant;
 
 use jetapi::JetErr;
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::action::Action;
 use crate::generate::{Mode, actions};
@@ -121,8 +121,11 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
         HashMap::default();
     let mut queue: VecDeque<(State, Fingerprint, usize)> = VecDeque::new();
     let mut failed: Vec<Option<Fingerprint>> = vec![None; PROPERTIES.len()];
-    let mut outcomes: BTreeMap<(&'static str, JetErr), (Fingerprint, Action)> = BTreeMap::new();
-    let mut rules: BTreeMap<(&'static str, &'static str), (Fingerprint, Action)> = BTreeMap::new();
+    // Keyed by the strings' addresses while searching (fast), by their text in the report.
+    let mut outcomes: FxHashMap<(usize, JetErr), (&'static str, Fingerprint, Action)> =
+        FxHashMap::default();
+    let mut rules: FxHashMap<(usize, usize), (&'static str, &'static str, Fingerprint, Action)> =
+        FxHashMap::default();
     let (mut edges, mut max_depth) = (0u64, 0usize);
     let record = mode == Mode::Probe;
 
@@ -147,12 +150,14 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
             let (next, outcome) = spec.apply(&state, action);
             if record {
                 if let Some(function) = action.function() {
+                    let f = function.as_ptr() as usize;
                     outcomes
-                        .entry((function, outcome.code))
-                        .or_insert((fp, *action));
+                        .entry((f, outcome.code))
+                        .or_insert((function, fp, *action));
+                    let r = outcome.rule.as_ptr() as usize;
                     rules
-                        .entry((function, outcome.rule))
-                        .or_insert((fp, *action));
+                        .entry((f, r))
+                        .or_insert((function, outcome.rule, fp, *action));
                 }
             }
             let Some(next) = next else { continue };
@@ -192,15 +197,31 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
                 counterexample: fp.map(path_to),
             })
             .collect(),
-        outcomes: outcomes
-            .into_iter()
-            .map(|(key, (fp, a))| (key, with(path_to(fp), a)))
-            .collect(),
-        rules: rules
-            .into_iter()
-            .map(|(key, (fp, a))| (key, with(path_to(fp), a)))
-            .collect(),
+        outcomes: shortest(
+            outcomes
+                .into_iter()
+                .map(|((_, code), (f, fp, a))| ((f, code), with(path_to(fp), a))),
+        ),
+        rules: shortest(
+            rules
+                .into_values()
+                .map(|(f, rule, fp, a)| ((f, rule), with(path_to(fp), a))),
+        ),
     }
+}
+
+/// Collects paths by key, keeping the shortest (then the first) when keys meet.
+fn shortest<K: Ord>(entries: impl Iterator<Item = (K, Vec<Action>)>) -> BTreeMap<K, Vec<Action>> {
+    let mut out: BTreeMap<K, Vec<Action>> = BTreeMap::new();
+    for (key, path) in entries {
+        match out.get(&key) {
+            Some(kept) if kept.len() <= path.len() => {}
+            _ => {
+                out.insert(key, path);
+            }
+        }
+    }
+    out
 }
 
 fn with(mut path: Vec<Action>, last: Action) -> Vec<Action> {

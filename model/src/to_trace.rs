@@ -27,7 +27,12 @@ pub const PAGE_SIZE: i64 = 8192;
 struct Names {
     /// How many instances slot i has had.
     incarnation: [u32; MAX_INSTANCES],
+    /// Whether a JetBeginSession of slot i has bound `@s{i}`.
+    session_bound: [bool; MAX_INSTANCES],
 }
+
+/// The raw value the traces pass for a handle that never existed.
+const NEVER_A_HANDLE: i64 = 0x7777_0000;
 
 impl Names {
     fn instance(&self, slot: u8) -> String {
@@ -39,14 +44,23 @@ impl Names {
 
     fn handle(&self, arg: InstArg) -> HandleRef {
         match arg {
-            InstArg::Slot(i) => HandleRef::Name(self.instance(i)),
-            InstArg::Stale(i) if self.incarnation[usize::from(i)] > 0 => {
+            InstArg::Slot(i) | InstArg::Stale(i) if self.incarnation[usize::from(i)] > 0 => {
                 HandleRef::Name(self.instance(i))
             }
             InstArg::Zero => HandleRef::Raw(0),
             InstArg::Nil => HandleRef::Raw(-1),
-            InstArg::Stale(_) | InstArg::Garbage => HandleRef::Raw(0x7777_0000),
+            InstArg::Slot(_) | InstArg::Stale(_) | InstArg::Garbage => {
+                HandleRef::Raw(NEVER_A_HANDLE)
+            }
         }
+    }
+
+    fn session(&self, slot: u8) -> Option<HandleRef> {
+        Some(if self.session_bound[usize::from(slot)] {
+            HandleRef::Name(format!("@s{slot}"))
+        } else {
+            HandleRef::Raw(NEVER_A_HANDLE + 1)
+        })
     }
 }
 
@@ -107,6 +121,7 @@ fn slot_settings(instance: Option<HandleRef>, slot: u8) -> Vec<Step> {
 pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str) -> Trace {
     let mut names = Names {
         incarnation: [0; MAX_INSTANCES],
+        session_bound: [false; MAX_INSTANCES],
     };
     let mut steps = vec![set_param(
         None,
@@ -141,6 +156,14 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             last.note = Some(outcome.rule.to_string());
         }
         steps.extend(call_steps);
+        if let Action::BeginSession { .. } = action {
+            for slot in 0..spec.config.instances {
+                let opened = state.instances[usize::from(slot)].session
+                    == crate::state::Session::None
+                    && next.instances[usize::from(slot)].session != crate::state::Session::None;
+                names.session_bound[usize::from(slot)] |= opened;
+            }
+        }
         if let Action::CreateInstance {
             null_out: false, ..
         } = action
@@ -154,6 +177,18 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             }
         }
         state = next;
+    }
+    // A trace may not end with a started call still held: finish it.
+    if state.pending.is_some() {
+        let (_, outcome) = spec.step(&state, &Action::FinishTerm);
+        let mut finish = action_steps(spec, &state, &Action::FinishTerm, &names);
+        if let Some(last) = finish.last_mut() {
+            if outcome.code != JetErr::Success {
+                last.expect = Expect::Codes(vec![outcome.code]);
+            }
+            last.note = Some(outcome.rule.to_string());
+        }
+        steps.extend(finish);
     }
     Trace {
         name: trace_name.to_string(),
@@ -179,7 +214,7 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
         Target::Instance(arg) => Some(names.handle(arg)),
     };
     let grbit = |bits: u32| Some(Grbit::Bits(bits));
-    let session = |slot: u8| name(format!("@s{slot}"));
+    let session = |slot: u8| names.session(slot);
     let db_path = |slot: u8, db: u8| path(format!("i{slot}/db{db}.edb"));
     let call = match *action {
         Action::EnableMultiInstance { params } => Call::EnableMultiInstance {
@@ -292,7 +327,7 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
             let slot = target_slot(state, Target::Instance(arg));
             Call::BeginSession {
                 instance: Some(names.handle(arg)),
-                session: session(slot),
+                session: name(format!("@s{slot}")),
                 user_name: None,
                 password: None,
             }

@@ -6,3 +6,4 @@ mod architecture;
 mod cli;
 mod corpus;
 mod replay;
+mod witnesses;
