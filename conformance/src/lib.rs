@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod coverage;
 pub mod dispatch;
 pub mod not_built;
 pub mod replay;

@@ -85,8 +85,20 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Classify every documented (function, code) row (not built yet).
-    Coverage(Planned),
+    /// Classify every documented (function, code) row against the model: witnessed,
+    /// divergent (documented profile only), unreachable (with the reason) or missing; and list
+    /// the codes the model returns that no page documents.
+    Coverage {
+        /// The bounds: small, default or large.
+        #[arg(long, default_value = "default")]
+        config: String,
+        /// Print JSON: {rows: [{function, code, status, witness, reason}], undocumented, summary}.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print the Markdown report (the text of docs/coverage.md).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// List where the documentation and the implementation disagree: each entry's id, the
     /// functions, what the implementation does (profile esent) and what the pages say
     /// (profile documented), with sources.
@@ -177,7 +189,11 @@ fn main() -> ExitCode {
             json,
             check,
         } => witnesses(&out, &config, &profile, json, check),
-        Command::Coverage(_) => planned("coverage"),
+        Command::Coverage {
+            config,
+            json,
+            markdown,
+        } => coverage(&config, json, markdown),
         Command::Divergences { json } => divergences(json),
         Command::Explore {
             addr,
@@ -234,13 +250,9 @@ fn check(
     out: &std::path::Path,
     mutation: Option<&str>,
 ) -> ExitCode {
-    let Some(config) = model::Config::by_name(config) else {
-        eprintln!("jetspec check: no configuration {config:?} (small, default, large)");
-        return ExitCode::from(2);
-    };
-    let Some(profile) = jetapi::Profile::from_name(profile) else {
-        eprintln!("jetspec check: no profile {profile:?} (esent, documented)");
-        return ExitCode::from(2);
+    let (config, profile) = match config_and_profile("check", config, profile) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     if threads != 1 {
         eprintln!(
@@ -256,15 +268,7 @@ fn check(
             return ExitCode::from(2);
         }
     };
-    let bar = if json {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new_spinner()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-            .expect("the template is valid"),
-    );
+    let bar = spinner(json);
     let result = conformance::check::run_check(config, profile, mutation, out, |p| {
         bar.set_message(format!(
             "{} states, depth {}, {} queued",
@@ -401,6 +405,37 @@ fn explore(addr: &str, config: &str, profile: &str) -> ExitCode {
         mutation: None,
     };
     let _served = spec.checker().serve(addr);
+    ExitCode::SUCCESS
+}
+
+fn coverage(config: &str, json: bool, markdown: bool) -> ExitCode {
+    let (config, _) = match config_and_profile("coverage", config, "esent") {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let bar = spinner(json || markdown);
+    bar.set_message("searching the model under both profiles");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let report = conformance::coverage::coverage(config);
+    bar.finish_and_clear();
+    if json {
+        println!("{}", to_json(&report));
+    } else if markdown {
+        print!("{}", conformance::coverage::render_markdown(&report));
+    } else {
+        let s = &report.summary;
+        for r in report
+            .rows
+            .iter()
+            .filter(|r| r.status == conformance::coverage::Status::Missing)
+        {
+            println!("missing  {} {}", r.function, r.code);
+        }
+        println!(
+            "{} documented rows: {} witnessed, {} divergent, {} unreachable, {} missing; {} undocumented pairs",
+            s.rows, s.witnessed, s.divergent, s.unreachable, s.missing, s.undocumented
+        );
+    }
     ExitCode::SUCCESS
 }
 

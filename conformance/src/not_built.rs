@@ -13,10 +13,6 @@ pub struct Planned {
 /// Every planned subcommand.
 pub const PLANNED: &[Planned] = &[
     Planned {
-        command: "coverage",
-        issue: "issue 3 (the model)",
-    },
-    Planned {
         command: "replay",
         issue: "issue 6 (conformance)",
     },

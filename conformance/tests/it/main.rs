@@ -5,5 +5,6 @@
 mod architecture;
 mod cli;
 mod corpus;
+mod coverage;
 mod replay;
 mod witnesses;

@@ -395,13 +395,7 @@ impl Spec {
         moved(next, JetErr::Success, "§2.4 CloseFile")
     }
 
-    pub(super) fn get_log_info(
-        &self,
-        s: &State,
-        target: Target,
-        truncate_info: bool,
-    ) -> Transition {
-        let _ = truncate_info;
+    pub(super) fn get_log_info(&self, s: &State, target: Target) -> Transition {
         let (slot, backup) = match self.enter_running(s, target, true) {
             Ok(found) => found,
             Err(outcome) => return (None, outcome),

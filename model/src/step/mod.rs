@@ -140,10 +140,8 @@ impl Spec {
                 buffer,
             } => self.read_file(s, target, handle, buffer),
             Action::CloseFile { target, handle } => self.close_file(s, target, handle),
-            Action::GetLogInfo { target, v2: _ } => self.get_log_info(s, target, false),
-            Action::GetTruncateLogInfo { inst } => {
-                self.get_log_info(s, Target::Instance(inst), true)
-            }
+            Action::GetLogInfo { target, v2: _ } => self.get_log_info(s, target),
+            Action::GetTruncateLogInfo { inst } => self.get_log_info(s, Target::Instance(inst)),
             Action::TruncateLog { target } => self.truncate_log(s, target),
             Action::EndBackup { target, grbit } => self.end_backup(s, target, grbit),
             Action::RollLog { slot } => self.roll_log(s, slot),

@@ -1,0 +1,225 @@
+//! `jetspec coverage`: every documented (function, code) row of the 53 function pages,
+//! classified against the model: `witnessed` (the model returns it; the shortest trace is in
+//! `traces/witnesses/`), `divergent` (only the documented profile returns it; the divergence is
+//! named), `unreachable` (no call sequence can produce it, with the reason and its source) or
+//! `missing` (the model does not produce it yet). Also the codes the model returns that no page
+//! lists (`undocumented`).
+
+use std::collections::BTreeSet;
+
+use jetapi::JetErr;
+use jetapi::doc_table::documented_rows;
+use jetapi::trace::Profile;
+use model::generate::Mode;
+use model::profile::DIVERGENCES;
+use model::search::search;
+use model::{Config, Spec};
+use serde::Serialize;
+
+/// A row's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The model (profile esent) returns it.
+    Witnessed,
+    /// Only the documented profile returns it.
+    Divergent,
+    /// No call sequence can produce it.
+    Unreachable,
+    /// The model does not produce it yet.
+    Missing,
+}
+
+/// One documented row.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// The function.
+    pub function: String,
+    /// The code as the page prints it.
+    pub code: String,
+    /// Its status.
+    pub status: Status,
+    /// The witness trace (witnessed rows).
+    pub witness: Option<String>,
+    /// The divergence id (divergent rows) or why it cannot happen (unreachable rows).
+    pub reason: Option<String>,
+}
+
+/// Counts.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Documented rows.
+    pub rows: usize,
+    /// Rows witnessed.
+    pub witnessed: usize,
+    /// Rows only the documented profile produces.
+    pub divergent: usize,
+    /// Rows no sequence can produce.
+    pub unreachable: usize,
+    /// Rows the model does not produce yet.
+    pub missing: usize,
+    /// (function, code) pairs the model returns that no page lists.
+    pub undocumented: usize,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverageReport {
+    /// The configuration searched.
+    pub config: &'static str,
+    /// Every documented row, in page order.
+    pub rows: Vec<Row>,
+    /// The model's (function, code) pairs no page lists.
+    pub undocumented: Vec<(String, String)>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// Why a documented row cannot happen, or `None`.
+fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Option<String> {
+    if note.is_some_and(|n| n.contains("Windows 2000 only")) {
+        return Some("the page says Windows 2000 only; jetspec follows Windows XP and later (ese-doc-notes.md §7)".into());
+    }
+    let instance_form = function.ends_with("Instance") || function.ends_with("Instance2");
+    if code == JetErr::RunningInMultiInstanceMode && instance_form {
+        return Some(
+            "copy-paste row: an Instance form takes a handle and never checks the run mode; only the legacy form does (ese-behaviour.md §1.2 step 0; ese-doc-notes.md §5)"
+                .into(),
+        );
+    }
+    let legacy_backup_call = matches!(
+        function,
+        "JetBeginExternalBackup"
+            | "JetGetAttachInfo"
+            | "JetOpenFile"
+            | "JetReadFile"
+            | "JetCloseFile"
+            | "JetGetLogInfo"
+            | "JetTruncateLog"
+            | "JetEndExternalBackup"
+    );
+    if code == JetErr::NotInitialized && legacy_backup_call {
+        return Some(
+            "in one-instance mode the single instance exists only once JetInit has succeeded, and a legacy call before that gets JET_errInvalidParameter (ese-behaviour.md §1.1, §1.2 steps 0 and 3)"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Runs the model in probe mode under both profiles and classifies every documented row.
+pub fn coverage(config: Config) -> CoverageReport {
+    let esent = search(&Spec::new(config), Mode::Probe, |_| {});
+    let documented = search(
+        &Spec {
+            profile: Profile::Documented,
+            ..Spec::new(config)
+        },
+        Mode::Probe,
+        |_| {},
+    );
+    let has =
+        |report: &model::search::Report, f: &str, c: JetErr| report.outcomes.contains_key(&(f, c));
+    let mut rows = Vec::new();
+    let mut documented_pairs = BTreeSet::new();
+    for (page, doc_row) in documented_rows() {
+        let (f, code) = (page.function.as_str(), doc_row.code());
+        documented_pairs.insert((f.to_string(), code));
+        let row = |status, witness, reason| Row {
+            function: f.to_string(),
+            code: doc_row.printed.clone(),
+            status,
+            witness,
+            reason,
+        };
+        rows.push(if has(&esent, f, code) {
+            row(
+                Status::Witnessed,
+                Some(format!("traces/witnesses/{f}/{}.json", code.name())),
+                None,
+            )
+        } else if has(&documented, f, code) {
+            let divergence = DIVERGENCES
+                .iter()
+                .find(|d| d.functions.contains(&f) && d.documented.contains(code.name()))
+                .map_or("documented profile only", |d| d.id);
+            row(Status::Divergent, None, Some(divergence.to_string()))
+        } else if let Some(reason) = unreachable_reason(f, code, doc_row.note.as_deref()) {
+            row(Status::Unreachable, None, Some(reason))
+        } else {
+            row(Status::Missing, None, None)
+        });
+    }
+    let undocumented: Vec<(String, String)> = esent
+        .outcomes
+        .keys()
+        .filter(|(f, c)| !documented_pairs.contains(&(f.to_string(), *c)))
+        .map(|(f, c)| (f.to_string(), c.name().to_string()))
+        .collect();
+    let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+    let summary = Summary {
+        rows: rows.len(),
+        witnessed: count(Status::Witnessed),
+        divergent: count(Status::Divergent),
+        unreachable: count(Status::Unreachable),
+        missing: count(Status::Missing),
+        undocumented: undocumented.len(),
+    };
+    CoverageReport {
+        config: config.name,
+        rows,
+        undocumented,
+        summary,
+    }
+}
+
+/// The report as Markdown (the text of `docs/coverage.md`).
+pub fn render_markdown(report: &CoverageReport) -> String {
+    let s = &report.summary;
+    let mut out = String::from("# Coverage of the documented return codes\n\n");
+    out.push_str(&format!(
+        "Generated by `jetspec coverage --markdown` at configuration `{}`; do not edit by hand.\n\n",
+        report.config
+    ));
+    out.push_str(&format!(
+        "{} documented (function, code) rows: {} witnessed, {} divergent, {} unreachable, {} missing. \
+         The model also returns {} (function, code) pairs no page lists.\n\n",
+        s.rows, s.witnessed, s.divergent, s.unreachable, s.missing, s.undocumented
+    ));
+    for status in [
+        Status::Missing,
+        Status::Divergent,
+        Status::Unreachable,
+        Status::Witnessed,
+    ] {
+        let rows: Vec<&Row> = report.rows.iter().filter(|r| r.status == status).collect();
+        let title = match status {
+            Status::Missing => "Missing: the model does not produce these yet",
+            Status::Divergent => "Divergent: only the documented profile produces these",
+            Status::Unreachable => "Unreachable",
+            Status::Witnessed => "Witnessed",
+        };
+        out.push_str(&format!(
+            "## {title} ({})\n\n| function | code | detail |\n|---|---|---|\n",
+            rows.len()
+        ));
+        for r in rows {
+            let detail = r
+                .witness
+                .clone()
+                .or_else(|| r.reason.clone())
+                .unwrap_or_default();
+            out.push_str(&format!("| {} | {} | {} |\n", r.function, r.code, detail));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "## Undocumented: returned by the model, listed by no page ({})\n\n",
+        report.undocumented.len()
+    ));
+    out.push_str("| function | code |\n|---|---|\n");
+    for (f, c) in &report.undocumented {
+        out.push_str(&format!("| {f} | {c} |\n"));
+    }
+    out
+}

@@ -1,0 +1,44 @@
+//! The coverage report classifies every documented row, and only honestly.
+
+use conformance::coverage::{Status, coverage};
+use model::Config;
+
+#[test]
+fn every_documented_row_gets_one_status_and_each_status_its_detail() {
+    let tiny = Config {
+        name: "tiny",
+        instances: 1,
+        dbs: 1,
+        max_gen: 2,
+        legacy: true,
+    };
+    let report = coverage(tiny);
+    let s = &report.summary;
+    assert_eq!(s.rows, 438);
+    assert_eq!(s.witnessed + s.divergent + s.unreachable + s.missing, 438);
+    for row in &report.rows {
+        match row.status {
+            Status::Witnessed => assert!(row.witness.is_some(), "{row:?}"),
+            Status::Divergent | Status::Unreachable => assert!(row.reason.is_some(), "{row:?}"),
+            Status::Missing => assert!(row.witness.is_none() && row.reason.is_none(), "{row:?}"),
+        }
+    }
+    let witnessed = |f: &str, c: &str| {
+        report
+            .rows
+            .iter()
+            .any(|r| r.function == f && r.code == c && r.status == Status::Witnessed)
+    };
+    assert!(witnessed("JetTruncateLogInstance", "JET_errNoBackup"));
+    assert!(witnessed("JetOpenFileInstance", "JET_errOutOfMemory"));
+    let divergent = report.rows.iter().find(|r| {
+        r.function == "JetEndExternalBackupInstance2" && r.code == "JET_errBackupAbortByCaller"
+    });
+    assert_eq!(divergent.map(|r| r.status), Some(Status::Divergent));
+    assert!(
+        report
+            .undocumented
+            .iter()
+            .any(|(f, c)| f == "JetTruncateLogInstance" && c == "JET_errLogFileNotCopied")
+    );
+}
