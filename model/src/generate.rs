@@ -327,11 +327,13 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         }
     }
     if probe {
-        out.push(Action::CreateInstance {
-            v2: false,
-            name: NameArg::Null,
-            null_out: true,
-        });
+        for v2 in [false, true] {
+            out.push(Action::CreateInstance {
+                v2,
+                name: NameArg::Null,
+                null_out: true,
+            });
+        }
     }
     for form in [InitForm::Init, InitForm::Init2, InitForm::Init3] {
         if form != InitForm::Init && !probe {
@@ -389,10 +391,10 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         }
         let worker_inst = &s.instances[usize::from(WORKER)];
         let works = worker && !companion_live && worker_works(worker_inst);
-        let refused = !live_slot
-            || (worker
-                && (worker_inst.session != Session::None || worker_inst.life != Life::Initialized));
-        if works || (probe && refused) {
+        let begin = Action::BeginSession { inst };
+        // A probe is any call refused here: it changes nothing.
+        let refused = probe && spec.apply(s, &begin).0.is_none();
+        if works || refused {
             out.push(Action::BeginSession { inst });
         }
         if worker || (probe && matches!(inst, InstArg::Garbage)) {
