@@ -124,6 +124,17 @@ pub enum HandleArg {
     Other,
 }
 
+/// The directory JetBackup writes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BackupDirArg {
+    /// A new, empty directory.
+    Empty,
+    /// A directory that already holds files (the instance's own).
+    NotEmpty,
+    /// A path too long to complete.
+    TooLong,
+}
+
 /// One action. Fields are named after the call's parameters.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -184,6 +195,12 @@ pub enum Action {
     TruncateLog { target: Target },
     /// JetEndExternalBackup(Instance), or JetEndExternalBackupInstance2 with `grbit`.
     EndBackup { target: Target, grbit: Option<u32> },
+    /// JetBackup / JetBackupInstance into a directory.
+    BackupToDir {
+        target: Target,
+        dir: BackupDirArg,
+        grbit: u32,
+    },
     /// Environment: the current log fills and a new generation starts.
     RollLog { slot: u8 },
     /// Environment: dirty pages are flushed and the checkpoint moves to the current log.
@@ -294,6 +311,8 @@ impl Action {
                 target: I(_),
                 grbit: Some(_),
             } => "JetEndExternalBackupInstance2",
+            Action::BackupToDir { target: L, .. } => "JetBackup",
+            Action::BackupToDir { target: I(_), .. } => "JetBackupInstance",
             Action::StartTerm { .. } => "JetTerm2",
             Action::RollLog { .. }
             | Action::AdvanceCheckpoint { .. }

@@ -23,8 +23,8 @@
 //! instances do side by side commutes, so no answer is lost.
 
 use crate::action::{
-    Action, FileArg, GlobalParams, HandleArg, InitArg, InitForm, InstArg, NameArg, ParamArg,
-    ReadArg, Target,
+    Action, BackupDirArg, FileArg, GlobalParams, HandleArg, InitArg, InitForm, InstArg, NameArg,
+    ParamArg, ReadArg, Target,
 };
 use crate::state::{CheckpointFile, DbFile, Health, Life, RunMode, Session, State};
 use crate::step::Spec;
@@ -35,6 +35,8 @@ pub const WORKER: u8 = 0;
 /// Grbits tried on JetBeginExternalBackup: none, each documented or header bit, an invalid
 /// combination and an unknown bit (last: the one invalid handles get).
 pub const BEGIN_GRBITS: &[u32] = &[0x0, 0x1, 0x4, 0x10, 0x20, 0x40, 0x41, 0x100];
+/// Grbits tried on JetBackup(Instance): full, incremental, atomic, and a bit it ignores.
+pub const BACKUP_TO_DIR_GRBITS: &[u32] = &[0x0, 0x1, 0x4, 0x100];
 /// Grbits tried on JetEndExternalBackupInstance2 (last: neither Normal nor Abort).
 pub const END_GRBITS: &[u32] = &[0x1, 0x2, 0x3, 0x100, 0x101, 0x201, 0x0];
 /// Grbits tried on JetTerm2.
@@ -160,6 +162,32 @@ fn backup_calls(
         out.push(Action::BeginBackup { target, grbit });
     }
     out.push(Action::StopBackup { target });
+    // JetBackup changes the state only on success; in explore mode one grbit per effect is
+    // enough (the ignored bit and the non-empty directory lead to the same states).
+    let to_dir: [(BackupDirArg, &[u32]); 3] = if probe {
+        [
+            (BackupDirArg::Empty, BACKUP_TO_DIR_GRBITS),
+            (BackupDirArg::NotEmpty, &BACKUP_TO_DIR_GRBITS[..3]),
+            (BackupDirArg::TooLong, &BACKUP_TO_DIR_GRBITS[..1]),
+        ]
+    } else if !running {
+        [
+            (BackupDirArg::Empty, &BACKUP_TO_DIR_GRBITS[..3]),
+            (BackupDirArg::NotEmpty, &[]),
+            (BackupDirArg::TooLong, &[]),
+        ]
+    } else {
+        [
+            (BackupDirArg::Empty, &[]),
+            (BackupDirArg::NotEmpty, &[]),
+            (BackupDirArg::TooLong, &[]),
+        ]
+    };
+    for (dir, grbits) in to_dir {
+        for &grbit in grbits {
+            out.push(Action::BackupToDir { target, dir, grbit });
+        }
+    }
     let inst = match target {
         Target::Instance(inst) => Some(inst),
         Target::Legacy => None,
@@ -256,6 +284,11 @@ fn refused_backup_calls(target: Target, out: &mut Vec<Action>) {
     out.push(Action::EndBackup {
         target,
         grbit: None,
+    });
+    out.push(Action::BackupToDir {
+        target,
+        dir: BackupDirArg::TooLong,
+        grbit: 0,
     });
     out.push(Action::StopBackup { target });
     if let Target::Instance(inst) = target {

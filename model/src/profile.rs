@@ -29,6 +29,8 @@ pub enum Divergence {
     FailedTermBlocksBackup,
     /// JetTerm2 with JET_bitTermAbrupt while transactions are open.
     AbruptTermWithOpenTransactions,
+    /// JetBackup with bits it does not know.
+    BackupGrbitNotValidated,
 }
 
 /// A catalogue entry.
@@ -169,6 +171,15 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
         esent: "JET_errTooManyActiveUsers, for abrupt shutdowns too",
         documented: "only JET_bitTermComplete reports JET_errTooManyActiveUsers; an abrupt term succeeds",
         sources: "ese-behaviour.md §3.3; ese-doc-notes.md §4",
+    },
+    DivergenceInfo {
+        divergence: Divergence::BackupGrbitNotValidated,
+        id: "backup-grbit-not-validated",
+        functions: &["JetBackup", "JetBackupInstance"],
+        situation: "JetBackup(Instance) with a grbit bit it does not know",
+        esent: "the bit is ignored: JetBackup reduces the grbit to full or incremental",
+        documented: "JET_errInvalidGrbit",
+        sources: "ese-behaviour.md §2.5 and §9; JetBackupInstance page, InvalidGrbit row",
     },
 ];
 

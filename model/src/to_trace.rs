@@ -473,6 +473,32 @@ fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> V
             instance: inst(target),
             grbit: grbit(g),
         },
+        Action::BackupToDir {
+            target,
+            dir,
+            grbit: g,
+        } => {
+            let slot = target_slot(state, target);
+            let backup_path = match dir {
+                crate::action::BackupDirArg::Empty => path(format!(
+                    "backups/i{slot}_g{}/",
+                    state.instances[usize::from(slot)].storage.current
+                )),
+                crate::action::BackupDirArg::NotEmpty => path(format!("i{slot}/")),
+                crate::action::BackupDirArg::TooLong => path(format!("{}/", "x".repeat(300))),
+            };
+            match target {
+                Target::Legacy => Call::Backup {
+                    backup_path,
+                    grbit: grbit(g),
+                },
+                _ => Call::BackupInstance {
+                    instance: inst(target),
+                    backup_path,
+                    grbit: grbit(g),
+                },
+            }
+        }
         Action::RollLog { slot } => Call::RollLog {
             instance: name(names.instance(slot)),
         },

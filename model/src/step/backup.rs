@@ -669,3 +669,136 @@ fn record_backup_in_headers(inst: &mut crate::state::Instance, backup: &Backup, 
         }
     }
 }
+
+/// `JET_bitBackupAtomic`: JetBackup keeps the previous backup until the new one is complete.
+const BACKUP_ATOMIC: u32 = 0x4;
+
+impl Spec {
+    /// JetBackup / JetBackupInstance (`ErrBKBackup`, §2.5): the whole streaming sequence in one
+    /// call. On success the log has rolled, every attached database and the logs were copied,
+    /// the logs were truncated, and the headers record the backup.
+    pub(super) fn backup_to_dir(
+        &self,
+        s: &State,
+        target: Target,
+        dir: crate::action::BackupDirArg,
+        grbit: u32,
+    ) -> Transition {
+        use crate::action::BackupDirArg;
+        let slot = match self.enter(s, target) {
+            Ok(slot) => slot,
+            Err(outcome) => return (None, outcome),
+        };
+        let inst = &s.instances[usize::from(slot)];
+        let incremental = grbit & BACKUP_INCREMENTAL != 0;
+        let known = BACKUP_INCREMENTAL | BACKUP_ATOMIC | 0x10;
+        let checks: [(bool, JetErr, &'static str); 8] = [
+            (
+                !inst.backup_allowed,
+                JetErr::BackupNotAllowedYet,
+                "§1.3 JetBackup: backup not allowed (failed JetTerm)",
+            ),
+            (
+                grbit & !known != 0 && self.documented(Divergence::BackupGrbitNotValidated),
+                JetErr::InvalidGrbit,
+                "doc:JetBackup InvalidGrbit row",
+            ),
+            (
+                inst.settings.recovery_off,
+                JetErr::LoggingDisabled,
+                "§2.5 JetBackup: logging disabled",
+            ),
+            (
+                inst.health == Health::LogStopped,
+                JetErr::LogWriteFail,
+                "§2.5 JetBackup: log writes stopped",
+            ),
+            (
+                incremental && inst.settings.circular,
+                JetErr::InvalidBackup,
+                "§2.5 JetBackup: incremental with circular logging",
+            ),
+            (
+                inst.health == Health::LogDiskLow,
+                JetErr::LogDiskFull,
+                "§2.3.8 log disk low",
+            ),
+            (
+                inst.storage.current >= self.config.max_gen,
+                JetErr::LogSequenceEnd,
+                "§2.3.8 log generations exhausted",
+            ),
+            (
+                inst.backup.is_some(),
+                JetErr::BackupInProgress,
+                "§2.3.9 backup running",
+            ),
+        ];
+        if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
+            return unchanged(code, rule);
+        }
+        if dir == BackupDirArg::TooLong {
+            return unchanged(JetErr::InvalidPath, "§2.5 JetBackup: path too long");
+        }
+        if dir == BackupDirArg::NotEmpty && !incremental && grbit & BACKUP_ATOMIC == 0 {
+            return unchanged(
+                JetErr::BackupDirectoryNotEmpty,
+                "§2.5 JetBackup: non-atomic full into a non-empty directory",
+            );
+        }
+        let storage = &inst.storage;
+        let attached = || storage.dbs.iter().filter(|db| db.file == DbFile::Attached);
+        if incremental {
+            if attached().any(|db| db.full_high == 0) {
+                return unchanged(
+                    JetErr::MissingFullBackup,
+                    "§2.3.12 incremental without a full backup",
+                );
+            }
+            if attached().any(|db| db.full_high.max(db.inc_high) + 1 < storage.oldest) {
+                return unchanged(
+                    JetErr::MissingFileToBackup,
+                    "§5.2 incremental: logs since the last backup are gone",
+                );
+            }
+        } else {
+            match storage.checkpoint_file {
+                CheckpointFile::Good => {}
+                CheckpointFile::Missing => {
+                    return unchanged(
+                        JetErr::CheckpointFileNotFound,
+                        "§2.3.12 checkpoint file missing",
+                    );
+                }
+                CheckpointFile::Corrupt => {
+                    return unchanged(JetErr::CheckpointCorrupt, "§2.3.12 checkpoint file corrupt");
+                }
+            }
+        }
+        let mut next = s.clone();
+        roll(&mut next, slot);
+        let inst = &mut next.instances[usize::from(slot)];
+        let copy_mac = inst.storage.current;
+        if !inst.settings.circular {
+            let delete_mac = inst.storage.checkpoint.min(copy_mac);
+            inst.storage.oldest = inst.storage.oldest.max(delete_mac);
+        }
+        for db in inst
+            .storage
+            .dbs
+            .iter_mut()
+            .filter(|db| db.file == DbFile::Attached)
+        {
+            if incremental {
+                db.inc_high = copy_mac - 1;
+            } else {
+                db.full_high = copy_mac - 1;
+            }
+        }
+        moved(
+            next,
+            JetErr::Success,
+            "§2.5 JetBackup: copied, truncated, headers updated",
+        )
+    }
+}

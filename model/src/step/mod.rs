@@ -144,6 +144,7 @@ impl Spec {
             Action::GetTruncateLogInfo { inst } => self.get_log_info(s, Target::Instance(inst)),
             Action::TruncateLog { target } => self.truncate_log(s, target),
             Action::EndBackup { target, grbit } => self.end_backup(s, target, grbit),
+            Action::BackupToDir { target, dir, grbit } => self.backup_to_dir(s, target, dir, grbit),
             Action::RollLog { slot } => self.roll_log(s, slot),
             Action::AdvanceCheckpoint { slot } => self.advance_checkpoint(s, slot),
             Action::Crash => self.crash(s),
