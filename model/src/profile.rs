@@ -93,6 +93,9 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
         id: "failures-cancel-backup",
         functions: &[
             "JetGetAttachInfoInstance",
+            "JetOpenFileInstance",
+            "JetReadFileInstance",
+            "JetCloseFileInstance",
             "JetGetLogInfoInstance",
             "JetGetTruncateLogInfoInstance",
             "JetTruncateLogInstance",
@@ -139,10 +142,10 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
     DivergenceInfo {
         divergence: Divergence::PlainTermStopsBackup,
         id: "plain-term-stops-backup",
-        functions: &["JetTerm"],
-        situation: "plain JetTerm while a backup is running",
-        esent: "JetTerm is JetTerm2(JET_bitTermAbrupt): the backup is stopped and the instance terminates",
-        documented: "JET_errBackupInProgress",
+        functions: &["JetTerm", "JetTerm2"],
+        situation: "JetTerm, or JetTerm2 without JET_bitTermStopBackup, while a backup is running",
+        esent: "JetTerm is JetTerm2(JET_bitTermAbrupt), and Abrupt stops the backup: the instance terminates",
+        documented: "JET_errBackupInProgress: only JET_bitTermStopBackup shuts down with a backup running",
         sources: "ese-behaviour.md §1.3 and §3.3; ese-doc-notes.md §4",
     },
     DivergenceInfo {

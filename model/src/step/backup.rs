@@ -213,19 +213,28 @@ impl Spec {
         };
         match file {
             FileArg::Null | FileArg::Empty => {
-                return unchanged(
+                return self.sequence_failure(
+                    s,
+                    slot,
                     JetErr::InvalidParameter,
                     "§2.4 OpenFile: NULL or empty name",
                 );
             }
             _ if backup.file.is_some() => {
-                return unchanged(
+                return self.sequence_failure(
+                    s,
+                    slot,
                     JetErr::OutOfMemory,
                     "§2.4 OpenFile: the one handle is in use",
                 );
             }
             FileArg::TooLong => {
-                return unchanged(JetErr::InvalidPath, "§2.4 OpenFile: path completion fails");
+                return self.sequence_failure(
+                    s,
+                    slot,
+                    JetErr::InvalidPath,
+                    "§2.4 OpenFile: path completion fails",
+                );
             }
             _ => {}
         }
@@ -313,7 +322,9 @@ impl Spec {
             Err(outcome) => return (None, outcome),
         };
         if buffer == ReadArg::Unaligned {
-            return unchanged(
+            return self.sequence_failure(
+                s,
+                slot,
                 JetErr::InvalidParameter,
                 "§2.4 ReadFile: buffer not page aligned",
             );
@@ -327,7 +338,9 @@ impl Spec {
                         "§2.4 ReadFile: handle not open reads 0 bytes (handle not validated)",
                     )
                 } else {
-                    unchanged(
+                    self.sequence_failure(
+                        s,
+                        slot,
                         JetErr::InvalidParameter,
                         "§2.4 ReadFile: handle not open, size not 2+ pages",
                     )
@@ -337,19 +350,25 @@ impl Spec {
         let first = !open.read_to_end;
         let is_db = matches!(open.target, FileTarget::Db(_));
         if matches!(buffer, ReadArg::Ragged) || (is_db && buffer == ReadArg::Zero) {
-            return unchanged(
+            return self.sequence_failure(
+                s,
+                slot,
                 JetErr::InvalidParameter,
                 "§2.4 ReadFile: size not a multiple of the page size",
             );
         }
         if first && buffer == ReadArg::Zero {
-            return unchanged(
+            return self.sequence_failure(
+                s,
+                slot,
                 JetErr::InvalidParameter,
                 "§2.4 ReadFile: first log read under 2 pages",
             );
         }
         if first && is_db && buffer == ReadArg::TwoPages {
-            return unchanged(
+            return self.sequence_failure(
+                s,
+                slot,
                 JetErr::InvalidParameter,
                 "§2.4 ReadFile: first database read under 3 pages",
             );
@@ -373,7 +392,14 @@ impl Spec {
         };
         let open = match (handle, backup.file) {
             (HandleArg::Open, Some(open)) => open,
-            _ => return unchanged(JetErr::InvalidParameter, "§2.4 CloseFile: handle not open"),
+            _ => {
+                return self.sequence_failure(
+                    s,
+                    slot,
+                    JetErr::InvalidParameter,
+                    "§2.4 CloseFile: handle not open",
+                );
+            }
         };
         let mut next = s.clone();
         let b = next.instances[usize::from(slot)]
@@ -424,6 +450,15 @@ impl Spec {
                 slot,
                 JetErr::MissingFileToBackup,
                 "§5.2 incremental: logs since the last backup are gone",
+            );
+        }
+        let health = s.instances[usize::from(slot)].health;
+        if health == Health::LogStopped {
+            return self.sequence_failure(
+                s,
+                slot,
+                JetErr::LogWriteFail,
+                "§5.1 the log roll cannot write: log writes stopped (§3.2)",
             );
         }
         if storage.current >= self.config.max_gen {
@@ -554,23 +589,25 @@ impl Spec {
                 );
             }
         }
-        let documented_code = if abort_requested
-            && self.documented(Divergence::EndAbortReturnsSuccess)
-        {
-            Some((
-                JetErr::BackupAbortByCaller,
-                "doc:End with JET_bitBackupEndAbort",
-            ))
-        } else if backup.stop && self.documented(Divergence::EndAfterStopBackup) {
-            Some((JetErr::BackupAbortByServer, "doc:End after JetStopBackup"))
-        } else if backup.phase == Phase::Databases && self.documented(Divergence::EndBeforeLogs) {
-            Some((
-                JetErr::BackupAbortByCaller,
-                "doc:End before the logs were copied",
-            ))
-        } else {
-            None
-        };
+        let documented_code =
+            if abort_requested && self.documented(Divergence::EndAbortReturnsSuccess) {
+                Some((
+                    JetErr::BackupAbortByCaller,
+                    "doc:End with JET_bitBackupEndAbort",
+                ))
+            } else if backup.stop && self.documented(Divergence::EndAfterStopBackup) {
+                Some((JetErr::BackupAbortByServer, "doc:End after JetStopBackup"))
+            } else if backup.kind == BackupKind::Full
+                && backup.phase == Phase::Databases
+                && self.documented(Divergence::EndBeforeLogs)
+            {
+                Some((
+                    JetErr::BackupAbortByCaller,
+                    "doc:End before the logs were copied",
+                ))
+            } else {
+                None
+            };
         let (code, rule) = documented_code.unwrap_or(if normal {
             (JetErr::Success, "§4.4 End: normal end updates the headers")
         } else {

@@ -262,8 +262,11 @@ impl Spec {
             inst.backup_allowed = false;
         }
         let error_shutdown = inst.health.unavailable();
-        let stops_backup = grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0
-            && !(plain && self.documented(Divergence::PlainTermStopsBackup));
+        let stops_backup = if self.documented(Divergence::PlainTermStopsBackup) {
+            grbit & TERM_STOP_BACKUP != 0 && !plain
+        } else {
+            grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0
+        };
         let dirty = grbit & TERM_DIRTY != 0;
         if !error_shutdown {
             if let Some(backup) = inst.backup {
@@ -334,7 +337,9 @@ impl Spec {
             }
             let mut next = s.clone();
             let inst = &mut next.instances[usize::from(slot)];
-            if inst.health == Health::Ok || inst.health == Health::LogDiskLow {
+            // An instance not yet initialized has no log to stop ([uncertain] §1.3).
+            let logging = inst.life == Life::Initialized;
+            if logging && (inst.health == Health::Ok || inst.health == Health::LogDiskLow) {
                 inst.health = Health::LogStopped;
             }
             return moved_or_unchanged(
