@@ -127,7 +127,7 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
         refused_backup_calls(target, out);
     }
     if worker_live && !companion_live {
-        environment(spec, s, out);
+        environment(s, out);
     } else if s.live_count() > 0 {
         out.push(Action::Crash);
     }
@@ -483,8 +483,7 @@ fn worker_works(worker: &crate::state::Instance) -> bool {
         && worker.storage.checkpoint_file == CheckpointFile::Good
 }
 
-fn environment(spec: &Spec, s: &State, out: &mut Vec<Action>) {
-    let _ = spec;
+fn environment(s: &State, out: &mut Vec<Action>) {
     let slot = WORKER;
     let worker = &s.instances[usize::from(slot)];
     if worker_works(worker) {

@@ -143,7 +143,7 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
         if legacy_start {
             steps.extend(slot_settings(None, 0));
         }
-        let mut call_steps = action_steps(spec, &state, action, &names);
+        let mut call_steps = action_steps(&state, action, &names);
         let expect = if outcome.code == JetErr::Success {
             Expect::Default
         } else {
@@ -181,7 +181,7 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
     // A trace may not end with a started call still held: finish it.
     if state.pending.is_some() {
         let (_, outcome) = spec.step(&state, &Action::FinishTerm);
-        let mut finish = action_steps(spec, &state, &Action::FinishTerm, &names);
+        let mut finish = action_steps(&state, &Action::FinishTerm, &names);
         if let Some(last) = finish.last_mut() {
             if outcome.code != JetErr::Success {
                 last.expect = Expect::Codes(vec![outcome.code]);
@@ -207,8 +207,7 @@ fn target_slot(state: &State, target: Target) -> u8 {
     }
 }
 
-fn action_steps(spec: &Spec, state: &State, action: &Action, names: &Names) -> Vec<Step> {
-    let _ = spec;
+fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
     let inst = |target: Target| match target {
         Target::Legacy => None,
         Target::Instance(arg) => Some(names.handle(arg)),
