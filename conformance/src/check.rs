@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use jetapi::trace::{Profile, print_trace};
 use model::generate::Mode;
-use model::search::{Progress, Report, search};
+use model::search::{Progress, Report, search_parallel};
 use model::to_trace::path_to_trace;
 use model::{Config, Mutation, Spec};
 use serde::Serialize;
@@ -72,11 +72,13 @@ pub fn mutation_by_name(name: &str) -> Option<Mutation> {
     }
 }
 
-/// Runs the search and writes a counterexample trace under `out` for each failing property.
+/// Runs the search on `threads` threads and writes a counterexample trace under `out` for
+/// each failing property.
 pub fn run_check(
     config: Config,
     profile: Profile,
     mutation: Option<Mutation>,
+    threads: usize,
     out: &Path,
     progress: impl FnMut(Progress),
 ) -> Result<CheckReport, String> {
@@ -85,7 +87,7 @@ pub fn run_check(
         profile,
         mutation,
     };
-    let report: Report = search(&spec, Mode::Explore, progress);
+    let report: Report = search_parallel(&spec, Mode::Explore, threads, progress);
     let mut properties = Vec::new();
     for p in &report.properties {
         let trace = match &p.counterexample {

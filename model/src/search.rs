@@ -263,3 +263,162 @@ pub fn replay(spec: &Spec, path: &[Action]) -> Vec<(State, Option<crate::step::O
     }
     states
 }
+
+type OutcomeKey = (usize, JetErr);
+type OutcomeSeen = (&'static str, Fingerprint, Action);
+type RuleKey = (usize, usize);
+type RuleSeen = (&'static str, &'static str, Fingerprint, Action);
+
+/// What one thread found expanding its share of a level, in the order a sequential search
+/// would have found it.
+#[derive(Default)]
+struct Expansion {
+    edges: u64,
+    found: Vec<(State, Fingerprint, Fingerprint, Action)>,
+    outcomes: Vec<(OutcomeKey, OutcomeSeen)>,
+    rules: Vec<(RuleKey, RuleSeen)>,
+}
+
+fn expand(
+    spec: &Spec,
+    mode: Mode,
+    chunk: &[(State, Fingerprint)],
+    parents: &HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>>,
+) -> Expansion {
+    let mut out = Expansion::default();
+    let mut seen_outcomes: FxHashMap<OutcomeKey, ()> = FxHashMap::default();
+    let mut seen_rules: FxHashMap<RuleKey, ()> = FxHashMap::default();
+    let mut buffer = Vec::with_capacity(256);
+    for (state, fp) in chunk {
+        buffer.clear();
+        actions(spec, state, mode, &mut buffer);
+        for action in &buffer {
+            out.edges += 1;
+            let (next, outcome) = spec.apply(state, action);
+            if mode == Mode::Probe {
+                if let Some(function) = action.function() {
+                    let f = function.as_ptr() as usize;
+                    if seen_outcomes.insert((f, outcome.code), ()).is_none() {
+                        out.outcomes
+                            .push(((f, outcome.code), (function, *fp, *action)));
+                    }
+                    let r = outcome.rule.as_ptr() as usize;
+                    if seen_rules.insert((f, r), ()).is_none() {
+                        out.rules
+                            .push(((f, r), (function, outcome.rule, *fp, *action)));
+                    }
+                }
+            }
+            let Some(next) = next else { continue };
+            let next_fp = fingerprint(&next);
+            if !parents.contains_key(&next_fp) {
+                out.found.push((next, next_fp, *fp, *action));
+            }
+        }
+    }
+    out
+}
+
+/// [`search`] on `threads` threads: each level of the breadth-first search is expanded in
+/// parallel and merged in the order a sequential search visits it, so the states, the edges,
+/// every shortest path and every witness are the same as [`search`]'s.
+pub fn search_parallel(
+    spec: &Spec,
+    mode: Mode,
+    threads: usize,
+    mut progress: impl FnMut(Progress),
+) -> Report {
+    if threads <= 1 {
+        return search(spec, mode, progress);
+    }
+    let started = Instant::now();
+    let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> =
+        HashMap::default();
+    let mut failed: Vec<Option<Fingerprint>> = vec![None; PROPERTIES.len()];
+    let mut outcomes: FxHashMap<OutcomeKey, OutcomeSeen> = FxHashMap::default();
+    let mut rules: FxHashMap<RuleKey, RuleSeen> = FxHashMap::default();
+    let (mut edges, mut depth) = (0u64, 0usize);
+    let initial = State::INITIAL;
+    let root = fingerprint(&initial);
+    parents.insert(
+        root,
+        Parent {
+            from: root,
+            action: None,
+        },
+    );
+    check_properties(&initial, root, &mut failed);
+    let mut level = vec![(initial, root)];
+    while !level.is_empty() {
+        let chunk_size = level.len().div_ceil(threads);
+        let expansions: Vec<Expansion> = std::thread::scope(|scope| {
+            let parents = &parents;
+            let handles: Vec<_> = level
+                .chunks(chunk_size)
+                .map(|chunk| scope.spawn(move || expand(spec, mode, chunk, parents)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a search thread panicked"))
+                .collect()
+        });
+        let mut next_level = Vec::new();
+        for expansion in expansions {
+            edges += expansion.edges;
+            for (key, seen) in expansion.outcomes {
+                outcomes.entry(key).or_insert(seen);
+            }
+            for (key, seen) in expansion.rules {
+                rules.entry(key).or_insert(seen);
+            }
+            for (state, fp, from, action) in expansion.found {
+                if parents.contains_key(&fp) {
+                    continue;
+                }
+                parents.insert(
+                    fp,
+                    Parent {
+                        from,
+                        action: Some(action),
+                    },
+                );
+                check_properties(&state, fp, &mut failed);
+                next_level.push((state, fp));
+            }
+        }
+        progress(Progress {
+            states: parents.len(),
+            depth,
+            queued: next_level.len(),
+        });
+        if !next_level.is_empty() {
+            depth += 1;
+        }
+        level = next_level;
+    }
+    let path_to = |fp: Fingerprint| path(&parents, fp);
+    Report {
+        unique_states: parents.len(),
+        edges,
+        max_depth: depth,
+        seconds: started.elapsed().as_secs_f64(),
+        properties: PROPERTIES
+            .iter()
+            .zip(&failed)
+            .map(|(p, fp)| PropertyResult {
+                name: p.name,
+                counterexample: fp.map(path_to),
+            })
+            .collect(),
+        outcomes: shortest(
+            outcomes
+                .into_iter()
+                .map(|((_, code), (f, fp, a))| ((f, code), with(path_to(fp), a))),
+        ),
+        rules: shortest(
+            rules
+                .into_values()
+                .map(|(f, rule, fp, a)| ((f, rule), with(path_to(fp), a))),
+        ),
+    }
+}

@@ -236,6 +236,30 @@ fn check_catches_a_planted_mistake_with_a_replayable_shortest_counterexample() {
 }
 
 #[test]
+fn check_on_two_threads_counts_the_same_states() {
+    let out = scratch("check_threads");
+    let output = jetspec(&[
+        "check",
+        "--config",
+        "small",
+        "--json",
+        "--threads",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["unique_states"], 288_224);
+    assert_eq!(
+        jetspec(&["check", "--config", "small", "--threads", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
 fn check_refuses_unknown_configurations_and_profiles() {
     assert_eq!(
         jetspec(&["check", "--config", "huge"]).status.code(),

@@ -137,3 +137,34 @@ fn state_counts_are_pinned_at_small_bounds() {
 }
 
 const TINY_STATES: usize = 59_200;
+
+#[test]
+fn the_parallel_search_finds_exactly_what_the_sequential_one_finds() {
+    use model::search::search_parallel;
+    for (spec, mode) in [
+        (Spec::new(TINY), Mode::Probe),
+        (
+            Spec {
+                mutation: Some(Mutation::TruncateBeforeCopyCheck),
+                ..Spec::new(Config::SMALL)
+            },
+            Mode::Explore,
+        ),
+    ] {
+        let one = search(&spec, mode, |_| {});
+        let two = search_parallel(&spec, mode, 2, |_| {});
+        assert_eq!(
+            (one.unique_states, one.edges, one.max_depth),
+            (two.unique_states, two.edges, two.max_depth)
+        );
+        let cex = |r: &model::search::Report| {
+            r.properties
+                .iter()
+                .map(|p| p.counterexample.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cex(&one), cex(&two));
+        assert_eq!(one.outcomes, two.outcomes);
+        assert_eq!(one.rules, two.rules);
+    }
+}
