@@ -116,16 +116,15 @@ impl Report {
 /// Explores every state reachable from [`State::INITIAL`], trying the actions of `mode`:
 /// [`Mode::Explore`] to check properties fast, [`Mode::Probe`] to also record every outcome.
 pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Report {
+    check_config(spec);
     let started = Instant::now();
     let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> =
         HashMap::default();
     let mut queue: VecDeque<(State, Fingerprint, usize)> = VecDeque::new();
     let mut failed: Vec<Option<Fingerprint>> = vec![None; PROPERTIES.len()];
     // Keyed by the strings' addresses while searching (fast), by their text in the report.
-    let mut outcomes: FxHashMap<(usize, JetErr), (&'static str, Fingerprint, Action)> =
-        FxHashMap::default();
-    let mut rules: FxHashMap<(usize, usize), (&'static str, &'static str, Fingerprint, Action)> =
-        FxHashMap::default();
+    let mut outcomes: FxHashMap<OutcomeKey, OutcomeSeen> = FxHashMap::default();
+    let mut rules: FxHashMap<RuleKey, RuleSeen> = FxHashMap::default();
     let (mut edges, mut max_depth) = (0u64, 0usize);
     let record = mode == Mode::Probe;
 
@@ -183,6 +182,49 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
             });
         }
     }
+    finish(
+        Found {
+            parents,
+            failed,
+            outcomes,
+            rules,
+            edges,
+            max_depth,
+        },
+        started,
+    )
+}
+
+/// A configuration the state's fixed sizes cannot hold is a programmer error.
+fn check_config(spec: &Spec) {
+    if let Err(e) = spec.config.validate() {
+        panic!(
+            "configuration {} does not fit the model: {e}",
+            spec.config.name
+        );
+    }
+}
+
+/// What either search gathered, before paths are rebuilt.
+struct Found {
+    parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>>,
+    failed: Vec<Option<Fingerprint>>,
+    outcomes: FxHashMap<OutcomeKey, OutcomeSeen>,
+    rules: FxHashMap<RuleKey, RuleSeen>,
+    edges: u64,
+    max_depth: usize,
+}
+
+/// The report: every recorded fingerprint turned into its shortest path.
+fn finish(found: Found, started: Instant) -> Report {
+    let Found {
+        parents,
+        failed,
+        outcomes,
+        rules,
+        edges,
+        max_depth,
+    } = found;
     let path_to = |fp: Fingerprint| path(&parents, fp);
     Report {
         unique_states: parents.len(),
@@ -331,6 +373,7 @@ pub fn search_parallel(
     if threads <= 1 {
         return search(spec, mode, progress);
     }
+    check_config(spec);
     let started = Instant::now();
     let mut parents: HashMap<Fingerprint, Parent, BuildHasherDefault<Identity>> =
         HashMap::default();
@@ -396,29 +439,15 @@ pub fn search_parallel(
         }
         level = next_level;
     }
-    let path_to = |fp: Fingerprint| path(&parents, fp);
-    Report {
-        unique_states: parents.len(),
-        edges,
-        max_depth: depth,
-        seconds: started.elapsed().as_secs_f64(),
-        properties: PROPERTIES
-            .iter()
-            .zip(&failed)
-            .map(|(p, fp)| PropertyResult {
-                name: p.name,
-                counterexample: fp.map(path_to),
-            })
-            .collect(),
-        outcomes: shortest(
-            outcomes
-                .into_iter()
-                .map(|((_, code), (f, fp, a))| ((f, code), with(path_to(fp), a))),
-        ),
-        rules: shortest(
-            rules
-                .into_values()
-                .map(|(f, rule, fp, a)| ((f, rule), with(path_to(fp), a))),
-        ),
-    }
+    finish(
+        Found {
+            parents,
+            failed,
+            outcomes,
+            rules,
+            edges,
+            max_depth: depth,
+        },
+        started,
+    )
 }

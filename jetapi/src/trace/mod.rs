@@ -38,13 +38,6 @@ pub struct Trace {
     pub source: Option<String>,
 }
 
-impl Trace {
-    /// The profile the expectations describe.
-    pub fn effective_profile(&self) -> Profile {
-        self.profile.unwrap_or(Profile::Esent)
-    }
-}
-
 /// Which behaviour a trace's expectations describe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

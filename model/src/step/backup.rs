@@ -137,31 +137,8 @@ impl Spec {
             None => {}
         }
         let incremental = grbit & BACKUP_INCREMENTAL != 0;
-        if incremental {
-            let attached = inst
-                .storage
-                .dbs
-                .iter()
-                .filter(|db| db.file == DbFile::Attached);
-            if attached.clone().any(|db| db.full_high == 0) {
-                return unchanged(
-                    JetErr::MissingFullBackup,
-                    "§2.3.12 incremental without a full backup",
-                );
-            }
-        } else {
-            match inst.storage.checkpoint_file {
-                CheckpointFile::Good => {}
-                CheckpointFile::Missing => {
-                    return unchanged(
-                        JetErr::CheckpointFileNotFound,
-                        "§2.3.12 checkpoint file missing",
-                    );
-                }
-                CheckpointFile::Corrupt => {
-                    return unchanged(JetErr::CheckpointCorrupt, "§2.3.12 checkpoint file corrupt");
-                }
-            }
+        if let Err(outcome) = backup_history_check(&inst.storage, incremental) {
+            return (None, outcome);
         }
         let kind = match (grbit & BACKUP_SURROGATE != 0, incremental) {
             (true, _) => BackupKind::Surrogate,
@@ -441,10 +418,7 @@ impl Spec {
             );
         }
         let storage = &s.instances[usize::from(slot)].storage;
-        let attached = || storage.dbs.iter().filter(|db| db.file == DbFile::Attached);
-        if backup.kind == BackupKind::Incremental
-            && attached().any(|db| db.full_high.max(db.inc_high) + 1 < storage.oldest)
-        {
+        if backup.kind == BackupKind::Incremental && incremental_chain_broken(storage) {
             return self.sequence_failure(
                 s,
                 slot,
@@ -634,6 +608,41 @@ pub(crate) fn required_logs_missing(storage: &crate::state::Storage, backup: &Ba
     (lo..hi).any(|g| backup.logs_copied & (1 << g) == 0 && g < storage.oldest)
 }
 
+/// §2.3 step 12: an incremental backup needs a previous full backup of every attached
+/// database; a full one reads the checkpoint file.
+fn backup_history_check(storage: &crate::state::Storage, incremental: bool) -> Result<(), Outcome> {
+    let mut attached = storage.dbs.iter().filter(|db| db.file == DbFile::Attached);
+    if incremental {
+        if attached.any(|db| db.full_high == 0) {
+            return Err(refuse(
+                JetErr::MissingFullBackup,
+                "§2.3.12 incremental without a full backup",
+            ));
+        }
+        return Ok(());
+    }
+    match storage.checkpoint_file {
+        CheckpointFile::Good => Ok(()),
+        CheckpointFile::Missing => Err(refuse(
+            JetErr::CheckpointFileNotFound,
+            "§2.3.12 checkpoint file missing",
+        )),
+        CheckpointFile::Corrupt => Err(refuse(
+            JetErr::CheckpointCorrupt,
+            "§2.3.12 checkpoint file corrupt",
+        )),
+    }
+}
+
+/// §5.2: some attached database's last full or incremental backup ends before the oldest log
+/// on disk, so an incremental backup could not continue its chain.
+fn incremental_chain_broken(storage: &crate::state::Storage) -> bool {
+    storage
+        .dbs
+        .iter()
+        .any(|db| db.file == DbFile::Attached && db.full_high.max(db.inc_high) + 1 < storage.oldest)
+}
+
 /// Ends the backup with `code` (an "ABORTS" failure, §2.2).
 fn abort(s: &State, slot: u8, code: JetErr, rule: &'static str) -> Transition {
     let mut next = s.clone();
@@ -783,34 +792,14 @@ impl Spec {
                 "§2.5 JetBackup: non-atomic full into a non-empty directory",
             );
         }
-        let storage = &inst.storage;
-        let attached = || storage.dbs.iter().filter(|db| db.file == DbFile::Attached);
-        if incremental {
-            if attached().any(|db| db.full_high == 0) {
-                return unchanged(
-                    JetErr::MissingFullBackup,
-                    "§2.3.12 incremental without a full backup",
-                );
-            }
-            if attached().any(|db| db.full_high.max(db.inc_high) + 1 < storage.oldest) {
-                return unchanged(
-                    JetErr::MissingFileToBackup,
-                    "§5.2 incremental: logs since the last backup are gone",
-                );
-            }
-        } else {
-            match storage.checkpoint_file {
-                CheckpointFile::Good => {}
-                CheckpointFile::Missing => {
-                    return unchanged(
-                        JetErr::CheckpointFileNotFound,
-                        "§2.3.12 checkpoint file missing",
-                    );
-                }
-                CheckpointFile::Corrupt => {
-                    return unchanged(JetErr::CheckpointCorrupt, "§2.3.12 checkpoint file corrupt");
-                }
-            }
+        if let Err(outcome) = backup_history_check(&inst.storage, incremental) {
+            return (None, outcome);
+        }
+        if incremental && incremental_chain_broken(&inst.storage) {
+            return unchanged(
+                JetErr::MissingFileToBackup,
+                "§5.2 incremental: logs since the last backup are gone",
+            );
         }
         let mut next = s.clone();
         roll(&mut next, slot);
