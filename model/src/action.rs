@@ -135,6 +135,62 @@ pub enum BackupDirArg {
     TooLong,
 }
 
+/// Which of the calls that restore a JetBackup directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RestoreForm {
+    /// JetRestore: legacy, original locations.
+    Restore,
+    /// JetRestore2 with a NULL destination.
+    Restore2,
+    /// JetRestoreInstance with a NULL destination.
+    Instance(InstArg),
+}
+
+/// The backup directory a JetRestore* call names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RestoreSrc {
+    /// The directory of the worker's last full JetBackup (one that was never written when there
+    /// is none).
+    Set,
+    /// A directory that holds no logs.
+    NoLogs,
+    /// A path too long to complete.
+    TooLong,
+}
+
+/// JetExternalRestore(2)'s arguments: one scenario per action, everything else valid. The
+/// backup set is the worker's last full JetBackup directory, its databases copied to
+/// `restore/` and named by the restore map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExtRestoreArg {
+    /// The set, its exact log range, no target instance.
+    Set,
+    /// v2: a `JET_LOGINFO` whose `cbSize` is wrong.
+    BadLogInfo,
+    /// v2: a target log path without a target checkpoint path.
+    HalfTarget,
+    /// v2: the target instance named `n0` (the worker's name when it has one).
+    TargetName,
+    /// v2: the worker's log and checkpoint paths as the target.
+    TargetPaths,
+    /// The backup log path holds no logs.
+    NoLogs,
+    /// The log path is too long to complete.
+    TooLong,
+    /// A negative restore map count.
+    MapBadCount,
+    /// The map names a file that does not exist.
+    MapMissing,
+    /// The map names a database copy with a damaged header.
+    MapCorrupt,
+    /// The map names a copy of the live database, never streamed by a backup.
+    MapNonBackup,
+    /// genLow above the first log the set's databases need.
+    LowTooHigh,
+    /// genHigh below the last log the set's databases need.
+    HighTooLow,
+}
+
 /// One action. Fields are named after the call's parameters.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -201,6 +257,10 @@ pub enum Action {
         dir: BackupDirArg,
         grbit: u32,
     },
+    /// JetRestore, JetRestore2 or JetRestoreInstance, run to its end.
+    Restore { form: RestoreForm, src: RestoreSrc },
+    /// JetExternalRestore, or JetExternalRestore2 when `v2`.
+    ExternalRestore { v2: bool, arg: ExtRestoreArg },
     /// Environment: the current log fills and a new generation starts.
     RollLog { slot: u8 },
     /// Environment: dirty pages are flushed and the checkpoint moves to the current log.
@@ -220,6 +280,11 @@ pub enum Action {
     StartTerm { slot: u8, grbit: u32 },
     /// The held JetTerm2 finishes.
     FinishTerm,
+    /// A JetRestore / JetRestoreInstance of the worker's backup set starts and holds the API
+    /// lock "restoring".
+    StartRestore { form: RestoreForm },
+    /// The held restore finishes.
+    FinishRestore,
 }
 
 impl Action {
@@ -236,10 +301,13 @@ impl Action {
                 | Action::DamageCheckpoint { .. }
                 | Action::StartTerm { .. }
                 | Action::FinishTerm
+                | Action::StartRestore { .. }
+                | Action::FinishRestore
         )
     }
 
-    /// The ESE function this action calls, exactly as documented; `None` for the environment.
+    /// The ESE function this action calls, exactly as documented; `None` for the environment
+    /// and for the halves of a held call (its outcome is the hold's, not the call's result).
     pub fn function(&self) -> Option<&'static str> {
         use Target::{Instance as I, Legacy as L};
         Some(match *self {
@@ -313,7 +381,13 @@ impl Action {
             } => "JetEndExternalBackupInstance2",
             Action::BackupToDir { target: L, .. } => "JetBackup",
             Action::BackupToDir { target: I(_), .. } => "JetBackupInstance",
-            Action::StartTerm { .. } => "JetTerm2",
+            Action::Restore { form, .. } => match form {
+                RestoreForm::Restore => "JetRestore",
+                RestoreForm::Restore2 => "JetRestore2",
+                RestoreForm::Instance(_) => "JetRestoreInstance",
+            },
+            Action::ExternalRestore { v2: false, .. } => "JetExternalRestore",
+            Action::ExternalRestore { v2: true, .. } => "JetExternalRestore2",
             Action::RollLog { .. }
             | Action::AdvanceCheckpoint { .. }
             | Action::Crash
@@ -321,7 +395,10 @@ impl Action {
             | Action::LogDiskFills { .. }
             | Action::FatalError { .. }
             | Action::DamageCheckpoint { .. }
-            | Action::FinishTerm => return None,
+            | Action::StartTerm { .. }
+            | Action::FinishTerm
+            | Action::StartRestore { .. }
+            | Action::FinishRestore => return None,
         })
     }
 }

@@ -23,10 +23,10 @@
 //! instances do side by side commutes, so no answer is lost.
 
 use crate::action::{
-    Action, BackupDirArg, FileArg, GlobalParams, HandleArg, InitArg, InitForm, InstArg, NameArg,
-    ParamArg, ReadArg, Target,
+    Action, BackupDirArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InitForm,
+    InstArg, NameArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
-use crate::state::{CheckpointFile, DbFile, Health, Life, RunMode, Session, State};
+use crate::state::{CheckpointFile, DbFile, Health, Life, Pending, RunMode, Session, State};
 use crate::step::Spec;
 
 /// The slot that does the work.
@@ -126,10 +126,95 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     for &target in &refused {
         refused_backup_calls(target, out);
     }
+    restore_calls(spec, s, probe, companion_live, out);
     if worker_live && !companion_live {
         environment(s, out);
     } else if s.live_count() > 0 {
         out.push(Action::Crash);
+    }
+}
+
+const EXTERNAL_RESTORE_V1: [ExtRestoreArg; 9] = [
+    ExtRestoreArg::Set,
+    ExtRestoreArg::NoLogs,
+    ExtRestoreArg::TooLong,
+    ExtRestoreArg::MapBadCount,
+    ExtRestoreArg::MapMissing,
+    ExtRestoreArg::MapCorrupt,
+    ExtRestoreArg::MapNonBackup,
+    ExtRestoreArg::LowTooHigh,
+    ExtRestoreArg::HighTooLow,
+];
+const EXTERNAL_RESTORE_V2_ONLY: [ExtRestoreArg; 4] = [
+    ExtRestoreArg::BadLogInfo,
+    ExtRestoreArg::HalfTarget,
+    ExtRestoreArg::TargetName,
+    ExtRestoreArg::TargetPaths,
+];
+
+/// The restore calls. A JetBackup directory restores into the worker's storage, so only the
+/// worker restores it, or a temporary instance while the worker does not live; other instances
+/// are tried with a path that is refused. JetExternalRestore changes at most the run mode.
+fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out: &mut Vec<Action>) {
+    let worker_live = s.instances[usize::from(WORKER)].is_live();
+    let mut forms = vec![RestoreForm::Instance(InstArg::Slot(WORKER))];
+    if spec.config.legacy {
+        forms.push(RestoreForm::Restore);
+    }
+    if !worker_live {
+        forms.push(RestoreForm::Instance(InstArg::Zero));
+    }
+    for &form in &forms {
+        out.push(Action::Restore {
+            form,
+            src: RestoreSrc::Set,
+        });
+        if s.pending.is_none() && !companion_live && form != RestoreForm::Instance(InstArg::Zero) {
+            out.push(Action::StartRestore { form });
+        }
+    }
+    if matches!(s.pending, Some(Pending::Restore { .. })) {
+        out.push(Action::FinishRestore);
+    }
+    out.push(Action::ExternalRestore {
+        v2: true,
+        arg: ExtRestoreArg::TargetName,
+    });
+    if !probe {
+        return;
+    }
+    if spec.config.legacy {
+        forms.push(RestoreForm::Restore2);
+        out.push(Action::Restore {
+            form: RestoreForm::Restore2,
+            src: RestoreSrc::Set,
+        });
+    }
+    for &form in &forms {
+        for src in [RestoreSrc::NoLogs, RestoreSrc::TooLong] {
+            out.push(Action::Restore { form, src });
+        }
+    }
+    let mut refused = vec![InstArg::Garbage];
+    if worker_live {
+        refused.push(InstArg::Zero);
+    }
+    refused.extend((1..spec.config.instances).map(InstArg::Slot));
+    for inst in refused {
+        out.push(Action::Restore {
+            form: RestoreForm::Instance(inst),
+            src: RestoreSrc::TooLong,
+        });
+    }
+    for v2 in [false, true] {
+        for arg in EXTERNAL_RESTORE_V1 {
+            out.push(Action::ExternalRestore { v2, arg });
+        }
+    }
+    for arg in EXTERNAL_RESTORE_V2_ONLY {
+        if arg != ExtRestoreArg::TargetName {
+            out.push(Action::ExternalRestore { v2: true, arg });
+        }
     }
 }
 
@@ -512,7 +597,7 @@ fn environment(s: &State, out: &mut Vec<Action>) {
         }
     }
     out.push(Action::Crash);
-    if s.pending.is_some() {
+    if matches!(s.pending, Some(Pending::Term { .. })) {
         out.push(Action::FinishTerm);
     }
 }

@@ -31,6 +31,10 @@ pub enum Divergence {
     AbruptTermWithOpenTransactions,
     /// JetBackup with bits it does not know.
     BackupGrbitNotValidated,
+    /// A JetBackup directory whose logs end before the instance's own logs begin.
+    RestoreLogGap,
+    /// JetExternalRestore with a log range that does not cover the databases' needs.
+    RestoreLogRangeChecks,
 }
 
 /// A catalogue entry.
@@ -183,6 +187,24 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
         esent: "the bit is ignored: JetBackup reduces the grbit to full or incremental",
         documented: "JET_errInvalidGrbit",
         sources: "ese-behaviour.md §2.5 and §9; JetBackupInstance page, InvalidGrbit row",
+    },
+    DivergenceInfo {
+        divergence: Divergence::RestoreLogGap,
+        id: "restore-log-gap",
+        functions: &["JetRestore", "JetRestore2", "JetRestoreInstance"],
+        situation: "a JetBackup directory is restored after the instance's log path lost the generations that follow it (a later truncation)",
+        esent: "JET_errMissingRestoreLogFiles from the log set check (inferred: §6.3 runs the check of §6.1 step 8)",
+        documented: "JET_errInvalidLogSequence: the backup set's logs and the current logs do not line up",
+        sources: "ese-behaviour.md §6.1 step 8 and §6.3; JetRestore page, InvalidLogSequence row; ese-doc-notes.md §6",
+    },
+    DivergenceInfo {
+        divergence: Divergence::RestoreLogRangeChecks,
+        id: "restore-log-range-checks",
+        functions: &["JetExternalRestore", "JetExternalRestore2"],
+        situation: "genLow is above the first log the backed-up databases need, or genHigh below the last",
+        esent: "the range check's error is overwritten and replay runs: JET_errMissingLogFile for a genLow too high, JET_errRequiredLogFilesMissing for a genHigh too low (codes inferred from §6.1 step 12)",
+        documented: "JET_errStartingRestoreLogTooHigh / JET_errEndingRestoreLogTooLow",
+        sources: "ese-behaviour.md §6.1 steps 10 and 12; JetExternalRestore page, return table; logutil.cxx range check",
     },
 ];
 

@@ -141,6 +141,20 @@ pub struct Storage {
     pub checkpoint_file: CheckpointFile,
     /// The databases.
     pub dbs: [Db; MAX_DBS],
+    /// What the last full JetBackup(Instance) into a new directory left there.
+    pub saved: Option<Saved>,
+}
+
+/// The backup set a full JetBackup(Instance) wrote into its directory (`backups/i{slot}_g{high}/`
+/// in traces): copies of the databases attached then, and the logs `low..=high`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Saved {
+    /// The first log generation in the set: the checkpoint generation when the backup began.
+    pub low: Gen,
+    /// The last log generation in the set: the one the backup's log roll closed.
+    pub high: Gen,
+    /// Bit d: database d is in the set.
+    pub dbs: u8,
 }
 
 impl Storage {
@@ -151,6 +165,7 @@ impl Storage {
         oldest: 0,
         checkpoint_file: CheckpointFile::Good,
         dbs: [Db::ABSENT; MAX_DBS],
+        saved: None,
     };
 
     /// True when generation `g` is on disk (archived or current).
@@ -376,6 +391,18 @@ impl Instance {
 pub enum Pending {
     /// JetTerm2 on slot `i` holds the instance's API lock.
     Term { slot: u8, grbit: u32 },
+    /// JetRestore (`legacy`, on a temporary single instance) or JetRestoreInstance holds slot
+    /// `i`'s API lock "restoring" (§6.3, §6.4).
+    Restore { slot: u8, legacy: bool },
+}
+
+impl Pending {
+    /// The slot whose API lock the call holds.
+    pub const fn slot(self) -> u8 {
+        match self {
+            Pending::Term { slot, .. } | Pending::Restore { slot, .. } => slot,
+        }
+    }
 }
 
 /// A property violation recorded by a transition (never set by a correct model).

@@ -9,16 +9,21 @@
 //! Handles: the n-th instance of slot `i` is `@i{i}` (then `@i{i}_{n}`), its session `@s{i}`,
 //! its databases `@d{i}{d}`, the open backup file `@f`.
 
-use jetapi::args::{HandleRef, ParamRef, ParamValue, PathArg, SysParamList, SysParamSetting, Word};
+use jetapi::args::{
+    HandleRef, LogInfo, ParamRef, ParamValue, PathArg, RestoreMap, RestoreMapEntry, SysParamList,
+    SysParamSetting, Word,
+};
 use jetapi::grbits::Grbit;
 use jetapi::trace::{Expect, Profile, Step, Trace};
 use jetapi::{Call, JetErr};
 
 use crate::action::{
-    Action, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, ParamArg, ReadArg, Target,
+    Action, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, ParamArg,
+    ReadArg, RestoreForm, RestoreSrc, Target,
 };
-use crate::config::MAX_INSTANCES;
-use crate::state::{Life, RunMode, State};
+use crate::config::{MAX_DBS, MAX_INSTANCES};
+use crate::generate::WORKER;
+use crate::state::{DbFile, Life, RunMode, Saved, State};
 use crate::step::Spec;
 
 /// The page size the traces assume (`JET_paramDatabasePageSize` default, 8 KiB).
@@ -27,6 +32,8 @@ pub const PAGE_SIZE: i64 = 8192;
 struct Names {
     /// How many instances slot i has had.
     incarnation: [u32; MAX_INSTANCES],
+    /// Whether slot i holds a restore's temporary instance, whose handle the trace never learns.
+    temporary: [bool; MAX_INSTANCES],
     /// Whether a JetBeginSession of slot i has bound `@s{i}`.
     session_bound: [bool; MAX_INSTANCES],
 }
@@ -44,6 +51,9 @@ impl Names {
 
     fn handle(&self, arg: InstArg) -> HandleRef {
         match arg {
+            // The caller never learns a temporary instance's handle; in one-instance mode, where
+            // such an instance is the single one, ErrFindPinst ignores the handle passed.
+            InstArg::Slot(i) if self.temporary[usize::from(i)] => HandleRef::Raw(0),
             InstArg::Slot(i) | InstArg::Stale(i) if self.incarnation[usize::from(i)] > 0 => {
                 HandleRef::Name(self.instance(i))
             }
@@ -121,6 +131,7 @@ fn slot_settings(instance: Option<HandleRef>, slot: u8) -> Vec<Step> {
 pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str) -> Trace {
     let mut names = Names {
         incarnation: [0; MAX_INSTANCES],
+        temporary: [false; MAX_INSTANCES],
         session_bound: [false; MAX_INSTANCES],
     };
     let mut steps = vec![set_param(
@@ -136,11 +147,32 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             let was = state.instances[usize::from(slot)].life;
             let now = next.instances[usize::from(slot)].life;
             if was == Life::Unused && now != Life::Unused {
-                names.incarnation[usize::from(slot)] += 1;
+                let temporary =
+                    matches!(action, Action::Restore { .. } | Action::StartRestore { .. });
+                if !temporary {
+                    names.incarnation[usize::from(slot)] += 1;
+                }
+                names.temporary[usize::from(slot)] = temporary;
+            }
+            if now == Life::Unused {
+                names.temporary[usize::from(slot)] = false;
             }
         }
         let legacy_start = matches!(action, Action::Init { .. }) && state.mode == RunMode::NoSet;
-        if legacy_start {
+        // A restore's temporary instance takes the process-wide paths: the worker's.
+        let temporary_restore = match action {
+            Action::Restore { form, .. } | Action::StartRestore { form } => {
+                !state.instances[usize::from(WORKER)].is_live()
+                    && matches!(
+                        form,
+                        RestoreForm::Restore
+                            | RestoreForm::Restore2
+                            | RestoreForm::Instance(InstArg::Zero | InstArg::Nil)
+                    )
+            }
+            _ => false,
+        };
+        if legacy_start || temporary_restore {
             steps.extend(slot_settings(None, 0));
         }
         let mut call_steps = action_steps(&state, action, &names);
@@ -150,7 +182,9 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             Expect::Codes(vec![outcome.code])
         };
         if let Some(last) = call_steps.last_mut() {
-            if !action.is_environment() || matches!(action, Action::FinishTerm) {
+            if !action.is_environment()
+                || matches!(action, Action::FinishTerm | Action::FinishRestore)
+            {
                 last.expect = expect;
             }
             last.note = Some(outcome.rule.to_string());
@@ -179,9 +213,13 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
         state = next;
     }
     // A trace may not end with a started call still held: finish it.
-    if state.pending.is_some() {
-        let (_, outcome) = spec.step(&state, &Action::FinishTerm);
-        let mut finish = action_steps(&state, &Action::FinishTerm, &names);
+    if let Some(pending) = state.pending {
+        let finish_action = match pending {
+            crate::state::Pending::Term { .. } => Action::FinishTerm,
+            crate::state::Pending::Restore { .. } => Action::FinishRestore,
+        };
+        let (_, outcome) = spec.step(&state, &finish_action);
+        let mut finish = action_steps(&state, &finish_action, &names);
         if let Some(last) = finish.last_mut() {
             if outcome.code != JetErr::Success {
                 last.expect = Expect::Codes(vec![outcome.code]);
@@ -542,8 +580,164 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         Action::FinishTerm => Call::Finish {
             id: Some("term".into()),
         },
+        Action::Restore { form, src } => restore_call(state, names, form, src),
+        Action::StartRestore { form } => Call::Start {
+            call: Some(Box::new(restore_call(state, names, form, RestoreSrc::Set))),
+            id: Some("restore".into()),
+            pause_at: None,
+        },
+        Action::FinishRestore => Call::Finish {
+            id: Some("restore".into()),
+        },
+        Action::ExternalRestore { v2, arg } => return external_restore_steps(state, v2, arg),
     };
     vec![step(call)]
+}
+
+/// The directory of the worker's last full JetBackup (`backups/i0_g{high}/`, the name
+/// [`Action::BackupToDir`] gives it), or one never written.
+fn saved_dir(state: &State) -> String {
+    match state.instances[usize::from(WORKER)].storage.saved {
+        Some(saved) => format!("backups/i{WORKER}_g{}/", saved.high),
+        None => "backups/none/".to_string(),
+    }
+}
+
+fn restore_call(state: &State, names: &Names, form: RestoreForm, src: RestoreSrc) -> Call {
+    let backup_path = path(match src {
+        RestoreSrc::Set => saved_dir(state),
+        RestoreSrc::NoLogs => "backups/empty/".to_string(),
+        RestoreSrc::TooLong => format!("{}/", "x".repeat(300)),
+    });
+    match form {
+        RestoreForm::Restore => Call::Restore { backup_path },
+        RestoreForm::Restore2 => Call::Restore2 {
+            backup_path,
+            dest: None,
+        },
+        RestoreForm::Instance(arg) => Call::RestoreInstance {
+            instance: Some(names.handle(arg)),
+            backup_path,
+            dest: None,
+        },
+    }
+}
+
+/// JetExternalRestore(2) of the worker's backup set: its databases are copied to `restore/`
+/// first (or a live copy, a damaged copy, or nothing, as `arg` says), its logs replayed from
+/// the backup directory; the private instance works in `restore/`.
+fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<Step> {
+    use ExtRestoreArg as A;
+    let storage = &state.instances[usize::from(WORKER)].storage;
+    let saved = storage.saved.unwrap_or(Saved {
+        low: 1,
+        high: 1,
+        dbs: 0,
+    });
+    let dir = saved_dir(state);
+    let mut steps = Vec::new();
+    let mut map = Vec::new();
+    let entry = |d: u8, to: String| RestoreMapEntry {
+        database_name: Some(format!("i{WORKER}/db{d}.edb")),
+        new_database_name: Some(to),
+    };
+    let copy = |from: String, to: String| {
+        step(Call::CopyFile {
+            from: path(from),
+            to: path(to),
+        })
+    };
+    let set_dbs = (0..MAX_DBS as u8).filter(|d| saved.dbs & (1 << d) != 0);
+    match arg {
+        A::MapMissing => map.push(entry(0, "restore/missing.edb".into())),
+        A::MapNonBackup => {
+            if storage.dbs[0].file != DbFile::Absent {
+                steps.push(copy(format!("i{WORKER}/db0.edb"), "restore/db0.edb".into()));
+            }
+            map.push(entry(0, "restore/db0.edb".into()));
+        }
+        A::MapCorrupt => {
+            if let Some(d) = set_dbs.clone().next() {
+                let to = format!("restore/db{d}.edb");
+                steps.push(copy(format!("{dir}db{d}.edb"), to.clone()));
+                steps.push(step(Call::CorruptFile {
+                    path: path(to.clone()),
+                    offset: Some(0),
+                    bytes: Some(16),
+                }));
+                map.push(entry(d, to));
+            } else {
+                map.push(entry(0, "restore/db0.edb".into()));
+            }
+        }
+        _ => {
+            for d in set_dbs {
+                let to = format!("restore/db{d}.edb");
+                steps.push(copy(format!("{dir}db{d}.edb"), to.clone()));
+                map.push(entry(d, to));
+            }
+        }
+    }
+    let (gen_low, gen_high) = match arg {
+        A::LowTooHigh => (saved.low + 1, saved.high),
+        A::HighTooLow => (saved.low, saved.high.saturating_sub(1)),
+        _ => (saved.low, saved.high),
+    };
+    let backup_log_path = path(if arg == A::NoLogs {
+        "backups/empty/".to_string()
+    } else {
+        dir.clone()
+    });
+    let log_path = path(if arg == A::TooLong {
+        format!("{}/", "x".repeat(300))
+    } else {
+        "restore/logs/".to_string()
+    });
+    let restore_map_count = Some(if arg == A::MapBadCount {
+        -1
+    } else {
+        map.len() as i64
+    });
+    let restore_map = (!map.is_empty()).then_some(RestoreMap(map));
+    let checkpoint_file_path = path("restore/");
+    let call = if v2 {
+        let (target_log, target_checkpoint) = match arg {
+            A::TargetPaths => (
+                path(format!("i{WORKER}/logs/")),
+                path(format!("i{WORKER}/")),
+            ),
+            A::HalfTarget => (path(format!("i{WORKER}/logs/")), None),
+            _ => (None, None),
+        };
+        Call::ExternalRestore2 {
+            checkpoint_file_path,
+            log_path,
+            restore_map,
+            restore_map_count,
+            backup_log_path,
+            log_info: Some(LogInfo {
+                gen_low: i64::from(gen_low),
+                gen_high: i64::from(gen_high),
+                base_name: "edb".into(),
+                cb_size: (arg == A::BadLogInfo).then_some(0),
+            }),
+            target_instance_name: (arg == A::TargetName).then(|| "n0".to_string()),
+            target_instance_log_path: target_log,
+            target_instance_checkpoint_path: target_checkpoint,
+        }
+    } else {
+        Call::ExternalRestore {
+            checkpoint_file_path,
+            log_path,
+            restore_map,
+            restore_map_count,
+            backup_log_path,
+            gen_low: Some(i64::from(gen_low)),
+            gen_high: Some(i64::from(gen_high)),
+        }
+    };
+    steps.push(step(call));
+    steps
 }
 
 fn file_handle(state: &State, target: Target, handle: HandleArg) -> Option<HandleRef> {

@@ -9,11 +9,12 @@ use jetapi::JetErr;
 
 use super::lifecycle::moved_or_unchanged;
 use super::{Mutation, Outcome, Spec, Transition, moved, refuse, unchanged};
-use crate::action::{FileArg, HandleArg, ReadArg, Target};
+use crate::action::{BackupDirArg, FileArg, HandleArg, ReadArg, Target};
+use crate::config::MAX_DBS;
 use crate::profile::Divergence;
 use crate::state::{
     Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Health, LogRanges, OpenFile,
-    Phase, State,
+    Phase, Saved, State,
 };
 
 const BACKUP_INCREMENTAL: u32 = 0x1;
@@ -730,7 +731,6 @@ impl Spec {
         dir: crate::action::BackupDirArg,
         grbit: u32,
     ) -> Transition {
-        use crate::action::BackupDirArg;
         let slot = match self.enter(s, target) {
             Ok(slot) => slot,
             Err(outcome) => return (None, outcome),
@@ -802,9 +802,20 @@ impl Spec {
             );
         }
         let mut next = s.clone();
+        let copy_mic = inst.storage.checkpoint;
         roll(&mut next, slot);
         let inst = &mut next.instances[usize::from(slot)];
         let copy_mac = inst.storage.current;
+        if !incremental && dir == BackupDirArg::Empty {
+            let dbs = (0..MAX_DBS)
+                .filter(|&d| inst.storage.dbs[d].file == DbFile::Attached)
+                .fold(0u8, |mask, d| mask | 1 << d);
+            inst.storage.saved = Some(Saved {
+                low: copy_mic,
+                high: copy_mac - 1,
+                dbs,
+            });
+        }
         if !inst.settings.circular {
             let delete_mac = inst.storage.checkpoint.min(copy_mac);
             inst.storage.oldest = inst.storage.oldest.max(delete_mac);

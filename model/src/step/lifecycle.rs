@@ -8,7 +8,7 @@ use super::{Spec, Transition, moved, refuse, unchanged};
 use crate::action::{GlobalParams, InitArg, InstArg, NameArg, ParamArg, Target};
 use crate::profile::Divergence;
 use crate::state::{
-    BackupKind, CheckpointFile, DbFile, Health, Life, RunMode, Session, State, Violation,
+    BackupKind, CheckpointFile, DbFile, Health, Life, Pending, RunMode, Session, State, Violation,
 };
 
 /// `JET_bitTermComplete`.
@@ -125,6 +125,10 @@ impl Spec {
                 );
             }
         };
+        // `FEnterWithoutInit`: a held term or restore refuses before the parameter is looked at.
+        if let Err(outcome) = self.held_lock_check(s, slot) {
+            return (None, outcome);
+        }
         let current = &s.instances[usize::from(slot)];
         if current.life == Life::Initialized {
             return unchanged(
@@ -185,7 +189,9 @@ impl Spec {
             }
         };
         let inst = &next.instances[usize::from(slot)];
-        if inst.life == Life::Initialized {
+        // `m_fJetInitialized` is also set while a restore runs (§6.3).
+        let held = matches!(s.pending, Some(p) if p.slot() == slot);
+        if inst.life == Life::Initialized || held {
             return unchanged(
                 JetErr::AlreadyInitialized,
                 "§1.3 JetInit: ErrAPIEnterForInit",
@@ -237,7 +243,10 @@ impl Spec {
             Ok(slot) => slot,
             Err(outcome) => return (None, outcome),
         };
-        if s.instances[usize::from(slot)].life == Life::Created {
+        // A restore sets `m_fJetInitialized` while it runs, so the instance is not freed as
+        // never initialized; the API lock refuses instead (§6.4).
+        let restoring = matches!(s.pending, Some(Pending::Restore { slot: p, .. }) if p == slot);
+        if s.instances[usize::from(slot)].life == Life::Created && !restoring {
             let mut next = s.clone();
             next.free(slot);
             return moved(

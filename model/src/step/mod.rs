@@ -14,6 +14,7 @@ pub(crate) mod backup_ranges {
 }
 mod environment;
 mod lifecycle;
+mod restore;
 
 use jetapi::JetErr;
 use jetapi::trace::Profile;
@@ -154,6 +155,10 @@ impl Spec {
             Action::DamageCheckpoint { slot, missing } => self.damage_checkpoint(s, slot, missing),
             Action::StartTerm { slot, grbit } => self.start_term(s, slot, grbit),
             Action::FinishTerm => self.finish_term(s),
+            Action::Restore { form, src } => self.restore(s, form, src),
+            Action::StartRestore { form } => self.start_restore(s, form),
+            Action::FinishRestore => self.finish_restore(s),
+            Action::ExternalRestore { v2, arg } => self.external_restore(s, v2, arg),
         }
     }
 
@@ -265,12 +270,7 @@ impl Spec {
 
     /// §1.2 steps 4c and 4d: the API lock and the initialized check (also JetTerm's).
     pub(crate) fn api_lock_check(&self, s: &State, slot: u8) -> Result<(), Outcome> {
-        if matches!(s.pending, Some(Pending::Term { slot: p, .. }) if p == slot) {
-            return Err(refuse(
-                JetErr::TermInProgress,
-                "§1.2.4c API lock held by JetTerm",
-            ));
-        }
+        self.held_lock_check(s, slot)?;
         if s.instances[usize::from(slot)].life != Life::Initialized {
             return Err(refuse(
                 JetErr::NotInitialized,
@@ -278,6 +278,21 @@ impl Spec {
             ));
         }
         Ok(())
+    }
+
+    /// §1.2 step 4c: the API lock held by a long call.
+    pub(crate) fn held_lock_check(&self, s: &State, slot: u8) -> Result<(), Outcome> {
+        match s.pending {
+            Some(Pending::Term { slot: p, .. }) if p == slot => Err(refuse(
+                JetErr::TermInProgress,
+                "§1.2.4c API lock held by JetTerm",
+            )),
+            Some(Pending::Restore { slot: p, .. }) if p == slot => Err(refuse(
+                JetErr::RestoreInProgress,
+                "§1.2.4c API lock held by a restore",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The shared entry sequence of the instance-scoped backup calls (§1.2).

@@ -1,0 +1,394 @@
+//! Restore: JetRestore, JetRestore2 and JetRestoreInstance (a JetBackup directory, §6.3), and
+//! JetExternalRestore(2) (hard recovery of a backup set, §6.1), with the held form that makes
+//! `JET_errRestoreInProgress` observable (§6.4).
+//!
+//! The backup set is the worker's last full JetBackup directory ([`Saved`]). A restore of it
+//! copies its databases back to their original places and replays its logs, then the logs
+//! still in the instance's log path; so it needs those to follow on from the set with no gap.
+//! JetExternalRestore works in a private instance on files outside every slot's storage, so
+//! its success changes nothing the model keeps (see `docs/model.md`).
+
+use jetapi::JetErr;
+
+use super::{Outcome, Spec, Transition, moved, refuse, unchanged};
+use crate::action::{ExtRestoreArg, InstArg, RestoreForm, RestoreSrc, Target};
+use crate::config::MAX_DBS;
+use crate::generate::WORKER;
+use crate::profile::Divergence;
+use crate::state::{DbFile, Life, Pending, RunMode, Saved, State};
+
+/// Where a JetRestore* call runs: an instance the caller named, or a temporary one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Restorer {
+    slot: u8,
+    /// Allocated by the call and freed at its end (JetRestore, or a 0 / nil handle).
+    temporary: bool,
+}
+
+impl Spec {
+    /// The entry checks of JetRestore* up to the API lock, and the instance that restores.
+    /// `next` receives the run-mode change and the allocation.
+    fn restore_entry(
+        &self,
+        s: &State,
+        form: RestoreForm,
+        next: &mut State,
+    ) -> Result<Restorer, Outcome> {
+        let allocate = match form {
+            RestoreForm::Restore | RestoreForm::Restore2 => match s.mode {
+                RunMode::MultiInst => {
+                    return Err(refuse(
+                        JetErr::RunningInMultiInstanceMode,
+                        "§1.2.0 JetRestore: ErrRUNINSTCheckAndSetOneInstMode in multi-instance mode",
+                    ));
+                }
+                RunMode::NoSet => {
+                    next.mode = RunMode::OneInst;
+                    true
+                }
+                RunMode::OneInst => false,
+            },
+            RestoreForm::Instance(InstArg::Zero | InstArg::Nil) => {
+                if s.mode == RunMode::NoSet {
+                    next.mode = RunMode::MultiInst;
+                }
+                true
+            }
+            RestoreForm::Instance(_) => false,
+        };
+        if allocate {
+            let full =
+                s.mode == RunMode::OneInst || s.live_count() >= usize::from(self.config.instances);
+            if full {
+                return Err(refuse(
+                    JetErr::TooManyInstances,
+                    "§6.3 JetRestoreInstance: ErrNewInst for the temporary instance",
+                ));
+            }
+            let slot = s.instances[..usize::from(self.config.instances)]
+                .iter()
+                .position(|i| !i.is_live())
+                .expect("fewer live instances than slots leaves a free slot")
+                as u8;
+            next.instances[usize::from(slot)].life = Life::Created;
+            return Ok(Restorer {
+                slot,
+                temporary: true,
+            });
+        }
+        let target = match form {
+            RestoreForm::Instance(arg) => Target::Instance(arg),
+            // In one-instance mode JetRestore passes the single instance's handle.
+            RestoreForm::Restore | RestoreForm::Restore2 => {
+                Target::Instance(InstArg::Slot(s.single_instance().unwrap_or(0)))
+            }
+        };
+        let slot = self.find_instance(s, target)?;
+        // `FEnterForInit` checks only `m_fJetInitialized`, which a held JetTerm or restore
+        // also sets.
+        let held = matches!(s.pending, Some(p) if p.slot() == slot);
+        if s.instances[usize::from(slot)].life == Life::Initialized || held {
+            return Err(refuse(
+                JetErr::AlreadyInitialized,
+                "§6.3 JetRestoreInstance: ErrAPIEnterForInit on an initialized instance",
+            ));
+        }
+        Ok(Restorer {
+            slot,
+            temporary: false,
+        })
+    }
+
+    /// `ErrLGRestore` (§6.3): the path, the log set, then whether the set's logs and the
+    /// instance's own follow on. Returns the set restored.
+    fn restore_checks(
+        &self,
+        s: &State,
+        restorer: Restorer,
+        src: RestoreSrc,
+    ) -> Result<Saved, Outcome> {
+        let saved = match src {
+            RestoreSrc::TooLong => {
+                return Err(refuse(
+                    JetErr::InvalidPath,
+                    "§6.3 JetRestore: backup path too long",
+                ));
+            }
+            RestoreSrc::NoLogs => None,
+            RestoreSrc::Set => s.instances[usize::from(WORKER)].storage.saved,
+        };
+        let Some(saved) = saved else {
+            return Err(refuse(
+                JetErr::FileNotFound,
+                "§6.3 JetRestore: no logs in the backup directory",
+            ));
+        };
+        // Replay continues into the restoring instance's log path: the worker's when the
+        // instance is in the worker's slot (a temporary one gets the worker's paths as the
+        // process-wide defaults, see `to_trace`).
+        if restorer.slot == WORKER {
+            let storage = &s.instances[usize::from(WORKER)].storage;
+            let gap = storage.current != 0 && storage.oldest > saved.high + 1;
+            if gap {
+                return Err(if self.documented(Divergence::RestoreLogGap) {
+                    refuse(
+                        JetErr::InvalidLogSequence,
+                        "doc:JetRestore InvalidLogSequence: the set's logs and the current logs do not line up",
+                    )
+                } else {
+                    refuse(
+                        JetErr::MissingRestoreLogFiles,
+                        "§6.1.8 log set check: generations missing between the set and the log path",
+                    )
+                });
+            }
+        }
+        Ok(saved)
+    }
+
+    /// What a successful restore leaves: the set's databases back in place, detached, and the
+    /// instance's logs replayed to a clean checkpoint; a temporary instance is freed.
+    fn complete_restore(next: &mut State, restorer: Restorer, saved: Saved) {
+        let storage = &mut next.instances[usize::from(WORKER)].storage;
+        for d in 0..MAX_DBS {
+            if saved.dbs & (1 << d) != 0 {
+                storage.dbs[d].file = DbFile::Detached;
+            }
+        }
+        if restorer.slot == WORKER && storage.current != 0 {
+            storage.checkpoint = storage.current;
+        }
+        if restorer.temporary {
+            next.free(restorer.slot);
+        }
+    }
+
+    pub(super) fn restore(&self, s: &State, form: RestoreForm, src: RestoreSrc) -> Transition {
+        let mut next = s.clone();
+        let restorer = match self.restore_entry(s, form, &mut next) {
+            Ok(restorer) => restorer,
+            Err(outcome) => return (None, outcome),
+        };
+        match self.restore_checks(s, restorer, src) {
+            Ok(saved) => {
+                Self::complete_restore(&mut next, restorer, saved);
+                super::lifecycle::moved_or_unchanged(
+                    s,
+                    next,
+                    JetErr::Success,
+                    "§6.3 restore: databases copied back, logs replayed",
+                )
+            }
+            Err(outcome) => {
+                // A temporary instance is freed; the run mode returns to NoSet with it.
+                if restorer.temporary {
+                    next.free(restorer.slot);
+                }
+                super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
+            }
+        }
+    }
+
+    /// A restore of the worker's set that will succeed starts and holds the API lock.
+    pub(super) fn start_restore(&self, s: &State, form: RestoreForm) -> Transition {
+        const NOT_APPLICABLE: &str = "env: not applicable in this state";
+        if s.pending.is_some() {
+            return unchanged(JetErr::Success, NOT_APPLICABLE);
+        }
+        let mut next = s.clone();
+        let Ok(restorer) = self.restore_entry(s, form, &mut next) else {
+            return unchanged(JetErr::Success, NOT_APPLICABLE);
+        };
+        if self.restore_checks(s, restorer, RestoreSrc::Set).is_err() {
+            return unchanged(JetErr::Success, NOT_APPLICABLE);
+        }
+        next.pending = Some(Pending::Restore {
+            slot: restorer.slot,
+            legacy: restorer.temporary,
+        });
+        moved(next, JetErr::Success, "§6.4 a restore holds the API lock")
+    }
+
+    pub(super) fn finish_restore(&self, s: &State) -> Transition {
+        let Some(Pending::Restore { slot, legacy }) = s.pending else {
+            return unchanged(JetErr::Success, "env: not applicable in this state");
+        };
+        let mut next = s.clone();
+        next.pending = None;
+        let restorer = Restorer {
+            slot,
+            temporary: legacy,
+        };
+        match self.restore_checks(s, restorer, RestoreSrc::Set) {
+            Ok(saved) => {
+                Self::complete_restore(&mut next, restorer, saved);
+                moved(
+                    next,
+                    JetErr::Success,
+                    "§6.3 restore: databases copied back, logs replayed",
+                )
+            }
+            Err(outcome) => {
+                if legacy {
+                    next.free(slot);
+                }
+                moved(next, outcome.code, outcome.rule)
+            }
+        }
+    }
+
+    /// JetExternalRestore(2), §6.1 in order.
+    pub(super) fn external_restore(&self, s: &State, v2: bool, arg: ExtRestoreArg) -> Transition {
+        use ExtRestoreArg as A;
+        if v2 && arg == A::BadLogInfo {
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§6.1.1 JetExternalRestore2: JET_LOGINFO cbSize wrong",
+            );
+        }
+        if v2 && arg == A::HalfTarget {
+            return unchanged(
+                JetErr::InvalidParameter,
+                "§6.1.2 target log path without a target checkpoint path",
+            );
+        }
+        if s.mode == RunMode::OneInst {
+            return unchanged(
+                JetErr::RunningInOneInstanceMode,
+                "§6.1.3 external restore in one-instance mode",
+            );
+        }
+        // From here on the process is in multi-instance mode, even when the restore fails
+        // before its private instance exists (§1.1: only freeing an instance resets the mode).
+        let mut next = s.clone();
+        next.mode = RunMode::MultiInst;
+        let worker = &s.instances[usize::from(WORKER)];
+        let mut target = None;
+        if v2 && arg == A::TargetName {
+            let named = worker.life == Life::Initialized && worker.name == Some(0);
+            if !named {
+                return super::lifecycle::moved_or_unchanged(
+                    s,
+                    next,
+                    JetErr::BadRestoreTargetInstance,
+                    "§6.1.4 no initialized instance has the target name",
+                );
+            }
+            target = Some(WORKER);
+        }
+        if v2 && arg == A::TargetPaths && worker.life == Life::Initialized {
+            target = Some(WORKER);
+        }
+        if let Some(slot) = target {
+            if let Err(outcome) = self.api_enter(s, slot) {
+                return super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule);
+            }
+            // A target running circular logging is treated as no target.
+            if s.instances[usize::from(slot)].settings.circular {
+                target = None;
+            }
+        }
+        let checks = self.external_restore_checks(s, arg);
+        // Past step 6 the private instance existed and was freed: with no other instance the
+        // mode returns to NoSet.
+        if checks.code != JetErr::TooManyInstances && s.live_count() == 0 {
+            next.mode = RunMode::NoSet;
+        }
+        let outcome = match (checks.code, target) {
+            (JetErr::Success, Some(_)) => refuse(
+                JetErr::WrnTargetInstanceRunning,
+                "§6.1.13 restored beside a running target instance",
+            ),
+            _ => checks,
+        };
+        super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
+    }
+
+    /// §6.1 steps 6 to 12: the private instance, paths, the log set, the restore map, replay.
+    fn external_restore_checks(&self, s: &State, arg: ExtRestoreArg) -> Outcome {
+        use ExtRestoreArg as A;
+        if s.live_count() >= usize::from(self.config.instances) {
+            return refuse(
+                JetErr::TooManyInstances,
+                "§6.1.6 no instance left for the private restore instance",
+            );
+        }
+        if arg == A::TooLong {
+            return refuse(JetErr::InvalidPath, "§6.1.7 log path too long");
+        }
+        let storage = &s.instances[usize::from(WORKER)].storage;
+        let Some(saved) = storage.saved.filter(|_| arg != A::NoLogs) else {
+            return refuse(
+                JetErr::FileNotFound,
+                "§6.1.8 log set check: a log of genLow..genHigh is missing",
+            );
+        };
+        if arg == A::MapBadCount {
+            return refuse(
+                JetErr::InvalidParameter,
+                "§6.1.9 restore map count out of range",
+            );
+        }
+        match arg {
+            A::MapMissing => {
+                return refuse(JetErr::FileNotFound, "§6.1.10 mapped database absent");
+            }
+            // The damaged copy is of the set's first database; with none, the map names a file
+            // that was never copied.
+            A::MapCorrupt if saved.dbs == 0 => {
+                return refuse(JetErr::FileNotFound, "§6.1.10 mapped database absent");
+            }
+            A::MapCorrupt => {
+                return refuse(
+                    JetErr::DatabaseCorrupted,
+                    "§6.1.10 mapped database header unreadable",
+                );
+            }
+            A::MapNonBackup if storage.dbs[0].file == DbFile::Absent => {
+                return refuse(JetErr::FileNotFound, "§6.1.10 mapped database absent");
+            }
+            A::MapNonBackup => {
+                return refuse(
+                    JetErr::RestoreOfNonBackupDatabase,
+                    "§6.1.10 database never streamed by a backup",
+                );
+            }
+            _ => {}
+        }
+        // Steps 10 and 12 for a range that does not cover the set's databases. With no database
+        // in the set there is nothing to check against, and replay needs only the logs given.
+        let has_dbs = saved.dbs != 0;
+        let low_too_high = arg == A::LowTooHigh && has_dbs && saved.high > saved.low;
+        let high_too_low = arg == A::HighTooLow && has_dbs && saved.high > saved.low;
+        if low_too_high {
+            return if self.documented(Divergence::RestoreLogRangeChecks) {
+                refuse(
+                    JetErr::StartingRestoreLogTooHigh,
+                    "doc:JetExternalRestore StartingRestoreLogTooHigh row",
+                )
+            } else {
+                refuse(
+                    JetErr::MissingLogFile,
+                    "§6.1.10 the range check's error is overwritten; replay misses the first log",
+                )
+            };
+        }
+        if high_too_low {
+            return if self.documented(Divergence::RestoreLogRangeChecks) {
+                refuse(
+                    JetErr::EndingRestoreLogTooLow,
+                    "doc:JetExternalRestore EndingRestoreLogTooLow row",
+                )
+            } else {
+                refuse(
+                    JetErr::RequiredLogFilesMissing,
+                    "§6.1.12 the range check's error is overwritten; replay ends before the databases' range",
+                )
+            };
+        }
+        refuse(
+            JetErr::Success,
+            "§6.1.12 hard recovery: the set's logs replayed into the mapped databases",
+        )
+    }
+}
