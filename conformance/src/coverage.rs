@@ -97,6 +97,7 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
             | "JetGetLogInfo"
             | "JetTruncateLog"
             | "JetEndExternalBackup"
+            | "JetBackup"
     );
     if code == JetErr::NotInitialized && legacy_backup_call {
         return Some(
@@ -104,7 +105,28 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
                 .into(),
         );
     }
-    None
+    let reason = match (function, code) {
+        ("JetTerm" | "JetTerm2", JetErr::NotInitialized) => {
+            "only when another thread frees the instance between ErrFindPinst and taking its lock; an instance never initialized is freed with JET_errSuccess instead, and the model's calls do not interleave inside one another (ese-behaviour.md §1.3)"
+        }
+        ("JetEndSession", JetErr::RestoreInProgress) => {
+            "a session needs an initialized instance and a restore needs one that is not initialized (JET_errAlreadyInitialized), so no session is open on an instance being restored (ese-behaviour.md §6.3, §6.4)"
+        }
+        ("JetEndSession", JetErr::NotInitialized) => {
+            "a session exists only on an initialized instance, and JetTerm ends every session with it; a session handle after that is JET_errInvalidSesid (ese-behaviour.md §1.3)"
+        }
+        ("JetEndSession", JetErr::ClientRequestToStopJetService) => {
+            "JetEndSession is one of the calls JetStopService leaves allowed (ese-doc-notes.md §4)"
+        }
+        ("JetExternalRestore", JetErr::BadRestoreTargetInstance) => {
+            "JetExternalRestore has no target-instance parameters; the v1 page describes JetExternalRestore2's (ese-doc-notes.md §6)"
+        }
+        ("JetEnableMultiInstance" | "JetSetSystemParameter", JetErr::IndexTuplesInvalidLimits) => {
+            "the pages date this error to Windows XP and Server 2003 only (ese-doc-notes.md §7); the esent profile follows the current implementation"
+        }
+        _ => return None,
+    };
+    Some(reason.into())
 }
 
 /// Runs the model in probe mode under both profiles and classifies every documented row.

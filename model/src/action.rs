@@ -70,6 +70,10 @@ pub enum ParamArg {
     CircularLogOn,
     /// `JET_paramRecovery` = "Off".
     RecoveryOff,
+    /// `JET_paramLogFilePath` too long to be a path.
+    BadPath,
+    /// A parameter id no engine knows.
+    UnknownId,
 }
 
 /// What the global parameters JetEnableMultiInstance passes are.
@@ -81,6 +85,8 @@ pub enum GlobalParams {
     NonDefault,
     /// A count with a NULL array.
     NullWithCount,
+    /// `JET_paramSystemPath` too long to be a path.
+    BadPath,
 }
 
 /// The file name JetOpenFile passes.
@@ -203,7 +209,8 @@ pub enum Action {
         name: NameArg,
         null_out: bool,
     },
-    /// JetSetSystemParameter on an instance.
+    /// JetSetSystemParameter on an instance; with `InstArg::Zero` before any instance exists,
+    /// the process-wide default the next instance starts from.
     SetParam { inst: InstArg, param: ParamArg },
     /// JetInit, JetInit2, JetInit3.
     Init { form: InitForm, inst: InitArg },
@@ -224,11 +231,11 @@ pub enum Action {
     /// JetRollback on the slot's session.
     Rollback { slot: u8 },
     /// JetCreateDatabase of database `db` through the slot's session.
-    CreateDatabase { slot: u8, db: u8 },
+    CreateDatabase { slot: u8, db: u8, v2: bool },
     /// JetAttachDatabase.
-    AttachDatabase { slot: u8, db: u8 },
+    AttachDatabase { slot: u8, db: u8, v2: bool },
     /// JetDetachDatabase.
-    DetachDatabase { slot: u8, db: u8 },
+    DetachDatabase { slot: u8, db: u8, v2: bool },
     /// JetBeginExternalBackup(Instance).
     BeginBackup { target: Target, grbit: u32 },
     /// JetGetAttachInfo(Instance).
@@ -345,9 +352,12 @@ impl Action {
             Action::EndSession { .. } => "JetEndSession",
             Action::BeginTransaction { .. } => "JetBeginTransaction",
             Action::Rollback { .. } => "JetRollback",
-            Action::CreateDatabase { .. } => "JetCreateDatabase",
-            Action::AttachDatabase { .. } => "JetAttachDatabase",
-            Action::DetachDatabase { .. } => "JetDetachDatabase",
+            Action::CreateDatabase { v2: false, .. } => "JetCreateDatabase",
+            Action::CreateDatabase { v2: true, .. } => "JetCreateDatabase2",
+            Action::AttachDatabase { v2: false, .. } => "JetAttachDatabase",
+            Action::AttachDatabase { v2: true, .. } => "JetAttachDatabase2",
+            Action::DetachDatabase { v2: false, .. } => "JetDetachDatabase",
+            Action::DetachDatabase { v2: true, .. } => "JetDetachDatabase2",
             Action::BeginBackup { target: L, .. } => "JetBeginExternalBackup",
             Action::BeginBackup { target: I(_), .. } => "JetBeginExternalBackupInstance",
             Action::GetAttachInfo { target: L } => "JetGetAttachInfo",

@@ -419,7 +419,17 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         GlobalParams::Empty,
         GlobalParams::NonDefault,
         GlobalParams::NullWithCount,
+        GlobalParams::BadPath,
     ];
+    // Process-wide defaults before the first instance (legacy mode's only way to set them).
+    if s.mode == RunMode::NoSet {
+        for param in [ParamArg::CircularLogOn, ParamArg::RecoveryOff] {
+            out.push(Action::SetParam {
+                inst: InstArg::Zero,
+                param,
+            });
+        }
+    }
     if probe || s.mode == RunMode::NoSet {
         for params in params {
             out.push(Action::EnableMultiInstance { params });
@@ -520,6 +530,11 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
                 out.push(Action::SetParam { inst, param });
             }
         }
+        if worker && probe {
+            for param in [ParamArg::BadPath, ParamArg::UnknownId] {
+                out.push(Action::SetParam { inst, param });
+            }
+        }
     }
     if spec.config.legacy {
         out.push(Action::StopService {
@@ -549,11 +564,17 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
                 let in_order =
                     db == 0 || worker.storage.dbs[usize::from(db) - 1].file != DbFile::Absent;
                 let changes = works && session != Session::None;
-                if (changes && in_order) || (probe && (file != DbFile::Absent || !changes)) {
-                    out.push(Action::CreateDatabase { slot, db });
+                // The v2 forms (a maximum size, detach grbits) behave alike here: probes only.
+                for v2 in [false, true] {
+                    if v2 && !probe {
+                        continue;
+                    }
+                    if (changes && in_order) || (probe && (file != DbFile::Absent || !changes)) {
+                        out.push(Action::CreateDatabase { slot, db, v2 });
+                    }
+                    out.push(Action::AttachDatabase { slot, db, v2 });
+                    out.push(Action::DetachDatabase { slot, db, v2 });
                 }
-                out.push(Action::AttachDatabase { slot, db });
-                out.push(Action::DetachDatabase { slot, db });
             }
         }
     }
@@ -574,6 +595,9 @@ fn environment(s: &State, out: &mut Vec<Action>) {
     if worker_works(worker) {
         out.push(Action::RollLog { slot });
         out.push(Action::AdvanceCheckpoint { slot });
+        if worker.backup.is_none() && worker.session != Session::InTransaction {
+            out.push(Action::StartTerm { slot, grbit: 0x1 });
+        }
         if worker.backup.is_none() && worker.session == Session::None {
             out.push(Action::LogWriteFails { slot });
             out.push(Action::LogDiskFills { slot });
@@ -593,7 +617,6 @@ fn environment(s: &State, out: &mut Vec<Action>) {
                 slot,
                 missing: false,
             });
-            out.push(Action::StartTerm { slot, grbit: 0x1 });
         }
     }
     out.push(Action::Crash);

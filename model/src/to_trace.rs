@@ -255,12 +255,17 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
     let db_path = |slot: u8, db: u8| path(format!("i{slot}/db{db}.edb"));
     let call = match *action {
         Action::EnableMultiInstance { params } => Call::EnableMultiInstance {
-            set_sys_param: (params == GlobalParams::NonDefault).then(|| {
-                SysParamList(vec![SysParamSetting {
+            set_sys_param: match params {
+                GlobalParams::NonDefault => Some(SysParamList(vec![SysParamSetting {
                     param: "JET_paramOSSnapshotTimeout".into(),
                     value: ParamValue::Number(12_345),
-                }])
-            }),
+                }])),
+                GlobalParams::BadPath => Some(SysParamList(vec![SysParamSetting {
+                    param: "JET_paramSystemPath".into(),
+                    value: ParamValue::Text(format!("{}/", "x".repeat(300))),
+                }])),
+                GlobalParams::Empty | GlobalParams::NullWithCount => None,
+            },
             set_sys_param_count: (params == GlobalParams::NullWithCount).then_some(1),
         },
         Action::CreateInstance {
@@ -298,6 +303,18 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             let (param, value) = match param {
                 ParamArg::CircularLogOn => ("JET_paramCircularLog", ParamValue::Number(1)),
                 ParamArg::RecoveryOff => ("JET_paramRecovery", ParamValue::Text("Off".into())),
+                ParamArg::BadPath => (
+                    "JET_paramLogFilePath",
+                    ParamValue::Text(format!("{}/", "x".repeat(300))),
+                ),
+                ParamArg::UnknownId => {
+                    return vec![step(Call::SetSystemParameter {
+                        instance: Some(names.handle(arg)),
+                        session: None,
+                        param: Some(ParamRef::Id(9999)),
+                        value: Some(ParamValue::Number(1)),
+                    })];
+                }
             };
             return vec![set_param(Some(names.handle(arg)), param, value)];
         }
@@ -380,21 +397,51 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             session: session(slot),
             grbit: None,
         },
-        Action::CreateDatabase { slot, db } => Call::CreateDatabase {
+        Action::CreateDatabase {
+            slot,
+            db,
+            v2: false,
+        } => Call::CreateDatabase {
             session: session(slot),
             filename: db_path(slot, db),
             connect: None,
             dbid: name(format!("@d{slot}{db}")),
             grbit: None,
         },
-        Action::AttachDatabase { slot, db } => Call::AttachDatabase {
+        Action::CreateDatabase { slot, db, v2: true } => Call::CreateDatabase2 {
+            session: session(slot),
+            filename: db_path(slot, db),
+            database_size_max: None,
+            dbid: name(format!("@d{slot}{db}")),
+            grbit: None,
+        },
+        Action::AttachDatabase {
+            slot,
+            db,
+            v2: false,
+        } => Call::AttachDatabase {
             session: session(slot),
             filename: db_path(slot, db),
             grbit: None,
         },
-        Action::DetachDatabase { slot, db } => Call::DetachDatabase {
+        Action::AttachDatabase { slot, db, v2: true } => Call::AttachDatabase2 {
             session: session(slot),
             filename: db_path(slot, db),
+            database_size_max: None,
+            grbit: None,
+        },
+        Action::DetachDatabase {
+            slot,
+            db,
+            v2: false,
+        } => Call::DetachDatabase {
+            session: session(slot),
+            filename: db_path(slot, db),
+        },
+        Action::DetachDatabase { slot, db, v2: true } => Call::DetachDatabase2 {
+            session: session(slot),
+            filename: db_path(slot, db),
+            grbit: None,
         },
         Action::BeginBackup {
             target: Target::Legacy,

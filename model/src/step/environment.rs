@@ -143,8 +143,10 @@ impl Spec {
 
     pub(super) fn start_term(&self, s: &State, slot: u8, grbit: u32) -> Transition {
         let inst = &s.instances[usize::from(slot)];
+        // An open session may stay (JetTerm2 ends it); an open transaction would make the term
+        // fail, which the model shows without holding it.
         let quiet = inst.backup.is_none()
-            && inst.session == Session::None
+            && inst.session != Session::InTransaction
             && !inst.stop_service
             && inst.health == Health::Ok;
         if s.pending.is_some() || !self.running(s, slot) || !quiet {

@@ -37,8 +37,13 @@ impl Spec {
                 JetErr::RunningInOneInstanceMode,
                 "§1.3 EnableMultiInstance in one-instance mode",
             ),
+            RunMode::NoSet if params == GlobalParams::BadPath => unchanged(
+                JetErr::InvalidPath,
+                "§1.3 EnableMultiInstance: setting a parameter failed (path)",
+            ),
             RunMode::MultiInst => {
-                let conflict = params == GlobalParams::NonDefault && !s.global_params_set;
+                let conflict = params == GlobalParams::BadPath
+                    || (params == GlobalParams::NonDefault && !s.global_params_set);
                 if conflict && !self.documented(Divergence::MultiInstanceParameterConflict) {
                     unchanged(
                         JetErr::SystemParameterConflict,
@@ -116,8 +121,18 @@ impl Spec {
     }
 
     pub(super) fn set_param(&self, s: &State, inst: InstArg, param: ParamArg) -> Transition {
+        if param == ParamArg::UnknownId {
+            return unchanged(
+                JetErr::InvalidParameter,
+                "doc:JetSetSystemParameter: unknown parameter id",
+            );
+        }
+        // Before any instance exists the value becomes the process-wide default, which the
+        // next instance starts from (kept in the unused worker slot until then).
+        let global = inst == InstArg::Zero && s.mode == RunMode::NoSet;
         let slot = match inst {
             InstArg::Slot(i) if s.instances[usize::from(i)].is_live() => i,
+            InstArg::Zero if global => 0,
             _ => {
                 return unchanged(
                     JetErr::InvalidInstance,
@@ -136,11 +151,18 @@ impl Spec {
                 "doc:JetSetSystemParameter: not settable after JetInit",
             );
         }
+        if param == ParamArg::BadPath {
+            return unchanged(
+                JetErr::InvalidPath,
+                "doc:JetSetSystemParameter InvalidPath row",
+            );
+        }
         let mut next = s.clone();
         let settings = &mut next.instances[usize::from(slot)].settings;
         match param {
             ParamArg::CircularLogOn => settings.circular = true,
             ParamArg::RecoveryOff => settings.recovery_off = true,
+            ParamArg::BadPath | ParamArg::UnknownId => {}
         }
         if next == *s {
             return unchanged(JetErr::Success, "doc:JetSetSystemParameter sets the value");
