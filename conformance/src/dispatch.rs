@@ -8,14 +8,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use engine::{DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId};
+use engine::{
+    BackupFileHandle, DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId,
+};
 use jetapi::Call;
 use jetapi::args::{HandleRef, ParamValue, RestoreMapEntry};
 use jetapi::grbits::Grbit;
 use jetapi::params::sys_param_by_name;
 
+use backup::Target;
 use records::{insert_records, verify_records};
 
+pub use backup::copy_backup_file;
+
+mod backup;
 mod records;
 
 /// Symbolic handles bound so far: `@name` -> raw value.
@@ -46,6 +52,20 @@ pub struct Outputs {
     pub set_succeed: Option<u64>,
     /// JetGetInstanceInfo: (raw handle, name, databases).
     pub instances: Option<Vec<InstanceRow>>,
+    /// A file list (JetGetAttachInfo, JetGetLogInfo, JetGetTruncateLogInfoInstance).
+    pub files: Option<Vec<String>>,
+    /// `pcbActual` of a list.
+    pub cb_actual: Option<u64>,
+    /// The size JetOpenFile reported.
+    pub size_bytes: Option<u64>,
+    /// The bytes JetReadFile returned.
+    pub bytes: Option<u64>,
+    /// `JET_LOGINFO.ulGenLow`.
+    pub gen_low: Option<u64>,
+    /// `JET_LOGINFO.ulGenHigh`.
+    pub gen_high: Option<u64>,
+    /// `JET_LOGINFO.szBaseName`.
+    pub base_name: Option<String>,
 }
 
 /// Why a call could not be dispatched (never an engine result).
@@ -54,8 +74,8 @@ pub enum DispatchError {
     /// A symbolic handle was used before a successful call bound it.
     #[error("handle {0} was never bound (the call that should bind it failed or never ran)")]
     Unbound(String),
-    /// The call belongs to a later issue.
-    #[error("{0} is not built until issue 5 (streaming backup and restore)")]
+    /// The call belongs to a later part of issue 5.
+    #[error("{0} is not built yet in the engine (issue 5: JetBackup and restore)")]
     NotBuilt(&'static str),
     /// A harness action the model's traces use, which the engine runner does not drive yet.
     #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
@@ -139,6 +159,14 @@ fn init(
     bind(instance, r, |()| value.map_or(0, |h| h.0))
 }
 
+/// JetOpenFile(Instance): binds the file handle and reports the size.
+fn opened(out: &Option<HandleRef>, r: Result<(BackupFileHandle, u64), JetErr>) -> Dispatched {
+    let size = r.as_ref().ok().map(|(_, size)| *size);
+    let mut d = bind(out, r, |(h, _)| h.0);
+    d.outputs.size_bytes = size;
+    d
+}
+
 fn restore_pairs(entries: &[RestoreMapEntry]) -> Vec<(String, String)> {
     entries
         .iter()
@@ -155,6 +183,7 @@ pub fn dispatch(
     let inst = |h: &Option<HandleRef>| raw(h, handles).map(InstanceHandle);
     let ses = |h: &Option<HandleRef>| raw(h, handles).map(SessionHandle);
     let dbid = |h: &Option<HandleRef>| raw(h, handles).map(DatabaseId);
+    let file_handle = |h: &Option<HandleRef>| raw(h, handles).map(BackupFileHandle);
     let path = |p: &Option<jetapi::args::PathArg>| p.as_ref().map(|p| p.0.clone());
     Ok(match call {
         Call::CreateInstance {
@@ -422,40 +451,98 @@ pub fn dispatch(
             engine.crash();
             done(JetErr::Success)
         }
-        Call::BeginExternalBackup { .. }
-        | Call::BeginExternalBackupInstance { .. }
-        | Call::GetAttachInfo { .. }
-        | Call::GetAttachInfoInstance { .. }
-        | Call::OpenFile { .. }
-        | Call::OpenFileInstance { .. }
-        | Call::ReadFile { .. }
-        | Call::ReadFileInstance { .. }
-        | Call::CloseFile { .. }
-        | Call::CloseFileInstance { .. }
-        | Call::GetLogInfo { .. }
-        | Call::GetLogInfoInstance { .. }
-        | Call::GetLogInfoInstance2 { .. }
-        | Call::GetTruncateLogInfoInstance { .. }
-        | Call::TruncateLog {}
-        | Call::TruncateLogInstance { .. }
-        | Call::EndExternalBackup {}
-        | Call::EndExternalBackupInstance { .. }
-        | Call::EndExternalBackupInstance2 { .. }
-        | Call::StopBackup {}
-        | Call::StopBackupInstance { .. }
-        | Call::Backup { .. }
+        Call::BeginExternalBackup { grbit } => {
+            done(code(engine.begin_external_backup(bits(grbit))))
+        }
+        Call::BeginExternalBackupInstance { instance, grbit } => done(code(
+            engine.begin_external_backup_instance(inst(instance)?, bits(grbit)),
+        )),
+        Call::GetAttachInfo { cb_max } => backup::get_attach_info(engine, Target::Legacy, *cb_max),
+        Call::GetAttachInfoInstance { instance, cb_max } => {
+            backup::get_attach_info(engine, Target::Instance(inst(instance)?), *cb_max)
+        }
+        Call::OpenFile { filename, file } => {
+            let r = backup::open_file(engine, Target::Legacy, path(filename).as_deref());
+            opened(file, r)
+        }
+        Call::OpenFileInstance {
+            instance,
+            filename,
+            file,
+        } => {
+            let t = Target::Instance(inst(instance)?);
+            opened(
+                file,
+                backup::open_file(engine, t, path(filename).as_deref()),
+            )
+        }
+        Call::ReadFile {
+            file,
+            cb,
+            buffer_unaligned,
+        } => backup::read_file(
+            engine,
+            Target::Legacy,
+            file_handle(file)?,
+            *cb,
+            buffer_unaligned.unwrap_or(false),
+        ),
+        Call::ReadFileInstance {
+            instance,
+            file,
+            cb,
+            buffer_unaligned,
+        } => backup::read_file(
+            engine,
+            Target::Instance(inst(instance)?),
+            file_handle(file)?,
+            *cb,
+            buffer_unaligned.unwrap_or(false),
+        ),
+        Call::CloseFile { file } => backup::close_file(engine, Target::Legacy, file_handle(file)?),
+        Call::CloseFileInstance { instance, file } => backup::close_file(
+            engine,
+            Target::Instance(inst(instance)?),
+            file_handle(file)?,
+        ),
+        Call::GetLogInfo { cb_max } => backup::get_log_info(engine, Target::Legacy, *cb_max),
+        Call::GetLogInfoInstance { instance, cb_max } => {
+            backup::get_log_info(engine, Target::Instance(inst(instance)?), *cb_max)
+        }
+        Call::GetLogInfoInstance2 { instance, cb_max } => {
+            backup::get_log_info2(engine, inst(instance)?, *cb_max)
+        }
+        Call::GetTruncateLogInfoInstance { instance, cb_max } => {
+            backup::get_truncate_log_info(engine, inst(instance)?, *cb_max)
+        }
+        Call::TruncateLog {} => done(code(engine.truncate_log())),
+        Call::TruncateLogInstance { instance } => {
+            done(code(engine.truncate_log_instance(inst(instance)?)))
+        }
+        Call::EndExternalBackup {} => done(code(engine.end_external_backup())),
+        Call::EndExternalBackupInstance { instance } => {
+            done(code(engine.end_external_backup_instance(inst(instance)?)))
+        }
+        Call::EndExternalBackupInstance2 { instance, grbit } => done(code(
+            engine.end_external_backup_instance2(inst(instance)?, bits(grbit)),
+        )),
+        Call::StopBackup {} => done(code(engine.stop_backup())),
+        Call::StopBackupInstance { instance } => {
+            done(code(engine.stop_backup_instance(inst(instance)?)))
+        }
+        Call::Backup { .. }
         | Call::BackupInstance { .. }
         | Call::Restore { .. }
         | Call::Restore2 { .. }
         | Call::RestoreInstance { .. }
         | Call::ExternalRestore { .. }
-        | Call::ExternalRestore2 { .. }
-        | Call::CopyBackupFile { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        | Call::ExternalRestore2 { .. } => return Err(DispatchError::NotBuilt(call.name())),
         Call::RollLog { .. }
         | Call::FlushCheckpoint { .. }
         | Call::FailLogWrites { .. }
         | Call::MakeUnavailable { .. } => return Err(DispatchError::HarnessNotBuilt(call.name())),
-        Call::CopyFile { .. }
+        Call::CopyBackupFile { .. }
+        | Call::CopyFile { .. }
         | Call::DeleteFile { .. }
         | Call::CorruptFile { .. }
         | Call::InjectFault { .. }
