@@ -8,9 +8,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use engine::restore::LOGINFO_CB_SIZE;
 use engine::{
     BackupFileHandle, DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId,
 };
+use engine::{ExternalRestore, RestoreLogInfo};
 use jetapi::Call;
 use jetapi::args::{HandleRef, ParamValue, RestoreMapEntry};
 use jetapi::grbits::Grbit;
@@ -534,9 +536,77 @@ pub fn dispatch(
         | Call::BackupInstance { .. }
         | Call::Restore { .. }
         | Call::Restore2 { .. }
-        | Call::RestoreInstance { .. }
-        | Call::ExternalRestore { .. }
-        | Call::ExternalRestore2 { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        | Call::RestoreInstance { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        Call::ExternalRestore {
+            checkpoint_file_path,
+            log_path,
+            restore_map,
+            restore_map_count,
+            backup_log_path,
+            gen_low,
+            gen_high,
+        } => {
+            let map = restore_map
+                .as_ref()
+                .map(|m| restore_pairs(&m.0))
+                .unwrap_or_default();
+            let count = restore_map_count.unwrap_or(map.len() as i64);
+            let generation = |g: &Option<i64>| u32::try_from(g.unwrap_or(0)).unwrap_or(u32::MAX);
+            let r = engine.external_restore(
+                path(checkpoint_file_path).as_deref(),
+                path(log_path).as_deref(),
+                &map,
+                count,
+                path(backup_log_path).as_deref(),
+                generation(gen_low),
+                generation(gen_high),
+            );
+            done(r.unwrap_or_else(|e| e))
+        }
+        Call::ExternalRestore2 {
+            checkpoint_file_path,
+            log_path,
+            restore_map,
+            restore_map_count,
+            backup_log_path,
+            log_info,
+            target_instance_name,
+            target_instance_log_path,
+            target_instance_checkpoint_path,
+        } => {
+            let map = restore_map
+                .as_ref()
+                .map(|m| restore_pairs(&m.0))
+                .unwrap_or_default();
+            let count = restore_map_count.unwrap_or(map.len() as i64);
+            let generation = |g: i64| u32::try_from(g).unwrap_or(u32::MAX);
+            let (checkpoint_file_path, log_path, backup_log_path) = (
+                path(checkpoint_file_path),
+                path(log_path),
+                path(backup_log_path),
+            );
+            let (target_log, target_chk) = (
+                path(target_instance_log_path),
+                path(target_instance_checkpoint_path),
+            );
+            let args = ExternalRestore {
+                checkpoint_file_path: checkpoint_file_path.as_deref(),
+                log_path: log_path.as_deref(),
+                restore_map: &map,
+                restore_map_count: count,
+                backup_log_path: backup_log_path.as_deref(),
+                log_info: log_info.as_ref().map(|i| RestoreLogInfo {
+                    cb_size: i.cb_size.unwrap_or(LOGINFO_CB_SIZE),
+                    gen_low: generation(i.gen_low),
+                    gen_high: generation(i.gen_high),
+                    base_name: i.base_name.clone(),
+                }),
+                target_instance_name: target_instance_name.as_deref(),
+                target_instance_log_path: target_log.as_deref(),
+                target_instance_checkpoint_path: target_chk.as_deref(),
+            };
+            done(engine.external_restore2(&args).unwrap_or_else(|e| e))
+        }
         Call::RollLog { .. }
         | Call::FlushCheckpoint { .. }
         | Call::FailLogWrites { .. }

@@ -575,14 +575,27 @@ pub fn header_page_for_copy(header: &DbHeader, page_size: usize, slot: u32) -> V
     page
 }
 
+/// What a backup copy's trailer records besides the header: the database's log id in the
+/// instance it was copied from and that instance's log signature, so a restore can tell which
+/// log records are this database's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrailerIds {
+    /// The database's log id when it was copied.
+    pub db_log_id: u32,
+    /// The log stream it was attached to.
+    pub log_signature: u64,
+}
+
 /// The trailer page a streaming backup appends after a database's last page (kind 4): it
 /// names the database and the backup, so a restore can tell the copy is whole and whose it is.
-pub fn trailer_page(header: &DbHeader, page_size: usize) -> Vec<u8> {
+pub fn trailer_page(header: &DbHeader, ids: TrailerIds, page_size: usize) -> Vec<u8> {
     let mut w = Writer::new();
     w.bytes(TRAILER_MAGIC)
         .u64(header.db_signature)
         .u32(header.backup_in_progress.gen_low)
-        .u32(header.page_count);
+        .u32(header.page_count)
+        .u32(ids.db_log_id)
+        .u64(ids.log_signature);
     frame(
         page_size,
         header.page_count,
@@ -594,14 +607,13 @@ pub fn trailer_page(header: &DbHeader, page_size: usize) -> Vec<u8> {
 }
 
 /// Reads the backup trailer of a copied database (the page after `header.page_count`):
-/// `Ok(true)` when it is there and names this database and backup, `Ok(false)` when it is
-/// missing, does not verify or names another.
-pub fn has_matching_trailer(
+/// its ids when it is there, verifies and names this database and backup; `None` otherwise.
+pub fn read_trailer(
     storage: &dyn Storage,
     path: &Path,
     header: &DbHeader,
     page_size: usize,
-) -> Result<bool, JetErr> {
+) -> Result<Option<TrailerIds>, JetErr> {
     let raw = storage
         .read_at(
             path,
@@ -609,5 +621,20 @@ pub fn has_matching_trailer(
             page_size,
         )
         .map_err(in_area(Area::Database))?;
-    Ok(raw.len() == page_size && raw == trailer_page(header, page_size))
+    let Ok(page) = unframe(&raw, header.page_count) else {
+        return Ok(None);
+    };
+    let mut r = Reader::new(page.payload);
+    let matches = page.kind == KIND_BACKUP_TRAILER
+        && r.take(4) == Some(TRAILER_MAGIC.as_slice())
+        && r.u64() == Some(header.db_signature)
+        && r.u32() == Some(header.backup_in_progress.gen_low)
+        && r.u32() == Some(header.page_count);
+    let ids = (|| {
+        Some(TrailerIds {
+            db_log_id: r.u32()?,
+            log_signature: r.u64()?,
+        })
+    })();
+    Ok(ids.filter(|_| matches))
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use jetapi::JetErr;
 
 use super::BUFFER_ALIGNMENT;
-use crate::dbfile::{DbSnapshot, header_page_for_copy, trailer_page, verify_page};
+use crate::dbfile::{DbSnapshot, TrailerIds, header_page_for_copy, trailer_page, verify_page};
 use crate::errors::{Area, in_area};
 use crate::log::verify_closed_generation;
 use crate::storage::{Storage, read_all};
@@ -64,6 +64,7 @@ pub(crate) fn read_database_chunk(
     storage: &dyn Storage,
     path: &Path,
     snapshot: &DbSnapshot,
+    ids: TrailerIds,
     page_size: usize,
     offset: u64,
     buf: &mut [u8],
@@ -105,7 +106,7 @@ pub(crate) fn read_database_chunk(
                 out.copy_from_slice(page);
             }
             p if p < page_count => out.fill(0),
-            _ => out.copy_from_slice(&trailer_page(&snapshot.header, page_size)),
+            _ => out.copy_from_slice(&trailer_page(&snapshot.header, ids, page_size)),
         }
     }
     Ok(pages as usize * page_size)

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::checkpoint;
 use crate::core::Core;
-use crate::dbfile::{BackupInfo, BackupSlot};
+use crate::dbfile::{BackupInfo, BackupSlot, TrailerIds};
 use crate::engine::{Engine, Instance, api_enter, lock};
 use crate::handles::InstanceHandle;
 use crate::lifecycle::RunMode;
@@ -306,7 +306,11 @@ impl Engine {
                     open.offset += n as u64;
                     Ok(n)
                 }
-                BackupTarget::Database { path, snapshot, .. } => {
+                BackupTarget::Database { db, path, snapshot } => {
+                    let ids = TrailerIds {
+                        db_log_id: *db,
+                        log_signature: signature,
+                    };
                     if cb % page != 0 || cb == 0 || (first && cb < 3 * page) {
                         return Err(JetErr::InvalidParameter);
                     }
@@ -314,6 +318,7 @@ impl Engine {
                         storage.as_ref(),
                         path,
                         snapshot,
+                        ids,
                         page,
                         open.offset,
                         buffer,
