@@ -532,11 +532,21 @@ pub fn dispatch(
         Call::StopBackupInstance { instance } => {
             done(code(engine.stop_backup_instance(inst(instance)?)))
         }
-        Call::Backup { .. }
-        | Call::BackupInstance { .. }
-        | Call::Restore { .. }
-        | Call::Restore2 { .. }
-        | Call::RestoreInstance { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        Call::Backup { backup_path, grbit } => done(code(
+            engine.backup(path(backup_path).as_deref(), bits(grbit)),
+        )),
+        Call::BackupInstance {
+            instance,
+            backup_path,
+            grbit,
+        } => done(code(engine.backup_instance(
+            inst(instance)?,
+            path(backup_path).as_deref(),
+            bits(grbit),
+        ))),
+        Call::Restore { .. } | Call::Restore2 { .. } | Call::RestoreInstance { .. } => {
+            return Err(DispatchError::NotBuilt(call.name()));
+        }
         Call::ExternalRestore {
             checkpoint_file_path,
             log_path,

@@ -16,6 +16,7 @@
 mod logs;
 mod read;
 mod stream;
+mod to_dir;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
