@@ -8,14 +8,22 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use engine::{DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId};
+use engine::restore::LOGINFO_CB_SIZE;
+use engine::{
+    BackupFileHandle, DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId,
+};
+use engine::{ExternalRestore, RestoreLogInfo};
 use jetapi::Call;
 use jetapi::args::{HandleRef, ParamValue, RestoreMapEntry};
 use jetapi::grbits::Grbit;
 use jetapi::params::sys_param_by_name;
 
+use backup::Target;
 use records::{insert_records, verify_records};
 
+pub use backup::copy_backup_file;
+
+mod backup;
 mod records;
 
 /// Symbolic handles bound so far: `@name` -> raw value.
@@ -46,6 +54,20 @@ pub struct Outputs {
     pub set_succeed: Option<u64>,
     /// JetGetInstanceInfo: (raw handle, name, databases).
     pub instances: Option<Vec<InstanceRow>>,
+    /// A file list (JetGetAttachInfo, JetGetLogInfo, JetGetTruncateLogInfoInstance).
+    pub files: Option<Vec<String>>,
+    /// `pcbActual` of a list.
+    pub cb_actual: Option<u64>,
+    /// The size JetOpenFile reported.
+    pub size_bytes: Option<u64>,
+    /// The bytes JetReadFile returned.
+    pub bytes: Option<u64>,
+    /// `JET_LOGINFO.ulGenLow`.
+    pub gen_low: Option<u64>,
+    /// `JET_LOGINFO.ulGenHigh`.
+    pub gen_high: Option<u64>,
+    /// `JET_LOGINFO.szBaseName`.
+    pub base_name: Option<String>,
 }
 
 /// Why a call could not be dispatched (never an engine result).
@@ -54,8 +76,8 @@ pub enum DispatchError {
     /// A symbolic handle was used before a successful call bound it.
     #[error("handle {0} was never bound (the call that should bind it failed or never ran)")]
     Unbound(String),
-    /// The call belongs to a later issue.
-    #[error("{0} is not built until issue 5 (streaming backup and restore)")]
+    /// The call belongs to a later part of issue 5.
+    #[error("{0} is not built yet in the engine (issue 5: JetBackup and restore)")]
     NotBuilt(&'static str),
     /// A harness action the model's traces use, which the engine runner does not drive yet.
     #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
@@ -139,6 +161,14 @@ fn init(
     bind(instance, r, |()| value.map_or(0, |h| h.0))
 }
 
+/// JetOpenFile(Instance): binds the file handle and reports the size.
+fn opened(out: &Option<HandleRef>, r: Result<(BackupFileHandle, u64), JetErr>) -> Dispatched {
+    let size = r.as_ref().ok().map(|(_, size)| *size);
+    let mut d = bind(out, r, |(h, _)| h.0);
+    d.outputs.size_bytes = size;
+    d
+}
+
 fn restore_pairs(entries: &[RestoreMapEntry]) -> Vec<(String, String)> {
     entries
         .iter()
@@ -155,6 +185,7 @@ pub fn dispatch(
     let inst = |h: &Option<HandleRef>| raw(h, handles).map(InstanceHandle);
     let ses = |h: &Option<HandleRef>| raw(h, handles).map(SessionHandle);
     let dbid = |h: &Option<HandleRef>| raw(h, handles).map(DatabaseId);
+    let file_handle = |h: &Option<HandleRef>| raw(h, handles).map(BackupFileHandle);
     let path = |p: &Option<jetapi::args::PathArg>| p.as_ref().map(|p| p.0.clone());
     Ok(match call {
         Call::CreateInstance {
@@ -422,40 +453,176 @@ pub fn dispatch(
             engine.crash();
             done(JetErr::Success)
         }
-        Call::BeginExternalBackup { .. }
-        | Call::BeginExternalBackupInstance { .. }
-        | Call::GetAttachInfo { .. }
-        | Call::GetAttachInfoInstance { .. }
-        | Call::OpenFile { .. }
-        | Call::OpenFileInstance { .. }
-        | Call::ReadFile { .. }
-        | Call::ReadFileInstance { .. }
-        | Call::CloseFile { .. }
-        | Call::CloseFileInstance { .. }
-        | Call::GetLogInfo { .. }
-        | Call::GetLogInfoInstance { .. }
-        | Call::GetLogInfoInstance2 { .. }
-        | Call::GetTruncateLogInfoInstance { .. }
-        | Call::TruncateLog {}
-        | Call::TruncateLogInstance { .. }
-        | Call::EndExternalBackup {}
-        | Call::EndExternalBackupInstance { .. }
-        | Call::EndExternalBackupInstance2 { .. }
-        | Call::StopBackup {}
-        | Call::StopBackupInstance { .. }
-        | Call::Backup { .. }
-        | Call::BackupInstance { .. }
-        | Call::Restore { .. }
-        | Call::Restore2 { .. }
-        | Call::RestoreInstance { .. }
-        | Call::ExternalRestore { .. }
-        | Call::ExternalRestore2 { .. }
-        | Call::CopyBackupFile { .. } => return Err(DispatchError::NotBuilt(call.name())),
+        Call::BeginExternalBackup { grbit } => {
+            done(code(engine.begin_external_backup(bits(grbit))))
+        }
+        Call::BeginExternalBackupInstance { instance, grbit } => done(code(
+            engine.begin_external_backup_instance(inst(instance)?, bits(grbit)),
+        )),
+        Call::GetAttachInfo { cb_max } => backup::get_attach_info(engine, Target::Legacy, *cb_max),
+        Call::GetAttachInfoInstance { instance, cb_max } => {
+            backup::get_attach_info(engine, Target::Instance(inst(instance)?), *cb_max)
+        }
+        Call::OpenFile { filename, file } => {
+            let r = backup::open_file(engine, Target::Legacy, path(filename).as_deref());
+            opened(file, r)
+        }
+        Call::OpenFileInstance {
+            instance,
+            filename,
+            file,
+        } => {
+            let t = Target::Instance(inst(instance)?);
+            opened(
+                file,
+                backup::open_file(engine, t, path(filename).as_deref()),
+            )
+        }
+        Call::ReadFile {
+            file,
+            cb,
+            buffer_unaligned,
+        } => backup::read_file(
+            engine,
+            Target::Legacy,
+            file_handle(file)?,
+            *cb,
+            buffer_unaligned.unwrap_or(false),
+        ),
+        Call::ReadFileInstance {
+            instance,
+            file,
+            cb,
+            buffer_unaligned,
+        } => backup::read_file(
+            engine,
+            Target::Instance(inst(instance)?),
+            file_handle(file)?,
+            *cb,
+            buffer_unaligned.unwrap_or(false),
+        ),
+        Call::CloseFile { file } => backup::close_file(engine, Target::Legacy, file_handle(file)?),
+        Call::CloseFileInstance { instance, file } => backup::close_file(
+            engine,
+            Target::Instance(inst(instance)?),
+            file_handle(file)?,
+        ),
+        Call::GetLogInfo { cb_max } => backup::get_log_info(engine, Target::Legacy, *cb_max),
+        Call::GetLogInfoInstance { instance, cb_max } => {
+            backup::get_log_info(engine, Target::Instance(inst(instance)?), *cb_max)
+        }
+        Call::GetLogInfoInstance2 { instance, cb_max } => {
+            backup::get_log_info2(engine, inst(instance)?, *cb_max)
+        }
+        Call::GetTruncateLogInfoInstance { instance, cb_max } => {
+            backup::get_truncate_log_info(engine, inst(instance)?, *cb_max)
+        }
+        Call::TruncateLog {} => done(code(engine.truncate_log())),
+        Call::TruncateLogInstance { instance } => {
+            done(code(engine.truncate_log_instance(inst(instance)?)))
+        }
+        Call::EndExternalBackup {} => done(code(engine.end_external_backup())),
+        Call::EndExternalBackupInstance { instance } => {
+            done(code(engine.end_external_backup_instance(inst(instance)?)))
+        }
+        Call::EndExternalBackupInstance2 { instance, grbit } => done(code(
+            engine.end_external_backup_instance2(inst(instance)?, bits(grbit)),
+        )),
+        Call::StopBackup {} => done(code(engine.stop_backup())),
+        Call::StopBackupInstance { instance } => {
+            done(code(engine.stop_backup_instance(inst(instance)?)))
+        }
+        Call::Backup { backup_path, grbit } => done(code(
+            engine.backup(path(backup_path).as_deref(), bits(grbit)),
+        )),
+        Call::BackupInstance {
+            instance,
+            backup_path,
+            grbit,
+        } => done(code(engine.backup_instance(
+            inst(instance)?,
+            path(backup_path).as_deref(),
+            bits(grbit),
+        ))),
+        Call::Restore { .. } | Call::Restore2 { .. } | Call::RestoreInstance { .. } => {
+            return Err(DispatchError::NotBuilt(call.name()));
+        }
+        Call::ExternalRestore {
+            checkpoint_file_path,
+            log_path,
+            restore_map,
+            restore_map_count,
+            backup_log_path,
+            gen_low,
+            gen_high,
+        } => {
+            let map = restore_map
+                .as_ref()
+                .map(|m| restore_pairs(&m.0))
+                .unwrap_or_default();
+            let count = restore_map_count.unwrap_or(map.len() as i64);
+            let generation = |g: &Option<i64>| u32::try_from(g.unwrap_or(0)).unwrap_or(u32::MAX);
+            let r = engine.external_restore(
+                path(checkpoint_file_path).as_deref(),
+                path(log_path).as_deref(),
+                &map,
+                count,
+                path(backup_log_path).as_deref(),
+                generation(gen_low),
+                generation(gen_high),
+            );
+            done(r.unwrap_or_else(|e| e))
+        }
+        Call::ExternalRestore2 {
+            checkpoint_file_path,
+            log_path,
+            restore_map,
+            restore_map_count,
+            backup_log_path,
+            log_info,
+            target_instance_name,
+            target_instance_log_path,
+            target_instance_checkpoint_path,
+        } => {
+            let map = restore_map
+                .as_ref()
+                .map(|m| restore_pairs(&m.0))
+                .unwrap_or_default();
+            let count = restore_map_count.unwrap_or(map.len() as i64);
+            let generation = |g: i64| u32::try_from(g).unwrap_or(u32::MAX);
+            let (checkpoint_file_path, log_path, backup_log_path) = (
+                path(checkpoint_file_path),
+                path(log_path),
+                path(backup_log_path),
+            );
+            let (target_log, target_chk) = (
+                path(target_instance_log_path),
+                path(target_instance_checkpoint_path),
+            );
+            let args = ExternalRestore {
+                checkpoint_file_path: checkpoint_file_path.as_deref(),
+                log_path: log_path.as_deref(),
+                restore_map: &map,
+                restore_map_count: count,
+                backup_log_path: backup_log_path.as_deref(),
+                log_info: log_info.as_ref().map(|i| RestoreLogInfo {
+                    cb_size: i.cb_size.unwrap_or(LOGINFO_CB_SIZE),
+                    gen_low: generation(i.gen_low),
+                    gen_high: generation(i.gen_high),
+                    base_name: i.base_name.clone(),
+                }),
+                target_instance_name: target_instance_name.as_deref(),
+                target_instance_log_path: target_log.as_deref(),
+                target_instance_checkpoint_path: target_chk.as_deref(),
+            };
+            done(engine.external_restore2(&args).unwrap_or_else(|e| e))
+        }
         Call::RollLog { .. }
         | Call::FlushCheckpoint { .. }
         | Call::FailLogWrites { .. }
         | Call::MakeUnavailable { .. } => return Err(DispatchError::HarnessNotBuilt(call.name())),
-        Call::CopyFile { .. }
+        Call::CopyBackupFile { .. }
+        | Call::CopyFile { .. }
         | Call::DeleteFile { .. }
         | Call::CorruptFile { .. }
         | Call::InjectFault { .. }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use jetapi::JetErr;
 
+use crate::backup::BackupSession;
 use crate::checkpoint::{self, Checkpoint};
 use crate::dbfile::{DbFile, DbState, Tables};
 use crate::log::{LogPos, LogRecord, LogWriter, TxnOp};
@@ -97,6 +98,8 @@ pub struct Core {
     pub(crate) stats: Stats,
     /// The instance this core belongs to (set by JetInit once it succeeded).
     pub(crate) owner: crate::handles::InstanceHandle,
+    /// The running backup, if any (`backup/`).
+    pub(crate) backup: Option<BackupSession>,
 }
 
 fn now_signature() -> u64 {
@@ -135,6 +138,7 @@ impl Core {
             became_unavailable: None,
             stats: Stats::default(),
             owner: crate::handles::InstanceHandle::NULL,
+            backup: None,
         };
         if core.params.recovery {
             let base = core.params.base_name.clone();
@@ -199,7 +203,8 @@ impl Core {
         }
     }
 
-    fn fail(&mut self, e: JetErr) -> JetErr {
+    /// Records the first failure: from now on the core refuses logged work.
+    pub(crate) fn fail(&mut self, e: JetErr) -> JetErr {
         if self.failed.is_none() {
             self.failed = Some(e);
         }
@@ -228,6 +233,21 @@ impl Core {
         };
         match log.flush(storage.as_ref()) {
             Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Closes the current generation and starts the next (a backup's log roll, §5.1). A
+    /// failure fails the instance.
+    pub fn roll_log(&mut self) -> Result<(), JetErr> {
+        self.check_writable()?;
+        let storage = Arc::clone(&self.storage);
+        let Some(log) = self.log.as_mut() else {
+            return Err(JetErr::LoggingDisabled);
+        };
+        match log.roll(storage.as_ref()) {
+            Ok(()) => Ok(()),
+            Err(JetErr::LogSequenceEnd) => Err(JetErr::LogSequenceEnd),
             Err(e) => Err(self.fail(e)),
         }
     }
@@ -330,7 +350,8 @@ impl Core {
         Ok(())
     }
 
-    /// With circular logging, deletes archived generations older than the checkpoint.
+    /// With circular logging, deletes archived generations older than the checkpoint, but
+    /// none a running backup still copies (`ese-behaviour.md` §5.4).
     pub fn truncate_circular(&mut self) -> Result<(), JetErr> {
         let Some(chk) = &self.checkpoint else {
             return Ok(());
@@ -338,7 +359,8 @@ impl Core {
         if !self.params.circular_log {
             return Ok(());
         }
-        let keep_from = chk.pos.generation;
+        let floor = self.backup.as_ref().and_then(BackupSession::log_floor);
+        let keep_from = floor.map_or(chk.pos.generation, |f| f.min(chk.pos.generation));
         let logs = list_logs(self.storage.as_ref(), &self.log_dir, &self.params.base_name)?;
         let current = current_log(&self.log_dir, &self.params.base_name);
         let old: Vec<PathBuf> = logs

@@ -180,6 +180,9 @@ impl Engine {
             if core.dbs.values().any(|d| d.file.path == path) {
                 return Ok(JetErr::WrnDatabaseAttached);
             }
+            if core.backup.is_some() {
+                return Err(JetErr::BackupInProgress);
+            }
             core.check_writable()?;
             if core.dbs.len() >= crate::core::ATTACHED_MAX {
                 return Err(JetErr::TooManyAttachedDatabases);
@@ -189,6 +192,10 @@ impl Engine {
             }
             let attached = (|| {
                 let (file, tables) = DbFile::open(storage.as_ref(), &path, core.page_size)?;
+                if file.header.backup_in_progress.gen_low != 0 {
+                    // A streamed copy not yet restored (ese-behaviour.md §6.2).
+                    return Err(JetErr::SoftRecoveryOnBackupDatabase);
+                }
                 if file.header.state == DbState::DirtyShutdown {
                     return Err(JetErr::DatabaseDirtyShutdown);
                 }
@@ -209,6 +216,9 @@ impl Engine {
         self.with_session(session, false, |core, sid| {
             if core.sessions[&sid].txn.is_some() {
                 return Err(JetErr::InTransaction);
+            }
+            if core.backup.is_some() {
+                return Err(JetErr::BackupInProgress);
             }
             let ids: Vec<u32> = match filename.filter(|f| !f.is_empty()) {
                 None => core.dbs.keys().copied().collect(),

@@ -26,6 +26,9 @@ pub const PAGE_FRAME: usize = 20;
 const KIND_HEADER: u16 = 1;
 const KIND_CATALOG: u16 = 2;
 const KIND_RECORDS: u16 = 3;
+const KIND_BACKUP_TRAILER: u16 = 4;
+/// The signature at the start of a backup trailer page's payload.
+pub const TRAILER_MAGIC: &[u8; 4] = b"JSBT";
 
 /// `JET_dbstate*`: the database's shutdown state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,8 +73,40 @@ pub struct DbHeader {
     pub page_count: u32,
     /// Previous full, incremental, copy and differential backups.
     pub backups: [BackupInfo; 4],
-    /// The backup in progress (`bkinfoFullCur`), kept for issue 5.
+    /// The backup this copy was streamed by (`bkinfoFullCur`): set only in the header pages
+    /// a streaming backup hands out, never in the live file; restore clears it.
     pub backup_in_progress: BackupInfo,
+}
+
+/// Index into [`DbHeader::backups`] of each kind of previous backup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackupSlot {
+    /// `bkinfoFullPrev`.
+    Full = 0,
+    /// `bkinfoIncPrev`.
+    Incremental = 1,
+    /// `bkinfoCopyPrev`.
+    Copy = 2,
+    /// `bkinfoDiffPrev`.
+    Differential = 3,
+}
+
+impl DbHeader {
+    /// The previous backup of `slot`'s kind.
+    pub fn backup(&self, slot: BackupSlot) -> BackupInfo {
+        self.backups[slot as usize]
+    }
+}
+
+/// What a streaming backup copies of a database: the header as of JetOpenFile and the pages
+/// it references. While a snapshot is pinned ([`DbFile::pin`]) no flush reuses those pages,
+/// so reading them later still gives the database as that header describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbSnapshot {
+    /// The header when the copy began.
+    pub header: DbHeader,
+    /// The pages that header references (catalog and record chains).
+    pub live: BTreeSet<u32>,
 }
 
 /// The logical contents: tables of key -> value.
@@ -89,6 +124,8 @@ pub struct DbFile {
     chains: BTreeMap<String, Vec<u32>>,
     catalog_pages: Vec<u32>,
     free: BTreeSet<u32>,
+    /// Pages a running backup still has to read; never reallocated while pinned.
+    pinned: BTreeSet<u32>,
 }
 
 /// The largest key plus value a record may have with `page_size` pages.
@@ -233,6 +270,7 @@ impl DbFile {
             chains: BTreeMap::new(),
             catalog_pages: Vec::new(),
             free: BTreeSet::new(),
+            pinned: BTreeSet::new(),
         };
         // Both slots, so a reader always finds a valid header.
         file.write_header(storage)?;
@@ -284,6 +322,7 @@ impl DbFile {
             chains: BTreeMap::new(),
             catalog_pages: Vec::new(),
             free: BTreeSet::new(),
+            pinned: BTreeSet::new(),
         };
         let mut tables = Tables::new();
         let mut catalog = Vec::new();
@@ -356,20 +395,44 @@ impl DbFile {
     }
 
     fn rebuild_free(&mut self) {
-        let live: BTreeSet<u32> = self
-            .chains
-            .values()
-            .flatten()
-            .chain(&self.catalog_pages)
-            .copied()
-            .collect();
+        let live = self.live_pages();
         self.free = (2..self.header.page_count)
             .filter(|p| !live.contains(p))
             .collect();
     }
 
+    fn live_pages(&self) -> BTreeSet<u32> {
+        self.chains
+            .values()
+            .flatten()
+            .chain(&self.catalog_pages)
+            .copied()
+            .collect()
+    }
+
+    /// Pins the pages of the current header for a backup and returns what the backup copies.
+    pub fn pin(&mut self) -> DbSnapshot {
+        let live = self.live_pages();
+        self.pinned.clone_from(&live);
+        DbSnapshot {
+            header: self.header.clone(),
+            live,
+        }
+    }
+
+    /// Lets flushes reuse the pinned pages again.
+    pub fn unpin(&mut self) {
+        self.pinned.clear();
+    }
+
     fn allocate(&mut self, taken: &mut BTreeSet<u32>) -> u32 {
-        if let Some(p) = self.free.iter().copied().find(|p| !taken.contains(p)) {
+        let pinned = &self.pinned;
+        if let Some(p) = self
+            .free
+            .iter()
+            .copied()
+            .find(|p| !taken.contains(p) && !pinned.contains(p))
+        {
             self.free.remove(&p);
             taken.insert(p);
             return p;
@@ -489,4 +552,89 @@ impl DbFile {
         self.rebuild_free();
         Ok(())
     }
+}
+
+/// Checks a page read back from a database file: its checksum and its page number.
+/// `JET_errReadVerifyFailure` when either does not match.
+pub fn verify_page(page: &[u8], pgno: u32) -> Result<(), JetErr> {
+    unframe(page, pgno).map(|_| ())
+}
+
+/// Header page `slot` (0 or 1) of a backup copy: `header` with its sequence number moved to
+/// the slot, so both slots of the copy hold the same header and either is found valid.
+pub fn header_page_for_copy(header: &DbHeader, page_size: usize, slot: u32) -> Vec<u8> {
+    let mut h = header.clone();
+    if h.seq % 2 != u64::from(slot) {
+        h.seq += 1;
+    }
+    let page = encode_header(&h, page_size);
+    debug_assert!(
+        decode_header(&page, slot).is_some(),
+        "a copied header decodes"
+    );
+    page
+}
+
+/// What a backup copy's trailer records besides the header: the database's log id in the
+/// instance it was copied from and that instance's log signature, so a restore can tell which
+/// log records are this database's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrailerIds {
+    /// The database's log id when it was copied.
+    pub db_log_id: u32,
+    /// The log stream it was attached to.
+    pub log_signature: u64,
+}
+
+/// The trailer page a streaming backup appends after a database's last page (kind 4): it
+/// names the database and the backup, so a restore can tell the copy is whole and whose it is.
+pub fn trailer_page(header: &DbHeader, ids: TrailerIds, page_size: usize) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.bytes(TRAILER_MAGIC)
+        .u64(header.db_signature)
+        .u32(header.backup_in_progress.gen_low)
+        .u32(header.page_count)
+        .u32(ids.db_log_id)
+        .u64(ids.log_signature);
+    frame(
+        page_size,
+        header.page_count,
+        KIND_BACKUP_TRAILER,
+        0,
+        0,
+        &w.buf,
+    )
+}
+
+/// Reads the backup trailer of a copied database (the page after `header.page_count`):
+/// its ids when it is there, verifies and names this database and backup; `None` otherwise.
+pub fn read_trailer(
+    storage: &dyn Storage,
+    path: &Path,
+    header: &DbHeader,
+    page_size: usize,
+) -> Result<Option<TrailerIds>, JetErr> {
+    let raw = storage
+        .read_at(
+            path,
+            u64::from(header.page_count) * page_size as u64,
+            page_size,
+        )
+        .map_err(in_area(Area::Database))?;
+    let Ok(page) = unframe(&raw, header.page_count) else {
+        return Ok(None);
+    };
+    let mut r = Reader::new(page.payload);
+    let matches = page.kind == KIND_BACKUP_TRAILER
+        && r.take(4) == Some(TRAILER_MAGIC.as_slice())
+        && r.u64() == Some(header.db_signature)
+        && r.u32() == Some(header.backup_in_progress.gen_low)
+        && r.u32() == Some(header.page_count);
+    let ids = (|| {
+        Some(TrailerIds {
+            db_log_id: r.u32()?,
+            log_signature: r.u64()?,
+        })
+    })();
+    Ok(ids.filter(|_| matches))
 }

@@ -9,16 +9,15 @@
 //! engine and get the documented code. Output pointers are `Option<&mut _>` (`None` is NULL).
 //! Every file operation goes through the [`storage::Storage`] seam.
 //!
-//! Where issue 5 slots in: a `backup.rs` adds `impl Engine` methods for the backup and restore
-//! calls, entering through the same checks (`Process::find`, `api_enter`), keeping its state
-//! beside `Api::backup_allowed`, rolling the log with `LogWriter::roll`, listing generations
-//! with `recovery::list_logs`, and recording backups in `DbHeader::backups` /
-//! `backup_in_progress`; JetTerm2 has a marked place for its backup check.
+//! Streaming backup (issue 5) is in `backup/`: `impl Engine` methods entering through the same
+//! checks (`Process::find`, `api_enter`), the backup's state in the instance's `Core`, the log
+//! roll of `LogWriter::roll`, and the backups recorded in `DbHeader::backups`.
 //!
 //! Architecture invariant: this crate never depends on `model`; it speaks to the rest of
 //! jetspec only through `jetapi`. Layouts are in `docs/file-formats.md`, write orders in
 //! `docs/durability.md`.
 
+pub mod backup;
 pub mod checkpoint;
 pub mod codec;
 pub mod core;
@@ -33,13 +32,16 @@ pub mod params;
 pub mod paths;
 pub mod pause;
 pub mod recovery;
+pub mod restore;
 mod startup;
 pub mod storage;
 mod tables;
 
+pub use backup::{AlignedBuffer, BackupFileHandle, LogInfo};
 pub use engine::{Engine, InstanceInfo};
 pub use handles::{DatabaseId, InstanceHandle, SessionHandle, TableId};
 pub use jetapi::JetErr;
 pub use lifecycle::{Lifecycle, RunMode};
+pub use restore::{ExternalRestore, RestoreLogInfo};
 pub use startup::{TERM_ABRUPT, TERM_DIRTY, TERM_STOP_BACKUP};
 pub use tables::{COMMIT_LAZY_FLUSH, KEY_BYTES_MAX, ROLLBACK_ALL, Record, WAIT_ALL_LEVEL0_COMMIT};

@@ -248,29 +248,59 @@ fn encode_log_header(h: &LogHeader, base: &str) -> Vec<u8> {
     w.buf
 }
 
+/// Decodes a log file's header from its first bytes; `None` when it does not check.
+fn decode_log_header(raw: &[u8]) -> Option<LogHeader> {
+    let n = LOG_HEADER_BYTES as usize;
+    let raw = raw.get(..n)?;
+    if crc32c(&raw[..n - 4]) != u32::from_le_bytes(raw[n - 4..].try_into().ok()?) {
+        return None;
+    }
+    let mut r = Reader::new(raw);
+    if r.take(4)? != LOG_MAGIC.as_slice() || r.u32()? != LOG_FORMAT_VERSION {
+        return None;
+    }
+    Some(LogHeader {
+        generation: r.u32()?,
+        size_kib: r.u32()?,
+        signature: r.u64()?,
+    })
+}
+
 /// Reads a log file's header; `LogFileCorrupt` when it does not check.
 pub fn read_log_header(storage: &dyn Storage, path: &Path) -> Result<LogHeader, JetErr> {
     let raw = storage
         .read_at(path, 0, LOG_HEADER_BYTES as usize)
         .map_err(in_area(Area::LogRead))?;
-    let n = LOG_HEADER_BYTES as usize;
-    if raw.len() != n
-        || crc32c(&raw[..n - 4]) != u32::from_le_bytes(raw[n - 4..].try_into().expect("4 bytes"))
-    {
-        return Err(JetErr::LogFileCorrupt);
+    decode_log_header(&raw).ok_or(JetErr::LogFileCorrupt)
+}
+
+/// Verifies a whole closed generation as a backup reads it: the header checks and names
+/// `generation` of the stream `signature`, and valid records run from the header exactly to
+/// the end of the file (a closed generation has no tail). False on any mismatch.
+pub fn verify_closed_generation(bytes: &[u8], generation: u32, signature: u64) -> bool {
+    let header_ok = decode_log_header(bytes)
+        .is_some_and(|h| h.generation == generation && h.signature == signature);
+    if !header_ok {
+        return false;
     }
-    let mut r = Reader::new(&raw);
-    if r.take(4) != Some(LOG_MAGIC.as_slice()) || r.u32() != Some(LOG_FORMAT_VERSION) {
-        return Err(JetErr::LogFileCorrupt);
+    let mut offset = LOG_HEADER_BYTES as usize;
+    while offset < bytes.len() {
+        let Some(frame) = bytes.get(offset..offset + RECORD_FRAME) else {
+            return false;
+        };
+        let len = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes")) as usize;
+        let crc = u32::from_le_bytes(frame[4..8].try_into().expect("4 bytes"));
+        let Some(body) = bytes.get(offset + RECORD_FRAME..offset + RECORD_FRAME + len) else {
+            return false;
+        };
+        let mut covered = Writer::new();
+        covered.u32(generation).u32(offset as u32).bytes(body);
+        if len == 0 || crc32c(&covered.buf) != crc || LogRecord::decode(body).is_none() {
+            return false;
+        }
+        offset += RECORD_FRAME + len;
     }
-    let generation = r.u32().ok_or(JetErr::LogFileCorrupt)?;
-    let size_kib = r.u32().ok_or(JetErr::LogFileCorrupt)?;
-    let signature = r.u64().ok_or(JetErr::LogFileCorrupt)?;
-    Ok(LogHeader {
-        generation,
-        signature,
-        size_kib,
-    })
+    true
 }
 
 /// The valid records of one generation from `from` on, and where they end.

@@ -195,6 +195,23 @@ impl Engine {
         let mut core_slot = lock(&inst.core);
         let core = core_slot.as_mut().expect("a running instance has a core");
         let unavailable = lock(&inst.api).unavailable;
+        if unavailable.is_none() && grbit & TERM_DIRTY == 0 {
+            // §3.3: a running backup is stopped by JET_bitTermStopBackup or JET_bitTermAbrupt
+            // (plain JetTerm); otherwise the term fails and the instance keeps running, with
+            // backups refused until it is terminated and initialized again.
+            if let Some(kind) = core.backup.as_ref().map(|b| b.is_local()) {
+                if grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0 {
+                    crate::backup::end_backup(core);
+                } else {
+                    lock(&inst.api).move_to(Lifecycle::Running);
+                    return Err(if kind {
+                        JetErr::BackupInProgress
+                    } else {
+                        JetErr::SurrogateBackupInProgress
+                    });
+                }
+            }
+        }
         let result = if grbit & TERM_DIRTY != 0 {
             Err(JetErr::DirtyShutdown)
         } else if unavailable.is_none() && core.log_stopped_deliberately {
@@ -204,8 +221,6 @@ impl Engine {
         } else if let Some(e) = unavailable.or(core.failed) {
             Err(e)
         } else {
-            // Issue 5 inserts the backup check here (§3.3): with a backup running and neither
-            // JET_bitTermStopBackup nor JET_bitTermAbrupt, JET_errBackupInProgress.
             if core.sessions.values().any(|s| s.txn.is_some()) {
                 lock(&inst.api).move_to(Lifecycle::Running);
                 return Err(JetErr::TooManyActiveUsers);

@@ -148,4 +148,8 @@ impl Storage for FaultyStorage {
         self.check(OpKind::Open, dir)?;
         self.inner.list(dir)
     }
+
+    fn stays_inside(&self, path: &Path) -> bool {
+        self.inner.stays_inside(path)
+    }
 }

@@ -137,6 +137,12 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn exists(&self, path: &Path) -> IoResult<bool>;
     /// The names of the files directly in `dir`, sorted.
     fn list(&self, dir: &Path) -> IoResult<Vec<String>>;
+    /// False when `path`, or the deepest part of it that exists, resolves outside the
+    /// backend's root (a symbolic link that leaves it). Backends without links are always
+    /// inside.
+    fn stays_inside(&self, _path: &Path) -> bool {
+        true
+    }
 }
 
 /// Reads a whole file.

@@ -164,4 +164,22 @@ impl Storage for OsStorage {
         names.sort();
         Ok(names)
     }
+
+    fn stays_inside(&self, path: &Path) -> bool {
+        let Ok(root) = fs::canonicalize(&self.root) else {
+            return false;
+        };
+        let full = self.full(path);
+        let dangling = |p: &Path| {
+            fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                && fs::canonicalize(p).is_err()
+        };
+        if full.ancestors().any(dangling) {
+            return false; // a link to a place that does not exist yet, maybe outside
+        }
+        match full.ancestors().find_map(|p| fs::canonicalize(p).ok()) {
+            Some(real) => real.starts_with(&root),
+            None => false,
+        }
+    }
 }

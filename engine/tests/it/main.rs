@@ -10,5 +10,6 @@ mod data;
 mod fault_sweep;
 mod formats;
 mod lifecycle;
+mod restore;
 mod storage;
 mod workload;
