@@ -156,6 +156,21 @@ const EXTERNAL_RESTORE_V2_ONLY: [ExtRestoreArg; 4] = [
 /// worker restores it, or a temporary instance while the worker does not live; other instances
 /// are tried with a path that is refused. JetExternalRestore changes at most the run mode.
 fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out: &mut Vec<Action>) {
+    if matches!(s.pending, Some(Pending::Restore { .. })) {
+        out.push(Action::FinishRestore);
+    }
+    // Without a backup set a restore changes nothing, and JetExternalRestore changes only a
+    // NoSet run mode.
+    let saved = s.instances[usize::from(WORKER)].storage.saved.is_some();
+    if !probe && s.mode == RunMode::NoSet {
+        out.push(Action::ExternalRestore {
+            v2: true,
+            arg: ExtRestoreArg::TargetName,
+        });
+    }
+    if !probe && !saved {
+        return;
+    }
     let worker_live = s.instances[usize::from(WORKER)].is_live();
     let mut forms = vec![RestoreForm::Instance(InstArg::Slot(WORKER))];
     if spec.config.legacy {
@@ -173,13 +188,6 @@ fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out:
             out.push(Action::StartRestore { form });
         }
     }
-    if matches!(s.pending, Some(Pending::Restore { .. })) {
-        out.push(Action::FinishRestore);
-    }
-    out.push(Action::ExternalRestore {
-        v2: true,
-        arg: ExtRestoreArg::TargetName,
-    });
     if !probe {
         return;
     }
@@ -212,9 +220,7 @@ fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out:
         }
     }
     for arg in EXTERNAL_RESTORE_V2_ONLY {
-        if arg != ExtRestoreArg::TargetName {
-            out.push(Action::ExternalRestore { v2: true, arg });
-        }
+        out.push(Action::ExternalRestore { v2: true, arg });
     }
 }
 
