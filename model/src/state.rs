@@ -391,9 +391,9 @@ impl Instance {
 pub enum Pending {
     /// JetTerm2 on slot `i` holds the instance's API lock.
     Term { slot: u8, grbit: u32 },
-    /// JetRestore (`legacy`, on a temporary single instance) or JetRestoreInstance holds slot
-    /// `i`'s API lock "restoring" (§6.3, §6.4).
-    Restore { slot: u8, legacy: bool },
+    /// JetRestore or JetRestoreInstance holds slot `i`'s API lock "restoring" (§6.3, §6.4);
+    /// `temporary` when the call allocated the instance and frees it at the end.
+    Restore { slot: u8, temporary: bool },
 }
 
 impl Pending {

@@ -165,28 +165,38 @@ impl Spec {
 
     pub(super) fn restore(&self, s: &State, form: RestoreForm, src: RestoreSrc) -> Transition {
         let mut next = s.clone();
-        let restorer = match self.restore_entry(s, form, &mut next) {
-            Ok(restorer) => restorer,
-            Err(outcome) => return (None, outcome),
-        };
-        match self.restore_checks(s, restorer, src) {
+        match self.restore_entry(s, form, &mut next) {
+            Ok(restorer) => self.conclude_restore(s, next, restorer, src),
+            Err(outcome) => (None, outcome),
+        }
+    }
+
+    /// The rest of a restore once its instance is entered (`next` holds the entry's changes):
+    /// the checks, then the set put back, or the failure; a temporary instance is freed either
+    /// way, and the run mode returns to NoSet with it.
+    fn conclude_restore(
+        &self,
+        s: &State,
+        mut next: State,
+        restorer: Restorer,
+        src: RestoreSrc,
+    ) -> Transition {
+        let outcome = match self.restore_checks(s, restorer, src) {
             Ok(saved) => {
                 Self::complete_restore(&mut next, restorer, saved);
-                super::lifecycle::moved_or_unchanged(
-                    s,
-                    next,
+                refuse(
                     JetErr::Success,
                     "§6.3 restore: databases copied back, logs replayed",
                 )
             }
             Err(outcome) => {
-                // A temporary instance is freed; the run mode returns to NoSet with it.
                 if restorer.temporary {
                     next.free(restorer.slot);
                 }
-                super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
+                outcome
             }
-        }
+        };
+        super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
     }
 
     /// A restore of the worker's set that will succeed starts and holds the API lock.
@@ -204,37 +214,18 @@ impl Spec {
         }
         next.pending = Some(Pending::Restore {
             slot: restorer.slot,
-            legacy: restorer.temporary,
+            temporary: restorer.temporary,
         });
         moved(next, JetErr::Success, "§6.4 a restore holds the API lock")
     }
 
     pub(super) fn finish_restore(&self, s: &State) -> Transition {
-        let Some(Pending::Restore { slot, legacy }) = s.pending else {
+        let Some(Pending::Restore { slot, temporary }) = s.pending else {
             return unchanged(JetErr::Success, "env: not applicable in this state");
         };
         let mut next = s.clone();
         next.pending = None;
-        let restorer = Restorer {
-            slot,
-            temporary: legacy,
-        };
-        match self.restore_checks(s, restorer, RestoreSrc::Set) {
-            Ok(saved) => {
-                Self::complete_restore(&mut next, restorer, saved);
-                moved(
-                    next,
-                    JetErr::Success,
-                    "§6.3 restore: databases copied back, logs replayed",
-                )
-            }
-            Err(outcome) => {
-                if legacy {
-                    next.free(slot);
-                }
-                moved(next, outcome.code, outcome.rule)
-            }
-        }
+        self.conclude_restore(s, next, Restorer { slot, temporary }, RestoreSrc::Set)
     }
 
     /// JetExternalRestore(2), §6.1 in order.
