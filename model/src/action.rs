@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::state::Gen;
+use crate::state::{FileTarget, Gen};
 
 /// An instance handle argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -283,6 +283,9 @@ pub enum Action {
     FatalError { slot: u8, disk_full: bool },
     /// Environment: the checkpoint file is deleted (`missing`) or damaged.
     DamageCheckpoint { slot: u8, missing: bool },
+    /// Environment (probe mode): a page of one of the worker's files is damaged where only a
+    /// backup's read looks (`CorruptFile` in traces).
+    Corrupt { target: FileTarget },
     /// A JetTerm2 starts and holds the instance's API lock.
     StartTerm { slot: u8, grbit: u32 },
     /// The held JetTerm2 finishes.
@@ -306,6 +309,7 @@ impl Action {
                 | Action::LogDiskFills { .. }
                 | Action::FatalError { .. }
                 | Action::DamageCheckpoint { .. }
+                | Action::Corrupt { .. }
                 | Action::StartTerm { .. }
                 | Action::FinishTerm
                 | Action::StartRestore { .. }
@@ -405,6 +409,7 @@ impl Action {
             | Action::LogDiskFills { .. }
             | Action::FatalError { .. }
             | Action::DamageCheckpoint { .. }
+            | Action::Corrupt { .. }
             | Action::StartTerm { .. }
             | Action::FinishTerm
             | Action::StartRestore { .. }

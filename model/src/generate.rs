@@ -26,7 +26,10 @@ use crate::action::{
     Action, BackupDirArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InitForm,
     InstArg, NameArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
-use crate::state::{CheckpointFile, DbFile, Health, Life, Pending, RunMode, Session, State};
+use crate::config::MAX_DBS;
+use crate::state::{
+    BackupKind, CheckpointFile, DbFile, FileTarget, Health, Life, Pending, RunMode, Session, State,
+};
 use crate::step::Spec;
 
 /// The slot that does the work.
@@ -72,6 +75,14 @@ pub enum Mode {
 /// Pushes the actions to try in `s`.
 pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     let probe = mode == Mode::Probe;
+    if let Some(target) = s.corrupt {
+        let legacy = spec.config.legacy && s.mode == RunMode::OneInst;
+        damaged_reads(s, target, Target::Instance(InstArg::Slot(WORKER)), out);
+        if legacy {
+            damaged_reads(s, target, Target::Legacy, out);
+        }
+        return;
+    }
     let worker = &s.instances[usize::from(WORKER)];
     let worker_live = worker.is_live();
     let worker_quiet = worker_fresh(worker);
@@ -129,6 +140,9 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     restore_calls(spec, s, probe, companion_live, out);
     if worker_live && !companion_live {
         environment(s, out);
+        if probe {
+            damage(s, out);
+        }
     } else if s.live_count() > 0 {
         out.push(Action::Crash);
     }
@@ -628,5 +642,78 @@ fn environment(s: &State, out: &mut Vec<Action>) {
     out.push(Action::Crash);
     if matches!(s.pending, Some(Pending::Term { .. })) {
         out.push(Action::FinishTerm);
+    }
+}
+
+/// Where a page is damaged (probe mode): a database or the first log a full backup copies,
+/// before JetBackup or, during a streaming backup, before the file is opened. Only the
+/// worker's files, while it works and nothing else is under way.
+fn damage(s: &State, out: &mut Vec<Action>) {
+    let worker = &s.instances[usize::from(WORKER)];
+    if !worker_works(worker) || s.pending.is_some() {
+        return;
+    }
+    let storage = &worker.storage;
+    let attached =
+        (0..MAX_DBS as u8).filter(|&d| storage.dbs[usize::from(d)].file == DbFile::Attached);
+    match worker.backup {
+        None if worker.session == Session::None => {
+            for d in attached {
+                out.push(Action::Corrupt {
+                    target: FileTarget::Db(d),
+                });
+            }
+            if storage.checkpoint >= storage.oldest.max(1) {
+                out.push(Action::Corrupt {
+                    target: FileTarget::Log(storage.checkpoint),
+                });
+            }
+        }
+        Some(b) if !b.stop && b.file.is_none() => match b.ranges {
+            None if b.kind == BackupKind::Full => {
+                for d in attached {
+                    out.push(Action::Corrupt {
+                        target: FileTarget::Db(d),
+                    });
+                }
+            }
+            Some(r) if r.copy_mic < r.copy_mac => out.push(Action::Corrupt {
+                target: FileTarget::Log(r.copy_mic),
+            }),
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// After a damage, only the reads that find it, through `on`: the file opened and read, or
+/// JetBackup.
+fn damaged_reads(s: &State, target: FileTarget, on: Target, out: &mut Vec<Action>) {
+    let worker = &s.instances[usize::from(WORKER)];
+    match worker.backup {
+        None if worker.is_live() => out.push(Action::BackupToDir {
+            target: on,
+            dir: BackupDirArg::Empty,
+            grbit: 0,
+        }),
+        Some(b) if !b.stop => match (b.file, target) {
+            (None, FileTarget::Db(d)) => out.push(Action::OpenFile {
+                target: on,
+                file: FileArg::Db(d),
+            }),
+            (None, FileTarget::Log(g)) => out.push(Action::OpenFile {
+                target: on,
+                file: FileArg::Log(g),
+            }),
+            (Some(open), _) if open.target == target && !open.read_to_end => {
+                out.push(Action::ReadFile {
+                    target: on,
+                    handle: HandleArg::Open,
+                    buffer: ReadArg::Chunk,
+                });
+            }
+            _ => {}
+        },
+        _ => {}
     }
 }

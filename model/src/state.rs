@@ -428,6 +428,9 @@ pub struct State {
     pub pending: Option<Pending>,
     /// The first property violation a transition recorded.
     pub violation: Option<Violation>,
+    /// A damaged page of one of the worker's files that only a backup's read finds (probe mode
+    /// only: see [`State::probe_only`]).
+    pub corrupt: Option<FileTarget>,
 }
 
 impl State {
@@ -438,7 +441,16 @@ impl State {
         instances: [Instance::UNUSED; MAX_INSTANCES],
         pending: None,
         violation: None,
+        corrupt: None,
     };
+
+    /// True for a state only probe mode reaches. A damaged file is tried only on the reads
+    /// that find it, and the search goes no further: the model says what those reads return,
+    /// not how the instance lives on with the damage, so the model checker (explore mode) and
+    /// its properties never see such a state.
+    pub fn probe_only(&self) -> bool {
+        self.corrupt.is_some()
+    }
 
     /// How many instances live.
     pub fn live_count(&self) -> usize {

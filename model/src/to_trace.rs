@@ -23,7 +23,7 @@ use crate::action::{
 };
 use crate::config::{MAX_DBS, MAX_INSTANCES};
 use crate::generate::WORKER;
-use crate::state::{DbFile, Life, RunMode, Saved, State};
+use crate::state::{DbFile, FileTarget, Life, RunMode, Saved, State};
 use crate::step::Spec;
 
 /// The page size the traces assume (`JET_paramDatabasePageSize` default, 8 KiB).
@@ -616,6 +616,29 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             offset: Some(0),
             bytes: Some(16),
         },
+        // Both header pages of a database, or
+        // a log's file header: what a backup's read verifies first.
+        Action::Corrupt {
+            target: FileTarget::Db(d),
+        } => Call::CorruptFile {
+            path: db_path(WORKER, d),
+            offset: Some(0),
+            bytes: Some(2 * PAGE_SIZE),
+        },
+        Action::Corrupt {
+            target: FileTarget::Log(g),
+        } => Call::CorruptFile {
+            path: if g == state.instances[usize::from(WORKER)].storage.current {
+                path(format!("i{WORKER}/logs/edb.log"))
+            } else {
+                path(format!("i{WORKER}/logs/edb{g:05X}.log"))
+            },
+            offset: Some(0),
+            bytes: Some(64),
+        },
+        Action::Corrupt {
+            target: FileTarget::Patch,
+        } => return Vec::new(),
         Action::StartTerm { slot, grbit: g } => Call::Start {
             call: Some(Box::new(Call::Term2 {
                 instance: name(names.instance(slot)),

@@ -11,6 +11,7 @@ use super::lifecycle::moved_or_unchanged;
 use super::{Mutation, Outcome, Spec, Transition, moved, refuse, unchanged};
 use crate::action::{BackupDirArg, FileArg, HandleArg, ReadArg, Target};
 use crate::config::MAX_DBS;
+use crate::generate::WORKER;
 use crate::profile::Divergence;
 use crate::state::{
     Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Health, LogRanges, OpenFile,
@@ -354,6 +355,9 @@ impl Spec {
         if !first {
             return unchanged(JetErr::Success, "§2.4 ReadFile: end of file, 0 bytes");
         }
+        if slot == WORKER && s.corrupt == Some(open.target) {
+            return read_verify_failure(s, slot, open.target);
+        }
         let mut next = s.clone();
         let file = next.instances[usize::from(slot)]
             .backup
@@ -645,6 +649,29 @@ fn incremental_chain_broken(storage: &crate::state::Storage) -> bool {
 }
 
 /// Ends the backup with `code` (an "ABORTS" failure, §2.2).
+/// A read of `target` found a page that does not verify (§2.4 ReadFile 4, 5): a database's
+/// handle is closed and the database dropped from the backup, which goes on; a log's failure
+/// ends the backup.
+fn read_verify_failure(s: &State, slot: u8, target: FileTarget) -> Transition {
+    if let FileTarget::Db(_) = target {
+        let mut next = s.clone();
+        if let Some(b) = next.instances[usize::from(slot)].backup.as_mut() {
+            b.file = None;
+        }
+        return moved(
+            next,
+            JetErr::ReadVerifyFailure,
+            "§2.4 ReadFile 5: a database page does not verify; the handle closes, the backup goes on",
+        );
+    }
+    abort(
+        s,
+        slot,
+        JetErr::LogReadVerifyFailure,
+        "§2.4 ReadFile 4: a log block does not verify; the backup ends",
+    )
+}
+
 fn abort(s: &State, slot: u8, code: JetErr, rule: &'static str) -> Transition {
     let mut next = s.clone();
     next.instances[usize::from(slot)].backup = None;
@@ -801,8 +828,33 @@ impl Spec {
                 "§5.2 incremental: logs since the last backup are gone",
             );
         }
-        let mut next = s.clone();
         let copy_mic = inst.storage.checkpoint;
+        if slot == WORKER {
+            // §2.5: the databases are copied first, then the log roll, then the logs; the
+            // first error ends the backup (an abort: no header records it).
+            match s.corrupt {
+                Some(FileTarget::Db(d))
+                    if !incremental
+                        && inst.storage.dbs[usize::from(d)].file == DbFile::Attached =>
+                {
+                    return unchanged(
+                        JetErr::ReadVerifyFailure,
+                        "§2.5 JetBackup: a database page does not verify",
+                    );
+                }
+                Some(FileTarget::Log(g)) if !incremental && g >= copy_mic => {
+                    let mut next = s.clone();
+                    roll(&mut next, slot);
+                    return moved(
+                        next,
+                        JetErr::LogReadVerifyFailure,
+                        "§2.5 JetBackup: a log block does not verify",
+                    );
+                }
+                _ => {}
+            }
+        }
+        let mut next = s.clone();
         roll(&mut next, slot);
         let inst = &mut next.instances[usize::from(slot)];
         let copy_mac = inst.storage.current;

@@ -6,7 +6,10 @@ use jetapi::JetErr;
 
 use super::backup::{recycle_circular, roll};
 use super::{Spec, Transition, moved, unchanged};
-use crate::state::{CheckpointFile, Health, Life, Pending, RunMode, Session, State};
+use crate::generate::WORKER;
+use crate::state::{
+    CheckpointFile, DbFile, FileTarget, Health, Life, Pending, RunMode, Session, State,
+};
 
 const NOT_APPLICABLE: &str = "env: not applicable in this state";
 
@@ -165,5 +168,24 @@ impl Spec {
         released.pending = None;
         let (next, outcome) = self.complete_term(&released, slot, Some(grbit));
         (Some(next.unwrap_or(released)), outcome)
+    }
+}
+
+impl Spec {
+    /// A page of database `d`, or a block of log generation `g`, of the worker's storage no
+    /// longer verifies. Only a file that exists can be damaged, and only one at a time.
+    pub(super) fn corrupt(&self, s: &State, target: FileTarget) -> Transition {
+        let storage = &s.instances[usize::from(WORKER)].storage;
+        let exists = match target {
+            FileTarget::Db(d) => storage.dbs[usize::from(d)].file != DbFile::Absent,
+            FileTarget::Log(g) => g >= storage.oldest && g <= storage.current && g > 0,
+            FileTarget::Patch => false,
+        };
+        if !exists || s.corrupt.is_some() {
+            return unchanged(JetErr::Success, NOT_APPLICABLE);
+        }
+        let mut next = s.clone();
+        next.corrupt = Some(target);
+        moved(next, JetErr::Success, "env: a page no longer verifies")
     }
 }

@@ -153,6 +153,7 @@ impl Spec {
             Action::LogDiskFills { slot } => self.log_disk_fills(s, slot),
             Action::FatalError { slot, disk_full } => self.fatal_error(s, slot, disk_full),
             Action::DamageCheckpoint { slot, missing } => self.damage_checkpoint(s, slot, missing),
+            Action::Corrupt { target } => self.corrupt(s, target),
             Action::StartTerm { slot, grbit } => self.start_term(s, slot, grbit),
             Action::FinishTerm => self.finish_term(s),
             Action::Restore { form, src } => self.restore(s, form, src),
