@@ -124,6 +124,55 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
         ("JetEnableMultiInstance" | "JetSetSystemParameter", JetErr::IndexTuplesInvalidLimits) => {
             "the pages date this error to Windows XP and Server 2003 only (ese-doc-notes.md §7); the esent profile follows the current implementation"
         }
+        (
+            "JetCreateDatabase" | "JetCreateDatabase2",
+            JetErr::DatabaseInUse
+            | JetErr::DatabaseLocked
+            | JetErr::DatabaseNotFound
+            | JetErr::InvalidDatabase
+            | JetErr::OneDatabasePerSession
+            | JetErr::WrnFileOpenReadOnly,
+        ) => {
+            "the create path never returns it: these rows describe opening a database, and creating one opens nothing another session holds (ESE source, db.cxx ErrIsamCreateDatabase / ErrDBCreateDatabase)"
+        }
+        ("JetCreateDatabase" | "JetCreateDatabase2", JetErr::WrnDatabaseAttached) => {
+            "create turns the warning of a name already attached into JET_errDatabaseDuplicate, which the model returns (ESE source, db.cxx ErrDBCreateDatabase after FMP::ErrNewAndWriteLatch)"
+        }
+        ("JetCreateDatabase" | "JetCreateDatabase2", JetErr::DatabaseInvalidPages) => {
+            "the page-count check tests the engine's own initial size (CpgDBInitialUserDatabaseSize, a few hundred pages at most), never cpgDatabaseSizeMax, which is not range-checked (ESE source, db.cxx ErrDBCreateDatabase, ErrDBParseDbParams)"
+        }
+        ("JetAttachDatabase" | "JetAttachDatabase2", JetErr::DatabaseInUse) => {
+            "attach never returns it: a file another process holds is JET_errFileAccessDenied from the file open (ESE source, db.cxx ErrIsamAttachDatabase; os/osfile.cxx)"
+        }
+        (
+            "JetAttachDatabase" | "JetAttachDatabase2",
+            JetErr::PrimaryIndexCorrupted | JetErr::SecondaryIndexCorrupted,
+        ) => {
+            "needs indexes over Unicode data built under an older sort-order version of the operating system; the model has one system and no indexes (ESE source, cat.cxx ErrCATDeleteOrUpdateOutOfDateLocalizedIndexes, reached from db.cxx ErrIsamAttachDatabase)"
+        }
+        ("JetOpenDatabase", JetErr::WrnFileOpenReadOnly) => {
+            "ErrIsamOpenDatabase returns a literal JET_errSuccess after ErrDBOpenDatabase set the warning, so the caller never sees it (ESE source, db.cxx)"
+        }
+        ("JetCloseDatabase", JetErr::DatabaseNotFound) => {
+            "the session's entry check refuses a database the session has not open with JET_errInvalidDatabaseId before ErrDBCloseDatabase could return this (ESE source, jetapi.cxx APICALL_SESID::FEnter, db.cxx ErrDBCloseDatabase)"
+        }
+        (
+            "JetSetSystemParameter",
+            JetErr::NotInitialized
+            | JetErr::ClientRequestToStopJetService
+            | JetErr::InstanceUnavailable,
+        ) => {
+            "JetSetSystemParameter enters without init (INST::ErrAPIEnterWithoutInit), which looks only at the API lock: not at initialization, the stop-service flag or unavailability (ESE source, jetapi.cxx)"
+        }
+        ("JetBackup" | "JetBackupInstance", JetErr::SessionSharingViolation) => {
+            "JetBackup takes no session: it enters through the instance, and its internal backup session begins and commits each read on the calling thread (ESE source, jetapi.cxx APICALL_INST::FEnter, backup.cxx ErrBKReadFile)"
+        }
+        ("JetEndSession", JetErr::InvalidParameter) => {
+            "JetEndSession validates only the session; its grbit is never read (ESE source, jetapi.cxx JetEndSessionEx, tm.cxx ErrIsamEndSession)"
+        }
+        ("JetRestore" | "JetRestore2", JetErr::InvalidParameter) => {
+            "the only source is ErrFindPinst on the handle, and these calls pass one-instance mode's own instance or none (a temporary one), which it always finds (ESE source, jetapi.cxx JetRestore*, JetRestoreInstanceEx)"
+        }
         _ => return None,
     };
     Some(reason.into())

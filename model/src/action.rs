@@ -141,6 +141,19 @@ pub enum BackupDirArg {
     TooLong,
 }
 
+/// What JetOpenDatabase is asked to open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpenDbArg {
+    /// The database, shared.
+    Shared,
+    /// The database, with `JET_bitDbExclusive`.
+    Exclusive,
+    /// A NULL file name.
+    NullName,
+    /// The instance's temporary database.
+    TempDb,
+}
+
 /// Which of the calls that restore a JetBackup directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RestoreForm {
@@ -234,8 +247,17 @@ pub enum Action {
     CreateDatabase { slot: u8, db: u8, v2: bool },
     /// JetAttachDatabase.
     AttachDatabase { slot: u8, db: u8, v2: bool },
-    /// JetDetachDatabase.
-    DetachDatabase { slot: u8, db: u8, v2: bool },
+    /// JetDetachDatabase, or JetDetachDatabase2 (`force`: with `JET_bitForceDetach`).
+    DetachDatabase {
+        slot: u8,
+        db: u8,
+        v2: bool,
+        force: bool,
+    },
+    /// JetOpenDatabase of database `db` through the slot's session.
+    OpenDatabase { slot: u8, db: u8, arg: OpenDbArg },
+    /// JetCloseDatabase of database `db`'s id, or (`None`) of an id the session never got.
+    CloseDatabase { slot: u8, db: Option<u8> },
     /// JetBeginExternalBackup(Instance).
     BeginBackup { target: Target, grbit: u32 },
     /// JetGetAttachInfo(Instance).
@@ -362,6 +384,8 @@ impl Action {
             Action::AttachDatabase { v2: true, .. } => "JetAttachDatabase2",
             Action::DetachDatabase { v2: false, .. } => "JetDetachDatabase",
             Action::DetachDatabase { v2: true, .. } => "JetDetachDatabase2",
+            Action::OpenDatabase { .. } => "JetOpenDatabase",
+            Action::CloseDatabase { .. } => "JetCloseDatabase",
             Action::BeginBackup { target: L, .. } => "JetBeginExternalBackup",
             Action::BeginBackup { target: I(_), .. } => "JetBeginExternalBackupInstance",
             Action::GetAttachInfo { target: L } => "JetGetAttachInfo",

@@ -24,13 +24,14 @@
 
 use crate::action::{
     Action, BackupDirArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InitForm,
-    InstArg, NameArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
+    InstArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
 use crate::config::MAX_DBS;
 use crate::state::{
     BackupKind, CheckpointFile, DbFile, FileTarget, Health, Life, Pending, RunMode, Session, State,
 };
 use crate::step::Spec;
+use jetapi::trace::Profile;
 
 /// The slot that does the work.
 pub const WORKER: u8 = 0;
@@ -263,8 +264,11 @@ fn backup_calls(
     file_open: bool,
     out: &mut Vec<Action>,
 ) {
-    for &grbit in BEGIN_GRBITS {
-        out.push(Action::BeginBackup { target, grbit });
+    // JetBeginExternalBackup changes the state only when it begins a backup.
+    if probe || !running {
+        for &grbit in BEGIN_GRBITS {
+            out.push(Action::BeginBackup { target, grbit });
+        }
     }
     out.push(Action::StopBackup { target });
     // JetBackup changes the state only on success; in explore mode one grbit per effect is
@@ -300,7 +304,11 @@ fn backup_calls(
     if !running && !probe {
         return;
     }
-    out.push(Action::GetAttachInfo { target });
+    // JetGetAttachInfo changes nothing but in the documented profile, where its failure
+    // cancels the backup.
+    if probe || spec.profile == Profile::Documented {
+        out.push(Action::GetAttachInfo { target });
+    }
     if probe || !file_open {
         for d in 0..spec.config.dbs {
             out.push(Action::OpenFile {
@@ -443,11 +451,17 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
     ];
     // Process-wide defaults before the first instance (legacy mode's only way to set them).
     if s.mode == RunMode::NoSet {
-        for param in [ParamArg::CircularLogOn, ParamArg::RecoveryOff] {
-            out.push(Action::SetParam {
-                inst: InstArg::Zero,
-                param,
-            });
+        let defaults = s.instances[usize::from(WORKER)].settings;
+        for (param, set) in [
+            (ParamArg::CircularLogOn, defaults.circular),
+            (ParamArg::RecoveryOff, defaults.recovery_off),
+        ] {
+            if probe || !set {
+                out.push(Action::SetParam {
+                    inst: InstArg::Zero,
+                    param,
+                });
+            }
         }
     }
     if probe || s.mode == RunMode::NoSet {
@@ -487,10 +501,13 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         if form != InitForm::Init && !probe {
             continue;
         }
-        out.push(Action::Init {
-            form,
-            inst: InitArg::Null,
-        });
+        // A NULL pinstance starts an instance only while there is none.
+        if probe || s.mode == RunMode::NoSet {
+            out.push(Action::Init {
+                form,
+                inst: InitArg::Null,
+            });
+        }
         if s.mode == RunMode::NoSet {
             out.push(Action::Init {
                 form,
@@ -526,8 +543,11 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
             target,
             grbit: None,
         });
-        let stop_grbits = if live_slot {
+        let stop_grbits = if live_slot && probe {
             STOP_SERVICE_GRBITS
+        } else if live_slot {
+            // The unknown bit is refused before anything else.
+            &STOP_SERVICE_GRBITS[..7]
         } else {
             &STOP_SERVICE_GRBITS[7..]
         };
@@ -593,8 +613,44 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
                         out.push(Action::CreateDatabase { slot, db, v2 });
                     }
                     out.push(Action::AttachDatabase { slot, db, v2 });
-                    out.push(Action::DetachDatabase { slot, db, v2 });
+                    out.push(Action::DetachDatabase {
+                        slot,
+                        db,
+                        v2,
+                        force: false,
+                    });
+                    if v2 {
+                        out.push(Action::DetachDatabase {
+                            slot,
+                            db,
+                            v2,
+                            force: true,
+                        });
+                    }
                 }
+                let open = worker.open_dbs & (1 << db) != 0;
+                if probe || (changes && file == DbFile::Attached && !open) {
+                    out.push(Action::OpenDatabase {
+                        slot,
+                        db,
+                        arg: OpenDbArg::Shared,
+                    });
+                }
+                if probe {
+                    let mut args = vec![OpenDbArg::Exclusive];
+                    if db == 0 {
+                        args.extend([OpenDbArg::NullName, OpenDbArg::TempDb]);
+                    }
+                    for arg in args {
+                        out.push(Action::OpenDatabase { slot, db, arg });
+                    }
+                }
+                if probe || open {
+                    out.push(Action::CloseDatabase { slot, db: Some(db) });
+                }
+            }
+            if probe {
+                out.push(Action::CloseDatabase { slot, db: None });
             }
         }
     }

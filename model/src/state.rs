@@ -314,6 +314,9 @@ pub struct Instance {
     pub health: Health,
     /// The session.
     pub session: Session,
+    /// Bit d: the session has database d open (JetCreateDatabase or JetOpenDatabase), once;
+    /// the model opens a database at most once per session.
+    pub open_dbs: u8,
     /// The running backup.
     pub backup: Option<Backup>,
     /// What the slot's paths point at.
@@ -330,6 +333,7 @@ impl Instance {
         backup_allowed: false,
         health: Health::Ok,
         session: Session::None,
+        open_dbs: 0,
         backup: None,
         storage: Storage::EMPTY,
     };
@@ -358,6 +362,7 @@ impl Instance {
         if self.health.unavailable() {
             self.backup = None;
             self.session = Session::None;
+            self.open_dbs = 0;
         } else if self.stop_service {
             self.health = Health::Ok;
         }

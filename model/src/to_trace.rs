@@ -18,8 +18,8 @@ use jetapi::trace::{Expect, Profile, Step, Trace};
 use jetapi::{Call, JetErr};
 
 use crate::action::{
-    Action, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, ParamArg,
-    ReadArg, RestoreForm, RestoreSrc, Target,
+    Action, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, OpenDbArg,
+    ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
 use crate::config::{MAX_DBS, MAX_INSTANCES};
 use crate::generate::WORKER;
@@ -434,13 +434,42 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             slot,
             db,
             v2: false,
+            ..
         } => Call::DetachDatabase {
             session: session(slot),
             filename: db_path(slot, db),
         },
-        Action::DetachDatabase { slot, db, v2: true } => Call::DetachDatabase2 {
+        Action::DetachDatabase {
+            slot,
+            db,
+            v2: true,
+            force,
+        } => Call::DetachDatabase2 {
             session: session(slot),
             filename: db_path(slot, db),
+            grbit: force.then(|| Grbit::Names(vec!["JET_bitForceDetach".into()])),
+        },
+        Action::OpenDatabase { slot, db, arg } => Call::OpenDatabase {
+            session: session(slot),
+            filename: match arg {
+                OpenDbArg::Shared | OpenDbArg::Exclusive => db_path(slot, db),
+                OpenDbArg::NullName => None,
+                OpenDbArg::TempDb => path(format!("i{slot}/tmp/tmp.edb")),
+            },
+            connect: None,
+            dbid: name(format!("@d{slot}{db}")),
+            grbit: (arg == OpenDbArg::Exclusive)
+                .then(|| Grbit::Names(vec!["JET_bitDbExclusive".into()])),
+        },
+        Action::CloseDatabase { slot, db } => Call::CloseDatabase {
+            session: session(slot),
+            // An id the session does not hold now may never have been bound: a raw one.
+            dbid: match db {
+                Some(d) if state.instances[usize::from(slot)].open_dbs & (1 << d) != 0 => {
+                    name(format!("@d{slot}{d}"))
+                }
+                _ => Some(HandleRef::Raw(0x7fff)),
+            },
             grbit: None,
         },
         Action::BeginBackup {

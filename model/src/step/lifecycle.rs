@@ -440,7 +440,7 @@ impl Spec {
 
     /// The checks of a call through a session: a live session, then the instance's entry checks
     /// (`stop_service_blocks` false for the calls JetStopService still allows).
-    fn session_enter(
+    pub(super) fn session_enter(
         &self,
         s: &State,
         slot: u8,
@@ -470,11 +470,13 @@ impl Spec {
             return (None, outcome);
         }
         let mut next = s.clone();
-        next.instances[usize::from(slot)].session = Session::None;
+        let inst = &mut next.instances[usize::from(slot)];
+        inst.session = Session::None;
+        inst.open_dbs = 0;
         moved(
             next,
             JetErr::Success,
-            "doc:JetEndSession (an open transaction rolls back)",
+            "doc:JetEndSession (an open transaction rolls back, open databases close)",
         )
     }
 
@@ -500,99 +502,6 @@ impl Spec {
         let mut next = s.clone();
         next.instances[usize::from(slot)].session = Session::Open;
         moved(next, JetErr::Success, "doc:JetRollback")
-    }
-
-    pub(super) fn create_database(&self, s: &State, slot: u8, db: u8) -> Transition {
-        if let Err(outcome) = self.session_enter(s, slot, true) {
-            return (None, outcome);
-        }
-        let inst = &s.instances[usize::from(slot)];
-        if inst.session == Session::InTransaction {
-            return unchanged(
-                JetErr::InTransaction,
-                "doc:JetCreateDatabase InTransaction row",
-            );
-        }
-        if inst.storage.dbs[usize::from(db)].file != DbFile::Absent {
-            return unchanged(
-                JetErr::DatabaseDuplicate,
-                "doc:JetCreateDatabase: the file exists",
-            );
-        }
-        if inst.health == Health::LogStopped {
-            return unchanged(
-                JetErr::LogWriteFail,
-                "§7 logged operation after a log write failure",
-            );
-        }
-        let mut next = s.clone();
-        next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Attached;
-        moved(
-            next,
-            JetErr::Success,
-            "doc:JetCreateDatabase creates and attaches",
-        )
-    }
-
-    pub(super) fn attach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
-        if let Err(outcome) = self.session_enter(s, slot, true) {
-            return (None, outcome);
-        }
-        let inst = &s.instances[usize::from(slot)];
-        if inst.backup.is_some() {
-            return unchanged(
-                JetErr::BackupInProgress,
-                "doc:JetAttachDatabase BackupInProgress row",
-            );
-        }
-        match inst.storage.dbs[usize::from(db)].file {
-            DbFile::Absent => unchanged(
-                JetErr::FileNotFound,
-                "doc:JetAttachDatabase FileNotFound row",
-            ),
-            DbFile::Attached => unchanged(
-                JetErr::WrnDatabaseAttached,
-                "doc:JetAttachDatabase: already attached",
-            ),
-            DbFile::Detached if inst.health == Health::LogStopped => unchanged(
-                JetErr::LogWriteFail,
-                "§7 logged operation after a log write failure",
-            ),
-            DbFile::Detached => {
-                let mut next = s.clone();
-                next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file =
-                    DbFile::Attached;
-                moved(next, JetErr::Success, "doc:JetAttachDatabase attaches")
-            }
-        }
-    }
-
-    pub(super) fn detach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
-        if let Err(outcome) = self.session_enter(s, slot, false) {
-            return (None, outcome);
-        }
-        let inst = &s.instances[usize::from(slot)];
-        if inst.session == Session::InTransaction {
-            return unchanged(
-                JetErr::InTransaction,
-                "doc:JetDetachDatabase InTransaction row",
-            );
-        }
-        if inst.backup.is_some() {
-            return unchanged(
-                JetErr::BackupInProgress,
-                "doc:JetDetachDatabase BackupInProgress row",
-            );
-        }
-        if inst.storage.dbs[usize::from(db)].file != DbFile::Attached {
-            return unchanged(
-                JetErr::DatabaseNotFound,
-                "doc:JetDetachDatabase DatabaseNotFound row",
-            );
-        }
-        let mut next = s.clone();
-        next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Detached;
-        moved(next, JetErr::Success, "doc:JetDetachDatabase detaches")
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod backup_ranges {
     //! Backup range helpers shared with the properties.
     pub(crate) use super::backup::required_logs_missing;
 }
+mod database;
 mod environment;
 mod lifecycle;
 mod restore;
@@ -131,7 +132,14 @@ impl Spec {
             Action::Rollback { slot } => self.rollback(s, slot),
             Action::CreateDatabase { slot, db, v2: _ } => self.create_database(s, slot, db),
             Action::AttachDatabase { slot, db, v2: _ } => self.attach_database(s, slot, db),
-            Action::DetachDatabase { slot, db, v2: _ } => self.detach_database(s, slot, db),
+            Action::DetachDatabase {
+                slot,
+                db,
+                v2: _,
+                force,
+            } => self.detach_database(s, slot, db, force),
+            Action::OpenDatabase { slot, db, arg } => self.open_database(s, slot, db, arg),
+            Action::CloseDatabase { slot, db } => self.close_database(s, slot, db),
             Action::BeginBackup { target, grbit } => self.begin_backup(s, target, grbit),
             Action::GetAttachInfo { target } => self.get_attach_info(s, target),
             Action::OpenFile { target, file } => self.open_file(s, target, file),

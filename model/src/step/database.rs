@@ -1,0 +1,198 @@
+//! The database calls of a session: JetCreateDatabase(2), JetAttachDatabase(2),
+//! JetDetachDatabase(2), JetOpenDatabase, JetCloseDatabase. Their order of checks is the
+//! implementation's (db.cxx, jetapi.cxx), cited by function; what a page adds is cited `doc:`.
+//! The model keeps one session per instance, so what two sessions do to each other
+//! (`JET_errDatabaseLocked`) is out of its reach.
+
+use jetapi::JetErr;
+
+use super::{Spec, Transition, moved, unchanged};
+use crate::action::OpenDbArg;
+use crate::state::{DbFile, Health, Session, State};
+
+impl Spec {
+    pub(super) fn create_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        if inst.session == Session::InTransaction {
+            return unchanged(
+                JetErr::InTransaction,
+                "ErrDBCreateDatabase: session in a transaction",
+            );
+        }
+        if inst.storage.dbs[usize::from(db)].file != DbFile::Absent {
+            // Attached: ErrNewAndWriteLatch's wrnDatabaseAttached, which create turns into
+            // DatabaseDuplicate; detached: the file exists.
+            return unchanged(
+                JetErr::DatabaseDuplicate,
+                "ErrDBCreateDatabase: attached already, or the file exists",
+            );
+        }
+        if inst.health == Health::LogStopped {
+            return unchanged(
+                JetErr::LogWriteFail,
+                "§7 logged operation after a log write failure",
+            );
+        }
+        let mut next = s.clone();
+        let inst = &mut next.instances[usize::from(slot)];
+        inst.storage.dbs[usize::from(db)].file = DbFile::Attached;
+        inst.open_dbs |= 1 << db;
+        moved(
+            next,
+            JetErr::Success,
+            "ErrDBCreateDatabase: creates, attaches and leaves it open in the session",
+        )
+    }
+
+    pub(super) fn attach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        let file = inst.storage.dbs[usize::from(db)].file;
+        let checks: [(bool, JetErr, &'static str); 4] = [
+            (
+                inst.session == Session::InTransaction,
+                JetErr::InTransaction,
+                "ErrIsamAttachDatabase: session in a transaction",
+            ),
+            (
+                file == DbFile::Absent,
+                JetErr::FileNotFound,
+                "ErrIsamAttachDatabase: path completion, the file must exist",
+            ),
+            (
+                inst.backup.is_some(),
+                JetErr::BackupInProgress,
+                "ErrIsamAttachDatabase: backup in progress",
+            ),
+            (
+                file == DbFile::Attached,
+                JetErr::WrnDatabaseAttached,
+                "ErrNewAndWriteLatch: attached already",
+            ),
+        ];
+        if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
+            return unchanged(code, rule);
+        }
+        if inst.health == Health::LogStopped {
+            return unchanged(
+                JetErr::LogWriteFail,
+                "§7 logged operation after a log write failure",
+            );
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Attached;
+        moved(
+            next,
+            JetErr::Success,
+            "ErrIsamAttachDatabase: attaches (the session does not open it)",
+        )
+    }
+
+    pub(super) fn detach_database(&self, s: &State, slot: u8, db: u8, force: bool) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, false) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        let checks: [(bool, JetErr, &'static str); 5] = [
+            (
+                force,
+                JetErr::ForceDetachNotAllowed,
+                "JetDetachDatabaseEx: JET_bitForceDetach",
+            ),
+            (
+                inst.session == Session::InTransaction,
+                JetErr::InTransaction,
+                "ErrIsamDetachDatabase: session in a transaction",
+            ),
+            (
+                inst.backup.is_some(),
+                JetErr::BackupInProgress,
+                "ErrIsamDetachDatabase: backup in progress",
+            ),
+            (
+                inst.storage.dbs[usize::from(db)].file != DbFile::Attached,
+                JetErr::DatabaseNotFound,
+                "ErrIsamDetachDatabase: not attached in this instance",
+            ),
+            (
+                inst.open_dbs & (1 << db) != 0,
+                JetErr::DatabaseInUse,
+                "ErrIsamDetachDatabase: a session still has it open",
+            ),
+        ];
+        if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
+            return unchanged(code, rule);
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Detached;
+        moved(next, JetErr::Success, "ErrIsamDetachDatabase: detaches")
+    }
+
+    pub(super) fn open_database(&self, s: &State, slot: u8, db: u8, arg: OpenDbArg) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        let inst = &s.instances[usize::from(slot)];
+        let open = inst.open_dbs & (1 << db) != 0;
+        let checks: [(bool, JetErr, &'static str); 4] = [
+            (
+                arg == OpenDbArg::NullName,
+                JetErr::DatabaseInvalidPath,
+                "ErrDBOpenDatabase: NULL or empty name",
+            ),
+            (
+                arg != OpenDbArg::TempDb
+                    && inst.storage.dbs[usize::from(db)].file != DbFile::Attached,
+                JetErr::DatabaseNotFound,
+                "ErrDBOpenDatabase: not attached in this instance",
+            ),
+            (
+                arg == OpenDbArg::Exclusive && open,
+                JetErr::DatabaseInUse,
+                "ErrDBOpenDatabase: exclusive while it is open (the caller's own open counts)",
+            ),
+            (
+                arg == OpenDbArg::TempDb,
+                JetErr::InvalidDatabase,
+                "ErrIsamOpenDatabase: the temporary database is not a user database",
+            ),
+        ];
+        if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
+            return unchanged(code, rule);
+        }
+        if open {
+            // A second open counts twice and needs two closes; the model does not try it.
+            return unchanged(JetErr::Success, "ErrDBOpenDatabase: opened again");
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].open_dbs |= 1 << db;
+        moved(
+            next,
+            JetErr::Success,
+            "ErrIsamOpenDatabase: opened (the literal JET_errSuccess; never wrnFileOpenReadOnly)",
+        )
+    }
+
+    pub(super) fn close_database(&self, s: &State, slot: u8, db: Option<u8>) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, false) {
+            return (None, outcome);
+        }
+        let open = s.instances[usize::from(slot)].open_dbs;
+        match db {
+            Some(d) if open & (1 << d) != 0 => {
+                let mut next = s.clone();
+                next.instances[usize::from(slot)].open_dbs &= !(1 << d);
+                moved(next, JetErr::Success, "ErrDBCloseDatabase: closed")
+            }
+            _ => unchanged(
+                JetErr::InvalidDatabaseId,
+                "APICALL_SESID::FEnter: a database id the session has not open",
+            ),
+        }
+    }
+}
