@@ -137,6 +137,7 @@ pub(crate) fn api_enter(api: &Api, ignore_stop_service: bool) -> Result<(), JetE
     }
     match api.state {
         Lifecycle::Terminating => Err(JetErr::TermInProgress),
+        Lifecycle::Restoring => Err(JetErr::RestoreInProgress),
         Lifecycle::Running => Ok(()),
         Lifecycle::Created | Lifecycle::Initializing | Lifecycle::Freed => {
             Err(JetErr::NotInitialized)
@@ -419,10 +420,11 @@ fn set_on_instance(inst: &Instance, param: u32, value: &ParamValue) -> Result<()
             }
             Ok(())
         }
-        Lifecycle::Running
-        | Lifecycle::Initializing
-        | Lifecycle::Terminating
-        | Lifecycle::Freed => {
+        // `FEnterWithoutInit`: a held term or restore refuses before the parameter is looked
+        // at (§1.2 step 4c).
+        Lifecycle::Terminating => Err(JetErr::TermInProgress),
+        Lifecycle::Restoring => Err(JetErr::RestoreInProgress),
+        Lifecycle::Running | Lifecycle::Initializing | Lifecycle::Freed => {
             api.params.get(param).map(|_| ())?;
             Err(JetErr::AlreadyInitialized)
         }

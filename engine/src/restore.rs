@@ -30,6 +30,10 @@ use crate::paths::{archived_log, checked_file, checked_path, checkpoint_file, cu
 use crate::recovery::{apply_op, list_logs};
 use crate::storage::{Storage, read_all};
 
+mod from_dir;
+
+pub use from_dir::{ATOMIC_SUBDIRS, RESTORE_INSTANCE_NAME};
+
 /// `sizeof(JET_LOGINFO_A)`: `cbSize`, `ulGenLow`, `ulGenHigh`, `szBaseName[4]`.
 pub const LOGINFO_CB_SIZE: i64 = 16;
 
@@ -74,6 +78,8 @@ pub struct ExternalRestore<'a> {
 struct RestoredDb {
     file: DbFile,
     tables: Tables,
+    /// Where the database was when it was copied (its trailer), for JetRestore.
+    original_path: String,
 }
 
 impl Engine {
@@ -286,6 +292,9 @@ impl Restore<'_> {
                 Ok(opened) => opened,
                 Err(JetErr::FileNotFound) => return Err(JetErr::FileNotFound),
                 Err(JetErr::PageSizeMismatch) => return Err(JetErr::PageSizeMismatch),
+                // A data page that fails its checksum is physical corruption (the JetRestore
+                // pages' ReadVerifyFailure); an unreadable header is §6.1.10's code.
+                Err(JetErr::ReadVerifyFailure) => return Err(JetErr::ReadVerifyFailure),
                 Err(_) => return Err(JetErr::DatabaseCorrupted),
             };
             let marker = file.header.backup_in_progress;
@@ -298,7 +307,14 @@ impl Restore<'_> {
             if gen_low > marker.gen_low {
                 return Err(JetErr::StartingRestoreLogTooHigh);
             }
-            dbs.insert(ids.db_log_id, RestoredDb { file, tables });
+            dbs.insert(
+                ids.db_log_id,
+                RestoredDb {
+                    file,
+                    tables,
+                    original_path: ids.original_path,
+                },
+            );
         }
         Ok(dbs)
     }

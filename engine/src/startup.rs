@@ -79,7 +79,10 @@ impl Engine {
             match api.state {
                 Lifecycle::Running => return Err(JetErr::AlreadyInitialized),
                 Lifecycle::Terminating => return Err(JetErr::TermInProgress),
-                Lifecycle::Initializing => return Err(JetErr::AlreadyInitialized),
+                // A restore sets `m_fJetInitialized` while it runs (§6.3).
+                Lifecycle::Initializing | Lifecycle::Restoring => {
+                    return Err(JetErr::AlreadyInitialized);
+                }
                 Lifecycle::Created | Lifecycle::Freed => {}
             }
             api.move_to(Lifecycle::Initializing);
@@ -184,6 +187,8 @@ impl Engine {
                 }
                 Lifecycle::Initializing | Lifecycle::Freed => return Err(JetErr::NotInitialized),
                 Lifecycle::Terminating => return Err(JetErr::TermInProgress),
+                // §6.4: the restore's API lock refuses a concurrent JetTerm.
+                Lifecycle::Restoring => return Err(JetErr::RestoreInProgress),
                 Lifecycle::Running => {}
             }
             api.backup_allowed = false;
@@ -292,7 +297,11 @@ impl Engine {
 }
 
 /// Paths already used by another initialized instance (§1.3 ErrInit).
-fn path_collision(p: &Process, me: &Instance, params: &InstanceParams) -> Result<(), JetErr> {
+pub(crate) fn path_collision(
+    p: &Process,
+    me: &Instance,
+    params: &InstanceParams,
+) -> Result<(), JetErr> {
     let norm = |s: &str| checked_path(s).unwrap_or_else(|_| PathBuf::from(s));
     for other in p.instances.values() {
         if other.handle == me.handle {

@@ -6,5 +6,6 @@ mod architecture;
 mod cli;
 mod corpus;
 mod coverage;
+mod engine_witnesses;
 mod replay;
 mod witnesses;

@@ -64,7 +64,7 @@ pub(crate) fn read_database_chunk(
     storage: &dyn Storage,
     path: &Path,
     snapshot: &DbSnapshot,
-    ids: TrailerIds,
+    ids: &TrailerIds,
     page_size: usize,
     offset: u64,
     buf: &mut [u8],

@@ -310,6 +310,7 @@ impl Engine {
                     let ids = TrailerIds {
                         db_log_id: *db,
                         log_signature: signature,
+                        original_path: path.to_string_lossy().replace('\\', "/"),
                     };
                     if cb % page != 0 || cb == 0 || (first && cb < 3 * page) {
                         return Err(JetErr::InvalidParameter);
@@ -318,7 +319,7 @@ impl Engine {
                         storage.as_ref(),
                         path,
                         snapshot,
-                        ids,
+                        &ids,
                         page,
                         open.offset,
                         buffer,
