@@ -9,8 +9,14 @@ use std::path::PathBuf;
 use conformance::replay::{Backend, replay_file};
 use conformance::trace_files::collect_trace_files;
 
-/// The witness folders replayed here: the calls of issue 5's restore part.
-const FOLDERS: &[&str] = &["JetRestore", "JetRestore2", "JetRestoreInstance"];
+/// The witness folders replayed here: the restore calls of issue 5.
+const FOLDERS: &[&str] = &[
+    "JetRestore",
+    "JetRestore2",
+    "JetRestoreInstance",
+    "JetExternalRestore",
+    "JetExternalRestore2",
+];
 
 /// `(folder/file, step that diverges, why)`.
 const DISAGREES: &[(&str, usize, &str)] = &[
@@ -34,6 +40,52 @@ const DISAGREES: &[(&str, usize, &str)] = &[
         "JetRestoreInstance/JET_errMissingRestoreLogFiles.json",
         11,
         "FlushCheckpoint is a model harness action the engine runner does not drive",
+    ),
+    (
+        "JetExternalRestore/JET_errDatabaseCorrupted.json",
+        14,
+        "the engine's database copy carries its header in two slots; damaging the first 16 \
+         bytes leaves the second, so the copy restores, correctly (the model has one header)",
+    ),
+    (
+        "JetExternalRestore2/JET_errDatabaseCorrupted.json",
+        14,
+        "the engine's database copy carries its header in two slots; damaging the first 16 \
+         bytes leaves the second, so the copy restores, correctly (the model has one header)",
+    ),
+    (
+        "JetExternalRestore/JET_errMissingLogFile.json",
+        14,
+        "the engine refuses a genLow above the copy's start with the documented \
+         JET_errStartingRestoreLogTooHigh in both profiles (not yet profile-aware)",
+    ),
+    (
+        "JetExternalRestore2/JET_errMissingLogFile.json",
+        14,
+        "the engine refuses a genLow above the copy's start with the documented \
+         JET_errStartingRestoreLogTooHigh in both profiles (not yet profile-aware)",
+    ),
+    (
+        "JetExternalRestore/JET_errRequiredLogFilesMissing.json",
+        14,
+        "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
+         replay needs only the logs up to that generation, not the whole backup's range",
+    ),
+    (
+        "JetExternalRestore2/JET_errRequiredLogFilesMissing.json",
+        14,
+        "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
+         replay needs only the logs up to that generation, not the whole backup's range",
+    ),
+    (
+        "JetExternalRestore2/JET_errInstanceUnavailable.json",
+        9,
+        "MakeUnavailable is a model harness action the engine runner does not drive",
+    ),
+    (
+        "JetExternalRestore2/JET_errInstanceUnavailableDueToFatalLogDiskFull.json",
+        9,
+        "MakeUnavailable is a model harness action the engine runner does not drive",
     ),
 ];
 

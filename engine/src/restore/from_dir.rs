@@ -205,10 +205,12 @@ impl Engine {
         // The logs still in the log path must follow on from the set. A gap right after it is
         // reported as generations missing between the set and the log path (the model's
         // reading of §6.3; the `restore-log-gap` divergence).
-        let later = job.later_logs(gen_high, signature).map_err(|e| match e {
-            JetErr::MissingCurrentLogFiles => JetErr::MissingRestoreLogFiles,
-            other => other,
-        })?;
+        let later = job
+            .later_logs(&job.log_dir, gen_high, None, signature)
+            .map_err(|e| match e {
+                JetErr::MissingCurrentLogFiles => JetErr::MissingRestoreLogFiles,
+                other => other,
+            })?;
         let copies = job.database_copies()?;
         let map: Vec<(String, String)> = copies
             .iter()
