@@ -638,9 +638,12 @@ pub fn dispatch(
     })
 }
 
-/// A fresh engine (run mode NoSet, no instance) on `storage`.
-pub fn new_engine(storage: std::sync::Arc<dyn engine::storage::Storage>) -> Engine {
-    Engine::new(storage)
+/// A fresh engine (run mode NoSet, no instance) on `storage`, following `profile`.
+pub fn new_engine(
+    storage: std::sync::Arc<dyn engine::storage::Storage>,
+    profile: engine::Profile,
+) -> Engine {
+    Engine::with_profile(storage, profile)
 }
 
 /// Drops every instance without shutting it down (the end of a replay, or a crash).

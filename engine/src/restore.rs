@@ -15,8 +15,9 @@
 //! Safer than ESE: every directory and file it writes is checked first: `..`, absolute paths
 //! and symbolic links that leave the engine's root are `JET_errInvalidPath`; logs in the
 //! backup directory outside the range are left alone (ESE deletes them); a database whose
-//! logs do not reach back to its copy's start is refused (`JET_errStartingRestoreLogTooHigh`)
-//! instead of replayed with a gap (ESE computes that code, then overwrites it).
+//! copy needs logs outside the range replayed is refused before anything is written, with
+//! ESE's replay-time code (`esent`) or the page's range code (`documented`), never replayed
+//! with a gap.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -259,6 +260,7 @@ impl Engine {
         }
         let job = Restore {
             storage,
+            documented: self.documented(),
             page_size,
             base: info.base_name.clone(),
             log_dir: log_path,
@@ -275,7 +277,8 @@ impl Engine {
             return Err(JetErr::InvalidParameter); // §6.1.9
         }
         let map = &args.restore_map[..(count as usize).min(args.restore_map.len())];
-        let mut dbs = job.open_databases(map, info.gen_low, signature)?; // §6.1.10
+        let last = later.keys().next_back().copied().unwrap_or(info.gen_high);
+        let mut dbs = job.open_databases(map, (info.gen_low, last), signature)?; // §6.1.10
         job.replay(info.gen_low, info.gen_high, &later, &mut dbs)?; // §6.1.12
         let (last, last_path) = match later.iter().next_back() {
             Some((g, p)) => (*g, p.clone()),
@@ -301,6 +304,8 @@ impl Engine {
 
 struct Restore<'a> {
     storage: &'a dyn Storage,
+    /// The `documented` profile's codes where §6.1 and the pages disagree.
+    documented: bool,
     page_size: usize,
     base: String,
     log_dir: PathBuf,
@@ -369,10 +374,18 @@ impl Restore<'_> {
 
     /// §6.1.10: each mapped copy opens, carries the backup marker and its trailer, and its
     /// logs start no later than `gen_low`. Keyed by the copy's log id.
+    ///
+    /// `last` is the last generation replay will read. A copy needing older logs than
+    /// `gen_low`, or newer ones than `last` (its pages hold changes up to its header's
+    /// `gen_max_required`), is refused: ESE computes `JET_errStartingRestoreLogTooHigh` /
+    /// `JET_errEndingRestoreLogTooLow`, overwrites them and fails in replay instead
+    /// (`JET_errMissingLogFile` / `JET_errRequiredLogFilesMissing`, the `esent` profile); the
+    /// `documented` profile returns the first two (`restore-log-range-checks`). Either way
+    /// nothing is replayed with a gap.
     fn open_databases(
         &self,
         map: &[(String, String)],
-        gen_low: u32,
+        (gen_low, last): (u32, u32),
         signature: u64,
     ) -> Result<BTreeMap<u32, RestoredDb>, JetErr> {
         let mut dbs = BTreeMap::new();
@@ -398,7 +411,18 @@ impl Restore<'_> {
                 .filter(|ids| ids.log_signature == signature)
                 .ok_or(JetErr::DatabasePatchFileMismatch)?;
             if gen_low > marker.gen_low {
-                return Err(JetErr::StartingRestoreLogTooHigh);
+                return Err(if self.documented {
+                    JetErr::StartingRestoreLogTooHigh
+                } else {
+                    JetErr::MissingLogFile
+                });
+            }
+            if last < file.header.gen_max_required {
+                return Err(if self.documented {
+                    JetErr::EndingRestoreLogTooLow
+                } else {
+                    JetErr::RequiredLogFilesMissing
+                });
             }
             dbs.insert(
                 ids.db_log_id,

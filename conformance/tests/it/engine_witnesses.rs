@@ -21,12 +21,6 @@ const FOLDERS: &[&str] = &[
 /// `(folder/file, step that diverges, why)`.
 const DISAGREES: &[(&str, usize, &str)] = &[
     (
-        "JetRestoreInstance/JET_errInvalidInstance.json",
-        2,
-        "the engine has no ESENT handle validator: a made-up handle is JET_errInvalidParameter \
-         (ErrFindPinst), as in a retail build (ese-behaviour.md §1.2 step 1)",
-    ),
-    (
         "JetRestore/JET_errMissingRestoreLogFiles.json",
         11,
         "FlushCheckpoint is a model harness action the engine runner does not drive",
@@ -52,18 +46,6 @@ const DISAGREES: &[(&str, usize, &str)] = &[
         14,
         "the engine's database copy carries its header in two slots; damaging the first 16 \
          bytes leaves the second, so the copy restores, correctly (the model has one header)",
-    ),
-    (
-        "JetExternalRestore/JET_errMissingLogFile.json",
-        14,
-        "the engine refuses a genLow above the copy's start with the documented \
-         JET_errStartingRestoreLogTooHigh in both profiles (not yet profile-aware)",
-    ),
-    (
-        "JetExternalRestore2/JET_errMissingLogFile.json",
-        14,
-        "the engine refuses a genLow above the copy's start with the documented \
-         JET_errStartingRestoreLogTooHigh in both profiles (not yet profile-aware)",
     ),
     (
         "JetExternalRestore/JET_errRequiredLogFilesMissing.json",

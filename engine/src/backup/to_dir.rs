@@ -22,6 +22,10 @@ use crate::handles::InstanceHandle;
 use crate::paths::checked_path;
 use crate::storage::Storage;
 
+/// The bits the JetBackupInstance page names: `JET_bitBackupIncremental`,
+/// `JET_bitBackupAtomic` and `JET_bitBackupSnapshot` (0x10).
+const JET_BACKUP_KNOWN_BITS: u32 = BACKUP_INCREMENTAL | BACKUP_ATOMIC | 0x10;
+
 /// The chunk JetBackup reads: a multiple of every page size.
 const CHUNK_BYTES: usize = 1 << 20;
 
@@ -39,9 +43,14 @@ impl Engine {
         grbit: u32,
     ) -> Result<(), JetErr> {
         let incremental = grbit & BACKUP_INCREMENTAL != 0;
+        let documented = self.documented();
         let dir = self.with_backup_core(instance, |inst, core| {
             if !lock(&inst.api).backup_allowed {
                 return Err(JetErr::BackupNotAllowedYet); // §1.3
+            }
+            // `backup-grbit-not-validated`: the page's InvalidGrbit row.
+            if documented && grbit & !JET_BACKUP_KNOWN_BITS != 0 {
+                return Err(JetErr::InvalidGrbit);
             }
             let dir = checked_path(backup_path.unwrap_or_default())?; // path completion
             let checks = [

@@ -122,7 +122,7 @@ impl Engine {
                 }
             }
         } else {
-            p.find(instance)?
+            p.find_checked(instance, self.profile)?
         };
         let mut api = lock(&inst.api);
         match api.state {
@@ -195,6 +195,7 @@ impl Engine {
         }
         let job = Restore {
             storage,
+            documented: self.documented(),
             page_size: r.page_size,
             base: r.params.base_name.clone(),
             log_dir,
@@ -202,12 +203,16 @@ impl Engine {
             backup_dir: set_dir,
         };
         let signature = job.check_backup_logs(gen_low, gen_high)?; // §6.1.8
-        // The logs still in the log path must follow on from the set. A gap right after it is
-        // reported as generations missing between the set and the log path (the model's
-        // reading of §6.3; the `restore-log-gap` divergence).
+        // The logs still in the log path must follow on from the set. A gap is generations
+        // missing between the set and the log path (the model's reading of §6.3); the pages
+        // call it JET_errInvalidLogSequence (the `restore-log-gap` divergence).
+        let documented = self.documented();
         let later = job
             .later_logs(&job.log_dir, gen_high, None, signature)
             .map_err(|e| match e {
+                JetErr::MissingCurrentLogFiles | JetErr::MissingRestoreLogFiles if documented => {
+                    JetErr::InvalidLogSequence
+                }
                 JetErr::MissingCurrentLogFiles => JetErr::MissingRestoreLogFiles,
                 other => other,
             })?;
@@ -219,7 +224,8 @@ impl Engine {
                 (p.clone(), p)
             })
             .collect();
-        let mut dbs = job.open_databases(&map, gen_low, signature)?; // §6.1.10, in place
+        let last = later.keys().next_back().copied().unwrap_or(gen_high);
+        let mut dbs = job.open_databases(&map, (gen_low, last), signature)?; // §6.1.10, in place
         for d in dbs.values_mut() {
             let to = match &dest_dir {
                 Some(dir) => dir.join(d.file.path.file_name().ok_or(JetErr::InvalidPath)?),
