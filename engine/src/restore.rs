@@ -19,7 +19,7 @@
 //! ESE's replay-time code (`esent`) or the page's range code (`documented`), never replayed
 //! with a gap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -88,6 +88,8 @@ struct RestoredDb {
     tables: Tables,
     /// Where the database was when it was copied (its trailer), for JetRestore.
     original_path: String,
+    /// Tables replay changed: the ones the final flush rewrites.
+    dirty: BTreeSet<String>,
 }
 
 impl Engine {
@@ -430,6 +432,7 @@ impl Restore<'_> {
                     file,
                     tables,
                     original_path: ids.original_path,
+                    dirty: BTreeSet::new(),
                 },
             );
         }
@@ -460,7 +463,8 @@ impl Restore<'_> {
                     LogRecord::Commit { txn } => {
                         for op in pending.remove(&txn).unwrap_or_default() {
                             if let Some(d) = dbs.get_mut(&op.db()) {
-                                apply_op(&mut d.tables, &op);
+                                let table = apply_op(&mut d.tables, &op);
+                                d.dirty.insert(table);
                             }
                         }
                     }
@@ -498,11 +502,11 @@ impl Restore<'_> {
     ) -> Result<(), JetErr> {
         for d in dbs.values_mut() {
             d.file.header.backup_in_progress = BackupInfo::default();
-            let all = d.tables.keys().cloned().collect();
+            // Tables replay did not touch keep the copy's pages, verified when it was opened.
             d.file.flush(
                 self.storage,
                 &d.tables,
-                &all,
+                &d.dirty,
                 DbState::CleanShutdown,
                 (0, 0),
             )?;

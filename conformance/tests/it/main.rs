@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed; the panic says where
 
 mod architecture;
+mod bench;
 mod cli;
 mod corpus;
 mod coverage;

@@ -121,6 +121,14 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn create_dir_all(&self, dir: &Path) -> IoResult<()>;
     /// Reads up to `len` bytes at `offset` (fewer at the end of the file).
     fn read_at(&self, path: &Path, offset: u64, len: usize) -> IoResult<Vec<u8>>;
+    /// Reads up to `buf.len()` bytes at `offset` into `buf`; returns how many were read (fewer
+    /// at the end of the file). `read_at` without the allocation and the extra copy, for
+    /// streaming reads.
+    fn read_into(&self, path: &Path, offset: u64, buf: &mut [u8]) -> IoResult<usize> {
+        let data = self.read_at(path, offset, buf.len())?;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
     /// Writes `data` at `offset`, extending the file as needed.
     fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> IoResult<()>;
     /// Makes the file's contents durable (fsync).
