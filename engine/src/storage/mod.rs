@@ -135,7 +135,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn sync(&self, path: &Path) -> IoResult<()>;
     /// Makes the directory's entries durable (fsync of the directory).
     fn sync_dir(&self, dir: &Path) -> IoResult<()>;
-    /// Renames `from` to `to`, replacing `to`.
+    /// Renames `from` to `to`, replacing `to`. `from` may be a directory, moved with everything
+    /// below it; `to` must then be absent or an empty directory. A directory rename is durable
+    /// after `sync_dir` of the parent on the OS backend; the simulated backend treats it as
+    /// durable at once, as it does directory creation.
     fn rename(&self, from: &Path, to: &Path) -> IoResult<()>;
     /// Deletes a file.
     fn delete(&self, path: &Path) -> IoResult<()>;

@@ -132,8 +132,11 @@ impl Storage for OsStorage {
     }
 
     fn rename(&self, from: &Path, to: &Path) -> IoResult<()> {
-        self.forget(from);
-        self.forget(to);
+        // A directory rename moves every file below it: forget their cached handles too.
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|p, _| !p.starts_with(from) && !p.starts_with(to));
         fs::rename(self.full(from), self.full(to)).map_err(map_err)
     }
 
