@@ -76,9 +76,6 @@ pub enum DispatchError {
     /// A symbolic handle was used before a successful call bound it.
     #[error("handle {0} was never bound (the call that should bind it failed or never ran)")]
     Unbound(String),
-    /// The call belongs to a later part of issue 5.
-    #[error("{0} is not built yet in the engine (issue 5: JetBackup and restore)")]
-    NotBuilt(&'static str),
     /// A harness action the model's traces use, which the engine runner does not drive yet.
     #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
     HarnessNotBuilt(&'static str),
@@ -544,9 +541,19 @@ pub fn dispatch(
             path(backup_path).as_deref(),
             bits(grbit),
         ))),
-        Call::Restore { .. } | Call::Restore2 { .. } | Call::RestoreInstance { .. } => {
-            return Err(DispatchError::NotBuilt(call.name()));
-        }
+        Call::Restore { backup_path } => done(code(engine.restore(path(backup_path).as_deref()))),
+        Call::Restore2 { backup_path, dest } => done(code(
+            engine.restore2(path(backup_path).as_deref(), path(dest).as_deref()),
+        )),
+        Call::RestoreInstance {
+            instance,
+            backup_path,
+            dest,
+        } => done(code(engine.restore_instance(
+            inst(instance)?,
+            path(backup_path).as_deref(),
+            path(dest).as_deref(),
+        ))),
         Call::ExternalRestore {
             checkpoint_file_path,
             log_path,
@@ -631,9 +638,12 @@ pub fn dispatch(
     })
 }
 
-/// A fresh engine (run mode NoSet, no instance) on `storage`.
-pub fn new_engine(storage: std::sync::Arc<dyn engine::storage::Storage>) -> Engine {
-    Engine::new(storage)
+/// A fresh engine (run mode NoSet, no instance) on `storage`, following `profile`.
+pub fn new_engine(
+    storage: std::sync::Arc<dyn engine::storage::Storage>,
+    profile: engine::Profile,
+) -> Engine {
+    Engine::with_profile(storage, profile)
 }
 
 /// Drops every instance without shutting it down (the end of a replay, or a crash).

@@ -5,6 +5,7 @@
 //! random walks and the coverage gate come with later issues; `not_built` names them.
 //! Architecture invariant: only this crate sees both `model` and `engine`.
 
+pub mod bench;
 pub mod catalogue;
 pub mod check;
 pub mod coverage;

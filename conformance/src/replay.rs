@@ -21,7 +21,7 @@ use engine::storage::{
 use engine::{Engine, JetErr};
 use jetapi::Call;
 use jetapi::args::HandleRef;
-use jetapi::trace::{Expect, Returns, Step, Trace, load_trace_file};
+use jetapi::trace::{Expect, Profile, Returns, Step, Trace, load_trace_file};
 
 use crate::dispatch::{
     DispatchError, Dispatched, Handles, abandon, copy_backup_file, dispatch, hold_at, new_engine,
@@ -82,8 +82,17 @@ fn fresh_sandbox() -> PathBuf {
     std::env::temp_dir().join(format!("jetspec-replay-{}-{n}", std::process::id()))
 }
 
-/// Reads, checks and replays the trace file at `path`.
+/// Reads, checks and replays the trace file at `path` in the profile it names.
 pub fn replay_file(path: &Path, backend: Backend) -> Result<(), Divergence> {
+    replay_file_as(path, backend, None)
+}
+
+/// [`replay_file`] with the engine in `profile` when given, else in the trace's own.
+pub fn replay_file_as(
+    path: &Path,
+    backend: Backend,
+    profile: Option<Profile>,
+) -> Result<(), Divergence> {
     let trace = load_trace_file(path).map_err(|errors| Divergence {
         file: Some(path.to_path_buf()),
         step: 0,
@@ -95,14 +104,25 @@ pub fn replay_file(path: &Path, backend: Backend) -> Result<(), Divergence> {
             .collect::<Vec<_>>()
             .join("; "),
     })?;
-    replay(&trace, backend).map_err(|mut d| {
+    replay_as(&trace, backend, profile).map_err(|mut d| {
         d.file = Some(path.to_path_buf());
         d
     })
 }
 
-/// Replays `trace` on a fresh engine and sandbox.
+/// Replays `trace` on a fresh engine and sandbox, the engine in the trace's profile (`esent`
+/// when it names none).
 pub fn replay(trace: &Trace, backend: Backend) -> Result<(), Divergence> {
+    replay_as(trace, backend, None)
+}
+
+/// [`replay`] with the engine in `profile` when given, else in the trace's own.
+pub fn replay_as(
+    trace: &Trace,
+    backend: Backend,
+    profile: Option<Profile>,
+) -> Result<(), Divergence> {
+    let profile = profile.or(trace.profile).unwrap_or(Profile::Esent);
     let (inner, sim, dir): (Arc<dyn Storage>, _, _) = match backend {
         Backend::Os => {
             let dir = fresh_sandbox();
@@ -123,7 +143,7 @@ pub fn replay(trace: &Trace, backend: Backend) -> Result<(), Divergence> {
     };
     let storage = Arc::new(FaultyStorage::new(inner));
     let mut runner = Runner {
-        engine: Arc::new(new_engine(storage.clone())),
+        engine: Arc::new(new_engine(storage.clone(), profile)),
         storage,
         sim,
         handles: Handles::new(),

@@ -53,7 +53,11 @@ impl Engine {
             return Err(JetErr::InvalidSesid);
         }
         let result = f(core, session.0);
-        if let Some(code) = core.became_unavailable.take() {
+        if let Some(mut code) = core.became_unavailable.take() {
+            // `fatal-log-disk-full-code`: the pages list only JET_errInstanceUnavailable.
+            if self.documented() && code == JetErr::InstanceUnavailableDueToFatalLogDiskFull {
+                code = JetErr::InstanceUnavailable;
+            }
             lock(&inst.api).unavailable.get_or_insert(code);
         }
         result
@@ -66,7 +70,7 @@ impl Engine {
         _user: Option<&str>,
         _password: Option<&str>,
     ) -> Result<SessionHandle, JetErr> {
-        let inst = lock(&self.process).find(instance)?;
+        let inst = lock(&self.process).find_checked(instance, self.profile)?;
         api_enter(&lock(&inst.api), false)?;
         let handle = SessionHandle(self.new_handle());
         {

@@ -577,18 +577,22 @@ pub fn header_page_for_copy(header: &DbHeader, page_size: usize, slot: u32) -> V
 
 /// What a backup copy's trailer records besides the header: the database's log id in the
 /// instance it was copied from and that instance's log signature, so a restore can tell which
-/// log records are this database's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// log records are this database's; and where the database was, so JetRestore can put it
+/// back.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrailerIds {
     /// The database's log id when it was copied.
     pub db_log_id: u32,
     /// The log stream it was attached to.
     pub log_signature: u64,
+    /// The database's path (relative to the storage root) when it was copied; empty in copies
+    /// written before the trailer carried it, or when the path does not fit the page.
+    pub original_path: String,
 }
 
 /// The trailer page a streaming backup appends after a database's last page (kind 4): it
 /// names the database and the backup, so a restore can tell the copy is whole and whose it is.
-pub fn trailer_page(header: &DbHeader, ids: TrailerIds, page_size: usize) -> Vec<u8> {
+pub fn trailer_page(header: &DbHeader, ids: &TrailerIds, page_size: usize) -> Vec<u8> {
     let mut w = Writer::new();
     w.bytes(TRAILER_MAGIC)
         .u64(header.db_signature)
@@ -596,6 +600,10 @@ pub fn trailer_page(header: &DbHeader, ids: TrailerIds, page_size: usize) -> Vec
         .u32(header.page_count)
         .u32(ids.db_log_id)
         .u64(ids.log_signature);
+    let path = ids.original_path.as_bytes();
+    if w.buf.len() + 2 + path.len() <= page_size - PAGE_FRAME {
+        w.blob16(path);
+    }
     frame(
         page_size,
         header.page_count,
@@ -634,6 +642,11 @@ pub fn read_trailer(
         Some(TrailerIds {
             db_log_id: r.u32()?,
             log_signature: r.u64()?,
+            original_path: r
+                .blob16()
+                .and_then(|p| std::str::from_utf8(p).ok())
+                .unwrap_or_default()
+                .to_string(),
         })
     })();
     Ok(ids.filter(|_| matches))

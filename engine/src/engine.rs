@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jetapi::JetErr;
 use jetapi::args::ParamValue;
+use jetapi::trace::Profile;
 
 use crate::core::{Core, Stats};
 use crate::handles::{InstanceHandle, SessionHandle};
@@ -77,6 +78,22 @@ impl Process {
         }
     }
 
+    /// §1.2 step 1, then `ErrFindPinst`: ESENT's handle validation turns a handle that is
+    /// neither 0 nor nil and names no live instance into `JET_errInvalidInstance`; the
+    /// `documented` profile leaves it to `ErrFindPinst` (`JET_errInvalidParameter`, the
+    /// `invalid-instance-handle` divergence). JetInit does not validate (§1.3).
+    pub fn find_checked(
+        &self,
+        handle: InstanceHandle,
+        profile: Profile,
+    ) -> Result<Arc<Instance>, JetErr> {
+        let unknown = !handle.is_null_or_nil() && !self.instances.contains_key(&handle);
+        if unknown && profile == Profile::Esent {
+            return Err(JetErr::InvalidInstance);
+        }
+        self.find(handle)
+    }
+
     /// `ErrFindPinst` (§1.2 step 3).
     pub fn find(&self, handle: InstanceHandle) -> Result<Arc<Instance>, JetErr> {
         match self.mode {
@@ -125,6 +142,9 @@ pub struct Engine {
     /// Database paths attached by some instance: a leaf lock, taken with no other held
     /// except a core.
     pub(crate) attached: Mutex<BTreeMap<std::path::PathBuf, InstanceHandle>>,
+    /// Whose behaviour the engine follows where ESE's implementation and its documentation
+    /// disagree (`esent` by default; see `docs/divergences` via `jetspec divergences`).
+    pub(crate) profile: Profile,
 }
 
 /// The entry check of instance-scoped calls, `INST::ErrAPIEnter` (§1.2 step 4).
@@ -137,6 +157,7 @@ pub(crate) fn api_enter(api: &Api, ignore_stop_service: bool) -> Result<(), JetE
     }
     match api.state {
         Lifecycle::Terminating => Err(JetErr::TermInProgress),
+        Lifecycle::Restoring => Err(JetErr::RestoreInProgress),
         Lifecycle::Running => Ok(()),
         Lifecycle::Created | Lifecycle::Initializing | Lifecycle::Freed => {
             Err(JetErr::NotInitialized)
@@ -145,8 +166,16 @@ pub(crate) fn api_enter(api: &Api, ignore_stop_service: bool) -> Result<(), JetE
 }
 
 impl Engine {
-    /// An engine with no instance, in run mode NoSet, on `storage`.
+    /// An engine with no instance, in run mode NoSet, on `storage`, following the `esent`
+    /// profile.
     pub fn new(storage: Arc<dyn Storage>) -> Engine {
+        Engine::with_profile(storage, Profile::Esent)
+    }
+
+    /// An engine following `profile` where the implementation and the pages disagree: the
+    /// `documented` profile returns what the documentation says for every divergence of
+    /// `jetspec divergences` that touches a call the engine builds.
+    pub fn with_profile(storage: Arc<dyn Storage>, profile: Profile) -> Engine {
         Engine {
             storage,
             process: Mutex::new(Process {
@@ -159,7 +188,18 @@ impl Engine {
             next_handle: AtomicU64::new(0x1000),
             pauses: PauseGates::default(),
             attached: Mutex::new(BTreeMap::new()),
+            profile,
         }
+    }
+
+    /// The behaviour profile the engine follows.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// True when the engine follows the documentation pages (the `documented` profile).
+    pub(crate) fn documented(&self) -> bool {
+        self.profile == Profile::Documented
     }
 
     /// The pause points (for test harnesses).
@@ -298,7 +338,8 @@ impl Engine {
                     } else {
                         p.defaults.get(*id)
                     };
-                    if current.as_ref() != Ok(value) {
+                    // `multi-instance-parameter-conflict`: the page lists only AlreadySet.
+                    if current.as_ref() != Ok(value) && !self.documented() {
                         return Err(JetErr::SystemParameterConflict);
                     }
                 }
@@ -345,6 +386,11 @@ impl Engine {
                 }
             }
         } else {
+            // The page's InvalidInstance row, in both profiles: a handle naming no live
+            // instance, once the parameter id is known.
+            if !p.instances.contains_key(&instance) && p.defaults.get(param).is_ok() {
+                return Err(JetErr::InvalidInstance);
+            }
             match p.mode {
                 RunMode::NoSet => return Err(JetErr::InvalidParameter),
                 RunMode::OneInst | RunMode::MultiInst => p.find(instance)?,
@@ -419,10 +465,11 @@ fn set_on_instance(inst: &Instance, param: u32, value: &ParamValue) -> Result<()
             }
             Ok(())
         }
-        Lifecycle::Running
-        | Lifecycle::Initializing
-        | Lifecycle::Terminating
-        | Lifecycle::Freed => {
+        // `FEnterWithoutInit`: a held term or restore refuses before the parameter is looked
+        // at (§1.2 step 4c).
+        Lifecycle::Terminating => Err(JetErr::TermInProgress),
+        Lifecycle::Restoring => Err(JetErr::RestoreInProgress),
+        Lifecycle::Running | Lifecycle::Initializing | Lifecycle::Freed => {
             api.params.get(param).map(|_| ())?;
             Err(JetErr::AlreadyInitialized)
         }

@@ -13,6 +13,15 @@
 //! checks (`Process::find`, `api_enter`), the backup's state in the instance's `Core`, the log
 //! roll of `LogWriter::roll`, and the backups recorded in `DbHeader::backups`.
 //!
+//! Where ESE's implementation and its documentation disagree (`jetspec divergences`), the
+//! engine follows a [`Profile`]: `esent` (the default, [`Engine::new`]) does what the
+//! implementation does, `documented` ([`Engine::with_profile`]) what the pages say, for every
+//! divergence that touches a call the engine builds: End's abort codes, failures cancelling a
+//! backup, TruncateLog's copy check, JetBackup's grbit, JetTerm with a backup or a
+//! transaction, a failed term, handle validation, the unavailable code, JetEnableMultiInstance
+//! twice, and the restore range and log-gap codes. The trace replay runs the engine in the
+//! profile a trace names.
+//!
 //! Architecture invariant: this crate never depends on `model`; it speaks to the rest of
 //! jetspec only through `jetapi`. Layouts are in `docs/file-formats.md`, write orders in
 //! `docs/durability.md`.
@@ -41,6 +50,7 @@ pub use backup::{AlignedBuffer, BackupFileHandle, LogInfo};
 pub use engine::{Engine, InstanceInfo};
 pub use handles::{DatabaseId, InstanceHandle, SessionHandle, TableId};
 pub use jetapi::JetErr;
+pub use jetapi::trace::Profile;
 pub use lifecycle::{Lifecycle, RunMode};
 pub use restore::{ExternalRestore, RestoreLogInfo};
 pub use startup::{TERM_ABRUPT, TERM_DIRTY, TERM_STOP_BACKUP};

@@ -37,6 +37,9 @@ pub enum Lifecycle {
     Running,
     /// JetTerm holds the API lock.
     Terminating,
+    /// JetRestore* holds the API lock ("restoring", `ese-behaviour.md` §6.4); afterwards the
+    /// instance is allocated and not initialized again, or freed if the call allocated it.
+    Restoring,
     /// Gone; the handle is stale.
     Freed,
 }
@@ -44,18 +47,20 @@ pub enum Lifecycle {
 impl Lifecycle {
     /// Whether an instance may move from `from` to `to`.
     pub fn can_transition(from: Lifecycle, to: Lifecycle) -> bool {
-        use Lifecycle::{Created, Freed, Initializing, Running, Terminating};
+        use Lifecycle::{Created, Freed, Initializing, Restoring, Running, Terminating};
         match (from, to) {
-            (Created, Initializing | Freed) => true,
+            (Created, Initializing | Restoring | Freed) => true,
             (Initializing, Running | Freed) => true,
             (Running, Terminating) => true,
             // A refused term (open transactions, a running backup) leaves it running.
             (Terminating, Running | Freed) => true,
+            (Restoring, Created | Freed) => true,
             (Created, Created | Running | Terminating) => false,
-            (Initializing, Created | Initializing | Terminating) => false,
-            (Running, Created | Initializing | Running | Freed) => false,
-            (Terminating, Created | Initializing | Terminating) => false,
-            (Freed, Created | Initializing | Running | Terminating | Freed) => false,
+            (Initializing, Created | Initializing | Terminating | Restoring) => false,
+            (Running, Created | Initializing | Running | Freed | Restoring) => false,
+            (Terminating, Created | Initializing | Terminating | Restoring) => false,
+            (Restoring, Initializing | Running | Terminating | Restoring) => false,
+            (Freed, Created | Initializing | Running | Terminating | Restoring | Freed) => false,
         }
     }
 }
@@ -77,6 +82,18 @@ mod tests {
         assert!(Lifecycle::can_transition(
             Lifecycle::Created,
             Lifecycle::Freed
+        ));
+    }
+
+    #[test]
+    fn a_restoring_instance_is_never_initialized_by_the_restore_itself() {
+        assert!(!Lifecycle::can_transition(
+            Lifecycle::Restoring,
+            Lifecycle::Running
+        ));
+        assert!(Lifecycle::can_transition(
+            Lifecycle::Restoring,
+            Lifecycle::Created
         ));
     }
 

@@ -6,21 +6,29 @@
 //! checkpoint are written in the given log and checkpoint directories so JetInit can start
 //! there. Steps: `docs/durability.md`, "Hard recovery".
 //!
+//! A running target instance (named, or found by its log path, §6.1 steps 4 and 5) closes its
+//! current generation for the restore; roll forward then reads the target's log path up to
+//! that generation, the restore's own paths get the new generation and checkpoint, and success
+//! is `JET_wrnTargetInstanceRunning` (§6.1 step 13). A target running circular logging is
+//! treated as no target.
+//!
 //! Safer than ESE: every directory and file it writes is checked first: `..`, absolute paths
 //! and symbolic links that leave the engine's root are `JET_errInvalidPath`; logs in the
 //! backup directory outside the range are left alone (ESE deletes them); a database whose
-//! logs do not reach back to its copy's start is refused (`JET_errStartingRestoreLogTooHigh`)
-//! instead of replayed with a gap (ESE computes that code, then overwrites it).
+//! copy needs logs outside the range replayed is refused before anything is written, with
+//! ESE's replay-time code (`esent`) or the page's range code (`documented`), never replayed
+//! with a gap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jetapi::JetErr;
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::core::ATTACHED_MAX;
 use crate::dbfile::{BackupInfo, DbFile, DbState, Tables, read_trailer};
-use crate::engine::{Engine, lock};
+use crate::engine::{Engine, Instance, api_enter, lock};
 use crate::errors::{Area, in_area};
 use crate::lifecycle::{Lifecycle, RunMode};
 use crate::log::{
@@ -29,6 +37,10 @@ use crate::log::{
 use crate::paths::{archived_log, checked_file, checked_path, checkpoint_file, current_log};
 use crate::recovery::{apply_op, list_logs};
 use crate::storage::{Storage, read_all};
+
+mod from_dir;
+
+pub use from_dir::{ATOMIC_SUBDIRS, RESTORE_INSTANCE_NAME};
 
 /// `sizeof(JET_LOGINFO_A)`: `cbSize`, `ulGenLow`, `ulGenHigh`, `szBaseName[4]`.
 pub const LOGINFO_CB_SIZE: i64 = 16;
@@ -74,6 +86,10 @@ pub struct ExternalRestore<'a> {
 struct RestoredDb {
     file: DbFile,
     tables: Tables,
+    /// Where the database was when it was copied (its trailer), for JetRestore.
+    original_path: String,
+    /// Tables replay changed: the ones the final flush rewrites.
+    dirty: BTreeSet<String>,
 }
 
 impl Engine {
@@ -118,58 +134,122 @@ impl Engine {
         {
             return Err(JetErr::InvalidParameter); // §6.1.2
         }
-        let (page_size, log_path, system_path) = {
+        let running = |state: Lifecycle| {
+            matches!(
+                state,
+                Lifecycle::Running | Lifecycle::Terminating | Lifecycle::Restoring
+            )
+        };
+        let (page_size, log_path, system_path, target, free_resets_mode) = {
             let mut p = lock(&self.process);
             if p.mode == RunMode::OneInst {
                 return Err(JetErr::RunningInOneInstanceMode); // §6.1.3
             }
-            if let Some(name) = args.target_instance_name {
-                // §6.1.4: a target named must be initialized. Restoring into a running
-                // target (§6.1.5) is not built yet: it is refused the same way.
-                let _ = name;
-                return Err(JetErr::BadRestoreTargetInstance);
-            }
+            // Only freeing an instance returns the mode to NoSet (§1.1): a failure before the
+            // private instance exists leaves multi-instance mode behind.
+            p.set_mode(RunMode::MultiInst);
+            let target = if let Some(name) = args.target_instance_name {
+                let named = p
+                    .instances
+                    .values()
+                    .find(|i| i.name.as_deref() == Some(name) && running(lock(&i.api).state))
+                    .cloned();
+                Some(named.ok_or(JetErr::BadRestoreTargetInstance)?) // §6.1.4
+            } else if let Some(target_log) = args.target_instance_log_path {
+                // A target by log path that is not running: the restore runs in its paths.
+                let dir = checked_path(target_log);
+                p.instances
+                    .values()
+                    .find(|i| {
+                        let api = lock(&i.api);
+                        running(api.state)
+                            && dir.is_ok()
+                            && checked_path(&api.params.log_file_path) == dir
+                    })
+                    .cloned()
+            } else {
+                None
+            };
+            let target = match target {
+                None => None,
+                Some(inst) => {
+                    let api = lock(&inst.api);
+                    api_enter(&api, false)?; // §6.1.5
+                    if !api.params.base_name.eq_ignore_ascii_case(&info.base_name) {
+                        return Err(JetErr::BadRestoreTargetInstance);
+                    }
+                    // A target running circular logging is treated as no target.
+                    (!api.params.circular_log).then(|| Arc::clone(&inst))
+                }
+            };
             let (log_path, system_path) = match (
+                target.is_none(),
                 args.target_instance_log_path,
                 args.target_instance_checkpoint_path,
             ) {
-                (Some(log), Some(chk)) => (log, chk),
+                (true, Some(log), Some(chk)) if args.target_instance_name.is_none() => (log, chk),
                 _ => (
                     args.log_path.unwrap_or_default(),
                     args.checkpoint_file_path.unwrap_or_default(),
                 ),
             };
-            let log_dir = checked_path(log_path)?;
-            let system_dir = checked_path(system_path)?;
+            // Path errors are step 7's, after the private instance exists.
+            let log_dir = checked_path(log_path);
+            let system_dir = checked_path(system_path);
             if p.instances.len() as i64 >= p.global.max_instances {
                 return Err(JetErr::TooManyInstances); // §6.1.6
             }
             for other in p.instances.values() {
                 let api = lock(&other.api);
-                if !matches!(api.state, Lifecycle::Running | Lifecycle::Terminating) {
+                if !running(api.state) {
                     continue;
                 }
-                if checked_path(&api.params.log_file_path).as_ref() == Ok(&log_dir) {
-                    // A running instance with these paths is a running target (§6.1.5).
-                    return Err(if args.target_instance_log_path.is_some() {
-                        JetErr::BadRestoreTargetInstance
-                    } else {
-                        JetErr::LogFilePathInUse
-                    });
+                if log_dir.is_ok() && checked_path(&api.params.log_file_path) == log_dir {
+                    return Err(JetErr::LogFilePathInUse);
                 }
-                if checked_path(&api.params.system_path).as_ref() == Ok(&system_dir) {
+                if system_dir.is_ok() && checked_path(&api.params.system_path) == system_dir {
                     return Err(JetErr::SystemPathInUse);
                 }
             }
-            if p.mode == RunMode::NoSet {
-                // The private restore instance would switch the mode; freeing it (the last
-                // instance) switches it back.
-                p.set_mode(RunMode::MultiInst);
+            // The private restore instance is freed at the end; with no other instance the
+            // mode returns to NoSet then.
+            let free_resets_mode = p.instances.is_empty();
+            let page_size = usize::try_from(p.global.page_size).expect("range-checked");
+            (page_size, log_dir, system_dir, target, free_resets_mode)
+        };
+        let result =
+            self.external_restore_job(args, &info, page_size, log_path, system_path, target);
+        if free_resets_mode {
+            let mut p = lock(&self.process);
+            if p.instances.is_empty() {
                 p.set_mode(RunMode::NoSet);
             }
-            let page_size = usize::try_from(p.global.page_size).expect("range-checked");
-            (page_size, log_dir, system_dir)
+        }
+        result
+    }
+
+    /// §6.1 steps 5 (the running target's log roll) and 7 to 13.
+    fn external_restore_job(
+        &self,
+        args: &ExternalRestore<'_>,
+        info: &RestoreLogInfo,
+        page_size: usize,
+        log_path: Result<PathBuf, JetErr>,
+        system_path: Result<PathBuf, JetErr>,
+        target: Option<Arc<Instance>>,
+    ) -> Result<JetErr, JetErr> {
+        // §6.1.5: the running target closes its current generation, which becomes the last
+        // one replayed from its log path (phase II).
+        let target = match target {
+            None => None,
+            Some(inst) => {
+                let mut slot = lock(&inst.core);
+                let core = slot.as_mut().ok_or(JetErr::NotInitialized)?;
+                core.roll_log()?;
+                Some((core.log_dir.clone(), core.log_end().generation - 1))
+            }
         };
+        let (log_path, system_path) = (log_path?, system_path?);
         let backup_dir = checked_path(args.backup_log_path.unwrap_or_default())?;
         let storage = self.storage.as_ref();
         for dir in [&log_path, &system_path] {
@@ -182,6 +262,7 @@ impl Engine {
         }
         let job = Restore {
             storage,
+            documented: self.documented(),
             page_size,
             base: info.base_name.clone(),
             log_dir: log_path,
@@ -189,13 +270,17 @@ impl Engine {
             backup_dir,
         };
         let signature = job.check_backup_logs(info.gen_low, info.gen_high)?; // §6.1.8
-        let later = job.later_logs(info.gen_high, signature)?;
+        let later = match &target {
+            Some((dir, limit)) => job.later_logs(dir, info.gen_high, Some(*limit), signature)?,
+            None => job.later_logs(&job.log_dir, info.gen_high, None, signature)?,
+        };
         let count = args.restore_map_count;
         if count < 0 || count > 2 * ATTACHED_MAX as i64 {
             return Err(JetErr::InvalidParameter); // §6.1.9
         }
         let map = &args.restore_map[..(count as usize).min(args.restore_map.len())];
-        let mut dbs = job.open_databases(map, info.gen_low, signature)?; // §6.1.10
+        let last = later.keys().next_back().copied().unwrap_or(info.gen_high);
+        let mut dbs = job.open_databases(map, (info.gen_low, last), signature)?; // §6.1.10
         job.replay(info.gen_low, info.gen_high, &later, &mut dbs)?; // §6.1.12
         let (last, last_path) = match later.iter().next_back() {
             Some((g, p)) => (*g, p.clone()),
@@ -204,13 +289,25 @@ impl Engine {
                 archived_log(&job.backup_dir, &job.base, info.gen_high),
             ),
         };
-        job.finish(&mut dbs, signature, (last, &last_path), !later.is_empty())?;
-        Ok(JetErr::Success)
+        let replayed_own_current = target.is_none() && !later.is_empty();
+        job.finish(
+            &mut dbs,
+            signature,
+            (last, &last_path),
+            replayed_own_current,
+        )?;
+        Ok(if target.is_some() {
+            JetErr::WrnTargetInstanceRunning // §6.1.13
+        } else {
+            JetErr::Success
+        })
     }
 }
 
 struct Restore<'a> {
     storage: &'a dyn Storage,
+    /// The `documented` profile's codes where §6.1 and the pages disagree.
+    documented: bool,
     page_size: usize,
     base: String,
     log_dir: PathBuf,
@@ -247,12 +344,21 @@ impl Restore<'_> {
         Ok(signature.expect("the range is not empty"))
     }
 
-    /// The log directory's generations after `gen_high` (roll forward, phase II): they must
-    /// be of the same stream and follow on without a gap.
-    fn later_logs(&self, gen_high: u32, signature: u64) -> Result<BTreeMap<u32, PathBuf>, JetErr> {
-        let logs = list_logs(self.storage, &self.log_dir, &self.base)?;
-        let later: BTreeMap<u32, PathBuf> =
-            logs.into_iter().filter(|(g, _)| *g > gen_high).collect();
+    /// The generations of `dir` after `gen_high` (up to `limit`, a running target's last
+    /// closed one) for roll forward, phase II: they must be of the same stream and follow on
+    /// without a gap.
+    fn later_logs(
+        &self,
+        dir: &Path,
+        gen_high: u32,
+        limit: Option<u32>,
+        signature: u64,
+    ) -> Result<BTreeMap<u32, PathBuf>, JetErr> {
+        let logs = list_logs(self.storage, dir, &self.base)?;
+        let later: BTreeMap<u32, PathBuf> = logs
+            .into_iter()
+            .filter(|(g, _)| *g > gen_high && limit.is_none_or(|l| *g <= l))
+            .collect();
         for (expected, (g, path)) in (gen_high + 1..).zip(&later) {
             if read_log_header(self.storage, path)?.signature != signature {
                 return Err(JetErr::ExistingLogFileHasBadSignature);
@@ -270,10 +376,18 @@ impl Restore<'_> {
 
     /// §6.1.10: each mapped copy opens, carries the backup marker and its trailer, and its
     /// logs start no later than `gen_low`. Keyed by the copy's log id.
+    ///
+    /// `last` is the last generation replay will read. A copy needing older logs than
+    /// `gen_low`, or newer ones than `last` (its pages hold changes up to its header's
+    /// `gen_max_required`), is refused: ESE computes `JET_errStartingRestoreLogTooHigh` /
+    /// `JET_errEndingRestoreLogTooLow`, overwrites them and fails in replay instead
+    /// (`JET_errMissingLogFile` / `JET_errRequiredLogFilesMissing`, the `esent` profile); the
+    /// `documented` profile returns the first two (`restore-log-range-checks`). Either way
+    /// nothing is replayed with a gap.
     fn open_databases(
         &self,
         map: &[(String, String)],
-        gen_low: u32,
+        (gen_low, last): (u32, u32),
         signature: u64,
     ) -> Result<BTreeMap<u32, RestoredDb>, JetErr> {
         let mut dbs = BTreeMap::new();
@@ -286,6 +400,9 @@ impl Restore<'_> {
                 Ok(opened) => opened,
                 Err(JetErr::FileNotFound) => return Err(JetErr::FileNotFound),
                 Err(JetErr::PageSizeMismatch) => return Err(JetErr::PageSizeMismatch),
+                // A data page that fails its checksum is physical corruption (the JetRestore
+                // pages' ReadVerifyFailure); an unreadable header is §6.1.10's code.
+                Err(JetErr::ReadVerifyFailure) => return Err(JetErr::ReadVerifyFailure),
                 Err(_) => return Err(JetErr::DatabaseCorrupted),
             };
             let marker = file.header.backup_in_progress;
@@ -296,9 +413,28 @@ impl Restore<'_> {
                 .filter(|ids| ids.log_signature == signature)
                 .ok_or(JetErr::DatabasePatchFileMismatch)?;
             if gen_low > marker.gen_low {
-                return Err(JetErr::StartingRestoreLogTooHigh);
+                return Err(if self.documented {
+                    JetErr::StartingRestoreLogTooHigh
+                } else {
+                    JetErr::MissingLogFile
+                });
             }
-            dbs.insert(ids.db_log_id, RestoredDb { file, tables });
+            if last < file.header.gen_max_required {
+                return Err(if self.documented {
+                    JetErr::EndingRestoreLogTooLow
+                } else {
+                    JetErr::RequiredLogFilesMissing
+                });
+            }
+            dbs.insert(
+                ids.db_log_id,
+                RestoredDb {
+                    file,
+                    tables,
+                    original_path: ids.original_path,
+                    dirty: BTreeSet::new(),
+                },
+            );
         }
         Ok(dbs)
     }
@@ -327,7 +463,8 @@ impl Restore<'_> {
                     LogRecord::Commit { txn } => {
                         for op in pending.remove(&txn).unwrap_or_default() {
                             if let Some(d) = dbs.get_mut(&op.db()) {
-                                apply_op(&mut d.tables, &op);
+                                let table = apply_op(&mut d.tables, &op);
+                                d.dirty.insert(table);
                             }
                         }
                     }
@@ -365,11 +502,11 @@ impl Restore<'_> {
     ) -> Result<(), JetErr> {
         for d in dbs.values_mut() {
             d.file.header.backup_in_progress = BackupInfo::default();
-            let all = d.tables.keys().cloned().collect();
+            // Tables replay did not touch keep the copy's pages, verified when it was opened.
             d.file.flush(
                 self.storage,
                 &d.tables,
-                &all,
+                &d.dirty,
                 DbState::CleanShutdown,
                 (0, 0),
             )?;

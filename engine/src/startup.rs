@@ -17,6 +17,8 @@ use crate::paths::checked_path;
 use crate::pause::API_LOCKED;
 use crate::recovery::{RecoveryOptions, recover};
 
+/// `JET_bitTermComplete`.
+pub const TERM_COMPLETE: u32 = 0x1;
 /// `JET_bitTermAbrupt`.
 pub const TERM_ABRUPT: u32 = 0x2;
 /// `JET_bitTermStopBackup`.
@@ -79,7 +81,10 @@ impl Engine {
             match api.state {
                 Lifecycle::Running => return Err(JetErr::AlreadyInitialized),
                 Lifecycle::Terminating => return Err(JetErr::TermInProgress),
-                Lifecycle::Initializing => return Err(JetErr::AlreadyInitialized),
+                // A restore sets `m_fJetInitialized` while it runs (§6.3).
+                Lifecycle::Initializing | Lifecycle::Restoring => {
+                    return Err(JetErr::AlreadyInitialized);
+                }
                 Lifecycle::Created | Lifecycle::Freed => {}
             }
             api.move_to(Lifecycle::Initializing);
@@ -164,16 +169,22 @@ impl Engine {
         )
     }
 
-    /// JetTerm: exactly JetTerm2 with `JET_bitTermAbrupt`.
+    /// JetTerm: exactly JetTerm2 with `JET_bitTermAbrupt` (in the `documented` profile, a
+    /// plain term does not stop a running backup).
     pub fn term(&self, instance: InstanceHandle) -> Result<(), JetErr> {
-        self.term2(instance, TERM_ABRUPT)
+        self.term_with(instance, TERM_ABRUPT, true)
     }
 
     /// JetTerm2 (§1.3, §3.3).
     pub fn term2(&self, instance: InstanceHandle, grbit: u32) -> Result<(), JetErr> {
+        self.term_with(instance, grbit, false)
+    }
+
+    fn term_with(&self, instance: InstanceHandle, grbit: u32, plain: bool) -> Result<(), JetErr> {
+        let documented = self.documented();
         let inst = {
             let mut p = lock(&self.process);
-            let inst = p.find(instance)?;
+            let inst = p.find_checked(instance, self.profile)?;
             let mut api = lock(&inst.api);
             match api.state {
                 Lifecycle::Created => {
@@ -184,9 +195,14 @@ impl Engine {
                 }
                 Lifecycle::Initializing | Lifecycle::Freed => return Err(JetErr::NotInitialized),
                 Lifecycle::Terminating => return Err(JetErr::TermInProgress),
+                // §6.4: the restore's API lock refuses a concurrent JetTerm.
+                Lifecycle::Restoring => return Err(JetErr::RestoreInProgress),
                 Lifecycle::Running => {}
             }
-            api.backup_allowed = false;
+            // `failed-term-blocks-backup`: the pages say a failed term changes nothing.
+            if !documented {
+                api.backup_allowed = false;
+            }
             api.move_to(Lifecycle::Terminating);
             drop(api);
             inst
@@ -199,8 +215,14 @@ impl Engine {
             // §3.3: a running backup is stopped by JET_bitTermStopBackup or JET_bitTermAbrupt
             // (plain JetTerm); otherwise the term fails and the instance keeps running, with
             // backups refused until it is terminated and initialized again.
+            // `plain-term-stops-backup`: the pages stop a backup only for TermStopBackup.
+            let stops_backup = if documented {
+                grbit & TERM_STOP_BACKUP != 0 && !plain
+            } else {
+                grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0
+            };
             if let Some(kind) = core.backup.as_ref().map(|b| b.is_local()) {
-                if grbit & (TERM_STOP_BACKUP | TERM_ABRUPT) != 0 {
+                if stops_backup {
                     crate::backup::end_backup(core);
                 } else {
                     lock(&inst.api).move_to(Lifecycle::Running);
@@ -221,7 +243,10 @@ impl Engine {
         } else if let Some(e) = unavailable.or(core.failed) {
             Err(e)
         } else {
-            if core.sessions.values().any(|s| s.txn.is_some()) {
+            // `abrupt-term-with-open-transactions`: the pages report open transactions only
+            // for JET_bitTermComplete.
+            let checks_users = !documented || grbit & TERM_COMPLETE != 0;
+            if checks_users && core.sessions.values().any(|s| s.txn.is_some()) {
                 lock(&inst.api).move_to(Lifecycle::Running);
                 return Err(JetErr::TooManyActiveUsers);
             }
@@ -260,7 +285,7 @@ impl Engine {
         instance: InstanceHandle,
         grbit: u32,
     ) -> Result<(), JetErr> {
-        let inst = lock(&self.process).find(instance)?;
+        let inst = lock(&self.process).find_checked(instance, self.profile)?;
         if grbit & !STOP_SERVICE_BITS != 0
             || (grbit & STOP_AND_EMIT_LOG != 0 && grbit != STOP_AND_EMIT_LOG)
         {
@@ -292,7 +317,11 @@ impl Engine {
 }
 
 /// Paths already used by another initialized instance (§1.3 ErrInit).
-fn path_collision(p: &Process, me: &Instance, params: &InstanceParams) -> Result<(), JetErr> {
+pub(crate) fn path_collision(
+    p: &Process,
+    me: &Instance,
+    params: &InstanceParams,
+) -> Result<(), JetErr> {
     let norm = |s: &str| checked_path(s).unwrap_or_else(|_| PathBuf::from(s));
     for other in p.instances.values() {
         if other.handle == me.handle {

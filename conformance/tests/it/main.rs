@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed; the panic says where
 
 mod architecture;
+mod bench;
 mod cli;
 mod corpus;
 mod coverage;
+mod engine_witnesses;
 mod replay;
 mod witnesses;

@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use conformance::replay::{Backend, replay, replay_file};
+use conformance::replay::{Backend, replay, replay_file, replay_file_as};
 use conformance::trace_files::collect_trace_files;
+use jetapi::trace::Profile;
 use jetapi::trace::load_trace;
 
 fn engine_traces() -> Vec<PathBuf> {
@@ -83,4 +84,14 @@ fn a_pasted_trace_replays() {
     )
     .unwrap();
     replay(&trace, Backend::Sim).unwrap();
+}
+
+#[test]
+fn the_documented_profile_trace_diverges_when_the_engine_follows_esent() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../traces/engine/documented_profile_follows_the_pages.json");
+    replay_file_as(&file, Backend::Sim, None).unwrap();
+    let d = replay_file_as(&file, Backend::Sim, Some(Profile::Esent)).unwrap_err();
+    assert_eq!(d.step, 2, "{d}");
+    assert_eq!(d.actual, "JET_errSystemParameterConflict", "{d}");
 }

@@ -84,7 +84,7 @@ impl Engine {
         buffer: Option<&mut [u8]>,
         list: LogList,
     ) -> Result<(usize, LogInfo), JetErr> {
-        self.with_backup_core(instance, |_, core| {
+        self.with_running_backup(instance, |_, core| {
             let r = prepare_logs(core)?;
             let (lo, hi) = match list {
                 LogList::Copy => (r.copy_mic, r.copy_mac),
@@ -125,7 +125,8 @@ impl Engine {
     /// once every log of the copy range was read to the end and closed. None of its failures
     /// end the backup.
     pub fn truncate_log_instance(&self, instance: InstanceHandle) -> Result<(), JetErr> {
-        self.with_backup_core(instance, |_, core| {
+        let documented = self.documented();
+        self.with_running_backup(instance, |_, core| {
             let b = running(core, true)?;
             if b.open.is_some() {
                 return Err(JetErr::InvalidBackupSequence);
@@ -133,7 +134,8 @@ impl Engine {
             let Some(r) = b.ranges else {
                 return Err(JetErr::InvalidBackupSequence);
             };
-            if !b.all_logs_copied() {
+            // `truncate-log-file-not-copied`: the pages have no such check.
+            if !b.all_logs_copied() && !documented {
                 return Err(JetErr::LogFileNotCopied);
             }
             session(core).truncated = true;
@@ -176,6 +178,7 @@ impl Engine {
         instance: InstanceHandle,
         grbit: u32,
     ) -> Result<(), JetErr> {
+        let documented = self.documented();
         self.with_backup_core(instance, |_, core| {
             if (grbit & BACKUP_END_NORMAL != 0) == (grbit & BACKUP_END_ABORT != 0) {
                 return Err(JetErr::InvalidParameter); // §4.2
@@ -184,6 +187,18 @@ impl Engine {
                 return Err(JetErr::NoBackup); // §4.3
             };
             let normal = grbit & BACKUP_END_ABORT == 0 && !b.stop && b.phase == BackupPhase::Logs;
+            // What the pages say an abnormal end returns; ESE returns success (§4, §9).
+            let documented_code = if !documented {
+                None
+            } else if grbit & BACKUP_END_ABORT != 0 {
+                Some(JetErr::BackupAbortByCaller) // `end-abort-returns-success`
+            } else if b.stop {
+                Some(JetErr::BackupAbortByServer) // `end-after-stop-backup`
+            } else if b.kind == BackupKind::Full && b.phase == BackupPhase::Databases {
+                Some(JetErr::BackupAbortByCaller) // `end-before-logs`
+            } else {
+                None
+            };
             let record = match (b.ranges, b.kind) {
                 (Some(r), BackupKind::Full | BackupKind::Incremental)
                     if normal && grbit & BACKUP_NO_DB_HEADER_UPDATE == 0 =>
@@ -214,7 +229,7 @@ impl Engine {
             if let Some((slot, dbs, info)) = record {
                 record_in_headers(core, slot, &dbs, info);
             }
-            Ok(())
+            documented_code.map_or(Ok(()), Err)
         })
     }
 }

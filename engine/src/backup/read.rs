@@ -64,7 +64,7 @@ pub(crate) fn read_database_chunk(
     storage: &dyn Storage,
     path: &Path,
     snapshot: &DbSnapshot,
-    ids: TrailerIds,
+    ids: &TrailerIds,
     page_size: usize,
     offset: u64,
     buf: &mut [u8],
@@ -80,30 +80,32 @@ pub(crate) fn read_database_chunk(
     let first = u32::try_from(first).expect("below page_count + 1");
     let end = first + u32::try_from(pages).expect("below page_count + 1");
     let page_count = snapshot.header.page_count;
-    // One read for the data pages of the chunk (those past the two header slots).
+    // One read, straight into the caller's buffer, for the data pages of the chunk (those
+    // past the two header slots); each is then verified where it landed.
     let (lo, hi) = (first.max(2), end.min(page_count));
-    let disk = if lo < hi {
+    let read = if lo < hi {
+        let at = (lo - first) as usize * page_size;
+        let len = (hi - lo) as usize * page_size;
         storage
-            .read_at(
+            .read_into(
                 path,
                 u64::from(lo) * page_size as u64,
-                (hi - lo) as usize * page_size,
+                &mut buf[at..at + len],
             )
             .map_err(in_area(Area::Database))?
     } else {
-        Vec::new()
+        0
     };
     for pgno in first..end {
         let out = &mut buf[(pgno - first) as usize * page_size..][..page_size];
         match pgno {
             0 | 1 => out.copy_from_slice(&header_page_for_copy(&snapshot.header, page_size, pgno)),
             p if p < page_count && snapshot.live.contains(&p) => {
-                let at = (p - lo) as usize * page_size;
-                let page = disk
-                    .get(at..at + page_size)
-                    .ok_or(JetErr::ReadVerifyFailure)?;
-                verify_page(page, p)?;
-                out.copy_from_slice(page);
+                // A page past the end of what was read is missing: it cannot verify.
+                if ((p - lo) as usize + 1) * page_size > read {
+                    return Err(JetErr::ReadVerifyFailure);
+                }
+                verify_page(out, p)?;
             }
             p if p < page_count => out.fill(0),
             _ => out.copy_from_slice(&trailer_page(&snapshot.header, ids, page_size)),

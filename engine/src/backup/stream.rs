@@ -44,11 +44,34 @@ impl Engine {
         instance: InstanceHandle,
         f: impl FnOnce(&Instance, &mut Core) -> Result<R, JetErr>,
     ) -> Result<R, JetErr> {
-        let inst = lock(&self.process).find(instance)?;
+        let inst = lock(&self.process).find_checked(instance, self.profile)?;
         api_enter(&lock(&inst.api), false)?;
         let mut slot = lock(&inst.core);
         let core = slot.as_mut().ok_or(JetErr::NotInitialized)?;
         f(&inst, core)
+    }
+
+    /// `with_backup_core` for the calls of a running backup (GetAttachInfo, OpenFile,
+    /// ReadFile, CloseFile, GetLogInfo, GetTruncateLogInfo, TruncateLog). In the `documented`
+    /// profile a failure past the entry checks cancels the whole backup (the
+    /// `failures-cancel-backup` divergence), except "no backup" and "stopped", which have
+    /// nothing left to cancel.
+    pub(crate) fn with_running_backup<R>(
+        &self,
+        instance: InstanceHandle,
+        f: impl FnOnce(&Instance, &mut Core) -> Result<R, JetErr>,
+    ) -> Result<R, JetErr> {
+        let documented = self.documented();
+        self.with_backup_core(instance, |inst, core| {
+            let result = f(inst, core);
+            if let Err(e) = &result {
+                let stays = matches!(e, JetErr::NoBackup | JetErr::BackupAbortByServer);
+                if documented && !stays && core.backup.as_ref().is_some_and(|b| b.is_local()) {
+                    abort(core);
+                }
+            }
+            result
+        })
     }
 
     /// JetBeginExternalBackup: the legacy form.
@@ -160,7 +183,7 @@ impl Engine {
         instance: InstanceHandle,
         buffer: Option<&mut [u8]>,
     ) -> Result<usize, JetErr> {
-        self.with_backup_core(instance, |_, core| {
+        self.with_running_backup(instance, |_, core| {
             let b = running(core, true)?;
             if b.kind == BackupKind::Incremental {
                 return Err(JetErr::InvalidBackupSequence);
@@ -188,7 +211,7 @@ impl Engine {
         instance: InstanceHandle,
         filename: Option<&str>,
     ) -> Result<(BackupFileHandle, u64), JetErr> {
-        self.with_backup_core(instance, |_, core| {
+        self.with_running_backup(instance, |_, core| {
             let b = running(core, true)?;
             let name = filename
                 .filter(|n| !n.is_empty())
@@ -258,7 +281,7 @@ impl Engine {
         file: BackupFileHandle,
         buffer: &mut [u8],
     ) -> Result<usize, JetErr> {
-        self.with_backup_core(instance, |_, core| {
+        self.with_running_backup(instance, |_, core| {
             running(core, true)?;
             if buffer.as_ptr() as usize % BUFFER_ALIGNMENT != 0 {
                 return Err(JetErr::InvalidParameter); // §2.4 ReadFile 2
@@ -310,6 +333,7 @@ impl Engine {
                     let ids = TrailerIds {
                         db_log_id: *db,
                         log_signature: signature,
+                        original_path: path.to_string_lossy().replace('\\', "/"),
                     };
                     if cb % page != 0 || cb == 0 || (first && cb < 3 * page) {
                         return Err(JetErr::InvalidParameter);
@@ -318,7 +342,7 @@ impl Engine {
                         storage.as_ref(),
                         path,
                         snapshot,
-                        ids,
+                        &ids,
                         page,
                         open.offset,
                         buffer,
@@ -352,7 +376,7 @@ impl Engine {
         instance: InstanceHandle,
         file: BackupFileHandle,
     ) -> Result<(), JetErr> {
-        self.with_backup_core(instance, |_, core| {
+        self.with_running_backup(instance, |_, core| {
             let b = running(core, false)?;
             if file.0 >= b.handles_ever || b.open.is_none() {
                 return Err(JetErr::InvalidParameter);
@@ -387,7 +411,7 @@ impl Engine {
     /// by the server, which it does not end. With no backup it changes nothing visible (ESE's
     /// flag is cleared by the next Begin).
     pub fn stop_backup_instance(&self, instance: InstanceHandle) -> Result<(), JetErr> {
-        let inst = lock(&self.process).find(instance)?;
+        let inst = lock(&self.process).find_checked(instance, self.profile)?;
         if let Some(b) = lock(&inst.core).as_mut().and_then(|c| c.backup.as_mut()) {
             b.stop = true;
         }

@@ -4,8 +4,13 @@
 //! error wins). The files are the streams JetReadFile hands out, named after their file names
 //! (`a.edb`, `edb00001.log`), so JetExternalRestore takes the directory as its backup set.
 //!
-//! `JET_bitBackupAtomic` (ESE's new/old subdirectory juggling) is accepted and ignored: the
-//! copy goes into the directory itself.
+//! `JET_bitBackupAtomic` keeps the last complete backup readable at every moment (ESE's
+//! `ErrBKIPrepareDirectory` / `ErrBKIPromoteDirectory`): the previous backup in `new/` moves to
+//! `old/` (whose files are deleted first), a full backup is written into `temp/` and renamed to
+//! `new/` only once it is complete, then `old/` is emptied; an atomic incremental backup adds
+//! its logs to `old/`. JetRestore looks in the directory, then `new/`, then `old/`. A plain
+//! incremental backup needs `new/` and `old/` empty (`JET_errBackupDirectoryNotEmpty`), as
+//! ESE's does. Steps: `docs/durability.md`, "JetBackup".
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +25,86 @@ use crate::engine::{Engine, lock};
 use crate::errors::{Area, in_area};
 use crate::handles::InstanceHandle;
 use crate::paths::checked_path;
-use crate::storage::Storage;
+use crate::storage::{IoError, Storage};
+
+/// The bits the JetBackupInstance page names: `JET_bitBackupIncremental`,
+/// `JET_bitBackupAtomic` and `JET_bitBackupSnapshot` (0x10).
+const JET_BACKUP_KNOWN_BITS: u32 = BACKUP_INCREMENTAL | BACKUP_ATOMIC | 0x10;
+
+/// The subdirectory holding the last complete atomic backup (`wszAtomicNew`).
+pub const ATOMIC_NEW: &str = "new";
+/// The subdirectory holding the one before it, during a backup (`wszAtomicOld`).
+pub const ATOMIC_OLD: &str = "old";
+/// The subdirectory a full atomic backup is written into (`wszTempDir`).
+pub const ATOMIC_TEMP: &str = "temp";
+
+/// True when `dir` exists and holds a file.
+fn has_files(storage: &dyn Storage, dir: &Path) -> Result<bool, JetErr> {
+    match storage.list(dir) {
+        Ok(names) => Ok(!names.is_empty()),
+        Err(IoError::NotFound) => Ok(false),
+        Err(e) => Err(in_area(Area::Directory)(e)),
+    }
+}
+
+/// Deletes every file of `dir` (if it exists) and makes that durable.
+fn empty_dir(storage: &dyn Storage, dir: &Path) -> Result<(), JetErr> {
+    let io = in_area(Area::Directory);
+    let names = match storage.list(dir) {
+        Ok(names) => names,
+        Err(IoError::NotFound) => return Ok(()),
+        Err(e) => return Err(io(e)),
+    };
+    for name in &names {
+        storage.delete(&dir.join(name)).map_err(&io)?;
+    }
+    if !names.is_empty() {
+        storage.sync_dir(dir).map_err(&io)?;
+    }
+    Ok(())
+}
+
+/// `ErrBKIPrepareDirectory` for an atomic backup: a left-over `temp/` is emptied; a complete
+/// backup in `new/` becomes `old/` (the previous `old/` emptied first); then the directory the
+/// copy goes into: a fresh `temp/` (full) or `old/` (incremental, next to its full backup).
+fn prepare_atomic(storage: &dyn Storage, dir: &Path, incremental: bool) -> Result<PathBuf, JetErr> {
+    let io = in_area(Area::Directory);
+    let (new, old, temp) = (
+        dir.join(ATOMIC_NEW),
+        dir.join(ATOMIC_OLD),
+        dir.join(ATOMIC_TEMP),
+    );
+    for sub in [&new, &old, &temp] {
+        if !storage.stays_inside(sub) {
+            return Err(JetErr::InvalidPath);
+        }
+    }
+    empty_dir(storage, &temp)?;
+    if has_files(storage, &new)? {
+        empty_dir(storage, &old)?;
+        storage.rename(&new, &old).map_err(&io)?;
+        storage.sync_dir(dir).map_err(&io)?;
+    }
+    if incremental {
+        storage.create_dir_all(&old).map_err(&io)?;
+        return Ok(old);
+    }
+    storage
+        .create_dir_all(&temp)
+        .map_err(|_| JetErr::MakeBackupDirectoryFail)?;
+    Ok(temp)
+}
+
+/// `ErrBKIPromoteDirectory`: the complete full backup in `temp/` becomes `new/` in one rename,
+/// then `old/` is emptied.
+fn promote_atomic(storage: &dyn Storage, dir: &Path) -> Result<(), JetErr> {
+    let io = in_area(Area::Directory);
+    let new = dir.join(ATOMIC_NEW);
+    empty_dir(storage, &new)?;
+    storage.rename(&dir.join(ATOMIC_TEMP), &new).map_err(&io)?;
+    storage.sync_dir(dir).map_err(&io)?;
+    empty_dir(storage, &dir.join(ATOMIC_OLD))
+}
 
 /// The chunk JetBackup reads: a multiple of every page size.
 const CHUNK_BYTES: usize = 1 << 20;
@@ -39,9 +123,14 @@ impl Engine {
         grbit: u32,
     ) -> Result<(), JetErr> {
         let incremental = grbit & BACKUP_INCREMENTAL != 0;
+        let documented = self.documented();
         let dir = self.with_backup_core(instance, |inst, core| {
             if !lock(&inst.api).backup_allowed {
                 return Err(JetErr::BackupNotAllowedYet); // §1.3
+            }
+            // `backup-grbit-not-validated`: the page's InvalidGrbit row.
+            if documented && grbit & !JET_BACKUP_KNOWN_BITS != 0 {
+                return Err(JetErr::InvalidGrbit);
             }
             let dir = checked_path(backup_path.unwrap_or_default())?; // path completion
             let checks = [
@@ -83,10 +172,30 @@ impl Engine {
             if !empty && !incremental && grbit & BACKUP_ATOMIC == 0 {
                 return Err(JetErr::BackupDirectoryNotEmpty);
             }
+            if incremental && grbit & BACKUP_ATOMIC == 0 {
+                for sub in [ATOMIC_NEW, ATOMIC_OLD] {
+                    if has_files(storage, &dir.join(sub))? {
+                        return Err(JetErr::BackupDirectoryNotEmpty);
+                    }
+                }
+            }
             Ok(dir)
         })?;
         self.begin_external_backup_instance(instance, grbit & BACKUP_INCREMENTAL)?;
-        let copied = self.copy_backup_set(instance, &dir, incremental);
+        let atomic = grbit & BACKUP_ATOMIC != 0;
+        let storage = Arc::clone(&self.storage);
+        let copied = if atomic {
+            prepare_atomic(storage.as_ref(), &dir, incremental).and_then(|target| {
+                self.copy_backup_set(instance, &target, incremental)?;
+                if incremental {
+                    Ok(())
+                } else {
+                    promote_atomic(storage.as_ref(), &dir)
+                }
+            })
+        } else {
+            self.copy_backup_set(instance, &dir, incremental)
+        };
         let end = if copied.is_ok() {
             BACKUP_END_NORMAL
         } else {

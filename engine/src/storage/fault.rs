@@ -116,6 +116,10 @@ impl Storage for FaultyStorage {
         self.check(OpKind::Read, path)?;
         self.inner.read_at(path, offset, len)
     }
+    fn read_into(&self, path: &Path, offset: u64, buf: &mut [u8]) -> IoResult<usize> {
+        self.check(OpKind::Read, path)?;
+        self.inner.read_into(path, offset, buf)
+    }
     fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> IoResult<()> {
         self.check(OpKind::Write, path)?;
         self.inner.write_at(path, offset, data)

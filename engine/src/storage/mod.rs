@@ -121,13 +121,24 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn create_dir_all(&self, dir: &Path) -> IoResult<()>;
     /// Reads up to `len` bytes at `offset` (fewer at the end of the file).
     fn read_at(&self, path: &Path, offset: u64, len: usize) -> IoResult<Vec<u8>>;
+    /// Reads up to `buf.len()` bytes at `offset` into `buf`; returns how many were read (fewer
+    /// at the end of the file). `read_at` without the allocation and the extra copy, for
+    /// streaming reads.
+    fn read_into(&self, path: &Path, offset: u64, buf: &mut [u8]) -> IoResult<usize> {
+        let data = self.read_at(path, offset, buf.len())?;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
     /// Writes `data` at `offset`, extending the file as needed.
     fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> IoResult<()>;
     /// Makes the file's contents durable (fsync).
     fn sync(&self, path: &Path) -> IoResult<()>;
     /// Makes the directory's entries durable (fsync of the directory).
     fn sync_dir(&self, dir: &Path) -> IoResult<()>;
-    /// Renames `from` to `to`, replacing `to`.
+    /// Renames `from` to `to`, replacing `to`. `from` may be a directory, moved with everything
+    /// below it; `to` must then be absent or an empty directory. A directory rename is durable
+    /// after `sync_dir` of the parent on the OS backend; the simulated backend treats it as
+    /// durable at once, as it does directory creation.
     fn rename(&self, from: &Path, to: &Path) -> IoResult<()>;
     /// Deletes a file.
     fn delete(&self, path: &Path) -> IoResult<()>;

@@ -96,10 +96,16 @@ impl Storage for OsStorage {
     }
 
     fn read_at(&self, path: &Path, offset: u64, len: usize) -> IoResult<Vec<u8>> {
-        let f = self.file(path)?;
         let mut buf = vec![0u8; len];
+        let done = self.read_into(path, offset, &mut buf)?;
+        buf.truncate(done);
+        Ok(buf)
+    }
+
+    fn read_into(&self, path: &Path, offset: u64, buf: &mut [u8]) -> IoResult<usize> {
+        let f = self.file(path)?;
         let mut done = 0;
-        while done < len {
+        while done < buf.len() {
             let n = f
                 .read_at(&mut buf[done..], offset + done as u64)
                 .map_err(map_err)?;
@@ -108,8 +114,7 @@ impl Storage for OsStorage {
             }
             done += n;
         }
-        buf.truncate(done);
-        Ok(buf)
+        Ok(done)
     }
 
     fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> IoResult<()> {
@@ -127,8 +132,11 @@ impl Storage for OsStorage {
     }
 
     fn rename(&self, from: &Path, to: &Path) -> IoResult<()> {
-        self.forget(from);
-        self.forget(to);
+        // A directory rename moves every file below it: forget their cached handles too.
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|p, _| !p.starts_with(from) && !p.starts_with(to));
         fs::rename(self.full(from), self.full(to)).map_err(map_err)
     }
 

@@ -164,6 +164,45 @@ impl SimState {
             .expect("every name points at a live inode"))
     }
 
+    /// Moves directory `from` and everything below it to `to` (absent or an empty
+    /// directory), in both the visible and the durable entries (see `Storage::rename`).
+    fn rename_dir(&mut self, from: &Path, to: &Path) -> IoResult<()> {
+        if to.starts_with(from) || self.names.contains_key(to) {
+            return Err(IoError::Other(format!(
+                "cannot move {} to {}",
+                from.display(),
+                to.display()
+            )));
+        }
+        let below = |p: &Path| p.starts_with(to) && p != to;
+        if self.names.keys().any(|p| below(p)) || self.dirs.iter().any(|p| below(p)) {
+            return Err(IoError::Other(format!("{} is not empty", to.display())));
+        }
+        let moved = |p: &Path| to.join(p.strip_prefix(from).expect("below from"));
+        for names in [&mut self.names, &mut self.durable_names] {
+            let keys: Vec<PathBuf> = names
+                .keys()
+                .filter(|p| p.starts_with(from))
+                .cloned()
+                .collect();
+            for k in keys {
+                let id = names.remove(&k).expect("listed above");
+                names.insert(moved(&k), id);
+            }
+        }
+        let dirs: Vec<PathBuf> = self
+            .dirs
+            .iter()
+            .filter(|p| p.starts_with(from))
+            .cloned()
+            .collect();
+        for d in dirs {
+            self.dirs.remove(&d);
+            self.dirs.insert(moved(&d));
+        }
+        Ok(())
+    }
+
     fn check_parent(&self, path: &Path) -> IoResult<()> {
         if self.dirs.contains(parent_dir(path)) {
             Ok(())
@@ -256,6 +295,9 @@ impl Storage for SimStorage {
         let mut s = self.lock();
         s.check_power()?;
         s.check_parent(to)?;
+        if s.dirs.contains(from) && !from.as_os_str().is_empty() {
+            return s.rename_dir(from, to);
+        }
         let id = s.names.remove(from).ok_or(IoError::NotFound)?;
         s.names.insert(to.to_path_buf(), id);
         Ok(())

@@ -37,14 +37,19 @@ fn a_held_jet_term2_is_term_in_progress_for_other_threads() {
     assert_eq!(term.join().unwrap(), Ok(()));
     assert_eq!(
         engine.term(inst),
-        Err(JetErr::InvalidParameter),
-        "the handle is stale now"
+        Err(JetErr::InvalidInstance),
+        "the handle is stale now: ESENT's handle validation (the esent profile)"
     );
 }
 
 #[test]
 fn random_handles_get_codes_and_never_panic() {
     let engine = Engine::new(Arc::new(SimStorage::new()));
+    let documented = Engine::with_profile(Arc::new(SimStorage::new()), engine::Profile::Documented);
+    let mut other = InstanceHandle::NULL;
+    documented
+        .create_instance(Some(&mut other), Some("a"))
+        .unwrap();
     let mut inst = InstanceHandle::NULL;
     engine.create_instance(Some(&mut inst), Some("a")).unwrap();
     engine.init(Some(&mut inst)).unwrap();
@@ -69,13 +74,21 @@ fn random_handles_get_codes_and_never_panic() {
             Err(JetErr::InvalidDatabaseId)
         );
         if raw != inst.0 {
-            assert_eq!(
-                engine.term2(InstanceHandle(raw), 0),
-                Err(JetErr::InvalidParameter)
-            );
+            // 0 and nil reach ErrFindPinst; any other unknown handle fails ESENT's validation.
+            let code = if InstanceHandle(raw).is_null_or_nil() {
+                JetErr::InvalidParameter
+            } else {
+                JetErr::InvalidInstance
+            };
+            assert_eq!(engine.term2(InstanceHandle(raw), 0), Err(code));
             assert_eq!(
                 engine.begin_session(InstanceHandle(raw), None, None),
-                Err(JetErr::InvalidParameter)
+                Err(code)
+            );
+            assert_eq!(
+                documented.term2(InstanceHandle(raw), 0),
+                Err(JetErr::InvalidParameter),
+                "the documented profile has no handle validation"
             );
         }
     }

@@ -9,6 +9,7 @@ mod crash_sweep;
 mod data;
 mod fault_sweep;
 mod formats;
+mod fuzzy_backup;
 mod lifecycle;
 mod restore;
 mod storage;

@@ -1,0 +1,129 @@
+//! The model's witnesses of JetRestore* replay on the engine, on the simulated disk and on
+//! real files: those of the three restore folders, and every other witness that holds a
+//! restore with Start / Finish (a call refused with `JET_errRestoreInProgress` meanwhile). Where the engine disagrees with the model on purpose, the witness
+//! is listed in `DISAGREES` with the step it diverges at and why; a listed witness that starts
+//! to agree fails the test too, so the list cannot go stale.
+
+use std::path::PathBuf;
+
+use conformance::replay::{Backend, replay_file};
+use conformance::trace_files::collect_trace_files;
+
+/// The witness folders replayed here: the restore calls of issue 5.
+const FOLDERS: &[&str] = &[
+    "JetRestore",
+    "JetRestore2",
+    "JetRestoreInstance",
+    "JetExternalRestore",
+    "JetExternalRestore2",
+];
+
+/// `(folder/file, step that diverges, why)`.
+const DISAGREES: &[(&str, usize, &str)] = &[
+    (
+        "JetRestore/JET_errMissingRestoreLogFiles.json",
+        11,
+        "FlushCheckpoint is a model harness action the engine runner does not drive",
+    ),
+    (
+        "JetRestore2/JET_errMissingRestoreLogFiles.json",
+        11,
+        "FlushCheckpoint is a model harness action the engine runner does not drive",
+    ),
+    (
+        "JetRestoreInstance/JET_errMissingRestoreLogFiles.json",
+        11,
+        "FlushCheckpoint is a model harness action the engine runner does not drive",
+    ),
+    (
+        "JetExternalRestore/JET_errDatabaseCorrupted.json",
+        14,
+        "the engine's database copy carries its header in two slots; damaging the first 16 \
+         bytes leaves the second, so the copy restores, correctly (the model has one header)",
+    ),
+    (
+        "JetExternalRestore2/JET_errDatabaseCorrupted.json",
+        14,
+        "the engine's database copy carries its header in two slots; damaging the first 16 \
+         bytes leaves the second, so the copy restores, correctly (the model has one header)",
+    ),
+    (
+        "JetExternalRestore/JET_errRequiredLogFilesMissing.json",
+        14,
+        "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
+         replay needs only the logs up to that generation, not the whole backup's range",
+    ),
+    (
+        "JetExternalRestore2/JET_errRequiredLogFilesMissing.json",
+        14,
+        "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
+         replay needs only the logs up to that generation, not the whole backup's range",
+    ),
+    (
+        "JetExternalRestore2/JET_errInstanceUnavailable.json",
+        9,
+        "MakeUnavailable is a model harness action the engine runner does not drive",
+    ),
+    (
+        "JetExternalRestore2/JET_errInstanceUnavailableDueToFatalLogDiskFull.json",
+        9,
+        "MakeUnavailable is a model harness action the engine runner does not drive",
+    ),
+];
+
+fn witnesses() -> Vec<(String, PathBuf)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/witnesses");
+    let mut out = Vec::new();
+    for folder in FOLDERS {
+        for file in collect_trace_files(&[root.join(folder)]).unwrap() {
+            let name = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
+            out.push((name, file));
+        }
+    }
+    for file in collect_trace_files(std::slice::from_ref(&root)).unwrap() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let folder = file
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        if FOLDERS.contains(&folder.as_ref()) || !text.contains(r#"{"call": {"call": "JetRestore"#)
+        {
+            continue;
+        }
+        let name = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
+        out.push((name, file));
+    }
+    assert!(out.len() >= 40, "only {} restore witnesses", out.len());
+    out
+}
+
+fn check(backend: Backend) {
+    let mut problems = Vec::new();
+    for (name, file) in witnesses() {
+        let listed = DISAGREES.iter().find(|(n, _, _)| *n == name);
+        match (replay_file(&file, backend), listed) {
+            (Ok(()), None) => {}
+            (Ok(()), Some(_)) => problems.push(format!(
+                "{name} now replays on the engine: remove it from DISAGREES"
+            )),
+            (Err(d), None) => problems.push(d.to_string()),
+            (Err(d), Some((_, step, why))) if d.step != *step => {
+                problems.push(format!("{d}: listed as diverging at step {step} ({why})"))
+            }
+            (Err(_), Some(_)) => {}
+        }
+    }
+    assert!(problems.is_empty(), "{backend:?}:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_restore_witnesses_replay_on_the_engine_on_the_simulated_disk() {
+    check(Backend::Sim);
+}
+
+#[test]
+fn the_restore_witnesses_replay_on_the_engine_on_real_files() {
+    check(Backend::Os);
+}
