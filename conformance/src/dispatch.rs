@@ -624,10 +624,21 @@ pub fn dispatch(
             };
             done(engine.external_restore2(&args).unwrap_or_else(|e| e))
         }
-        Call::RollLog { .. }
-        | Call::FlushCheckpoint { .. }
-        | Call::FailLogWrites { .. }
-        | Call::MakeUnavailable { .. } => return Err(DispatchError::HarnessNotBuilt(call.name())),
+        Call::RollLog { instance } => done(
+            engine
+                .roll_log(inst(instance)?)
+                .err()
+                .unwrap_or(JetErr::Success),
+        ),
+        Call::FlushCheckpoint { instance } => done(
+            engine
+                .flush_checkpoint(inst(instance)?)
+                .err()
+                .unwrap_or(JetErr::Success),
+        ),
+        Call::FailLogWrites { .. } | Call::MakeUnavailable { .. } => {
+            return Err(DispatchError::HarnessNotBuilt(call.name()));
+        }
         Call::CopyBackupFile { .. }
         | Call::CopyFile { .. }
         | Call::DeleteFile { .. }

@@ -33,6 +33,7 @@ pub mod core;
 mod data;
 pub mod dbfile;
 mod engine;
+mod environment;
 pub mod errors;
 pub mod handles;
 pub mod lifecycle;

@@ -21,21 +21,6 @@ const FOLDERS: &[&str] = &[
 /// `(folder/file, step that diverges, why)`.
 const DISAGREES: &[(&str, usize, &str)] = &[
     (
-        "JetRestore/JET_errMissingRestoreLogFiles.json",
-        11,
-        "FlushCheckpoint is a model harness action the engine runner does not drive",
-    ),
-    (
-        "JetRestore2/JET_errMissingRestoreLogFiles.json",
-        11,
-        "FlushCheckpoint is a model harness action the engine runner does not drive",
-    ),
-    (
-        "JetRestoreInstance/JET_errMissingRestoreLogFiles.json",
-        11,
-        "FlushCheckpoint is a model harness action the engine runner does not drive",
-    ),
-    (
         "JetExternalRestore/JET_errDatabaseCorrupted.json",
         14,
         "the engine's database copy carries its header in two slots; damaging the first 16 \
