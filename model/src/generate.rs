@@ -629,7 +629,8 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
                     }
                 }
                 let open = worker.open_dbs & (1 << db) != 0;
-                if probe || (changes && file == DbFile::Attached && !open) {
+                // A second open of the same database is not tried (see `open_database`).
+                if !open && (probe || (changes && file == DbFile::Attached)) {
                     out.push(Action::OpenDatabase {
                         slot,
                         db,

@@ -166,7 +166,8 @@ impl Spec {
             return unchanged(code, rule);
         }
         if open {
-            // A second open counts twice and needs two closes; the model does not try it.
+            // ESE counts a second open, which then needs two closes; the model keeps one open
+            // per database and the generator never tries a second, so this is only a trace's.
             return unchanged(JetErr::Success, "ErrDBOpenDatabase: opened again");
         }
         let mut next = s.clone();
