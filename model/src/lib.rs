@@ -10,6 +10,7 @@ pub mod action;
 pub mod checker;
 pub mod config;
 pub mod generate;
+pub mod pack;
 pub mod profile;
 pub mod properties;
 pub mod search;

@@ -420,8 +420,8 @@ pub enum Violation {
     CommittedTransactionLost,
 }
 
-/// The whole state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The whole state. Its `Hash` is its packed form ([`crate::pack`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct State {
     /// The run mode.
     pub mode: RunMode,
@@ -436,6 +436,12 @@ pub struct State {
     /// A damaged page of one of the worker's files that only a backup's read finds (probe mode
     /// only: see [`State::probe_only`]).
     pub corrupt: Option<FileTarget>,
+}
+
+impl std::hash::Hash for State {
+    fn hash<H: std::hash::Hasher>(&self, hasher: &mut H) {
+        crate::pack::pack(self).hash(hasher);
+    }
 }
 
 impl State {

@@ -75,6 +75,28 @@ fn probe_and_explore_modes_reach_the_same_states_but_damage() {
 }
 
 #[test]
+fn distinct_states_pack_and_fingerprint_apart() {
+    for config in [TINY, Config::SMALL] {
+        let spec = Spec::new(config);
+        let states = reachable(&spec, Mode::Probe);
+        let packed: HashSet<_> = states.iter().map(model::pack::pack).collect();
+        let fingerprints: HashSet<_> = states.iter().map(model::pack::fingerprint).collect();
+        assert_eq!(
+            packed.len(),
+            states.len(),
+            "{}: two states packed alike",
+            config.name
+        );
+        assert_eq!(
+            fingerprints.len(),
+            states.len(),
+            "{}: two states share a fingerprint",
+            config.name
+        );
+    }
+}
+
+#[test]
 fn the_search_counts_the_states_a_plain_search_finds() {
     let spec = Spec::new(TINY);
     let report = search(&spec, Mode::Explore, |_| {});
