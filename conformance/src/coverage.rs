@@ -167,6 +167,9 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
         ("JetBackup" | "JetBackupInstance", JetErr::SessionSharingViolation) => {
             "JetBackup takes no session: it enters through the instance, and its internal backup session begins and commits each read on the calling thread (ESE source, jetapi.cxx APICALL_INST::FEnter, backup.cxx ErrBKReadFile)"
         }
+        ("JetBeginSession", JetErr::OutOfMemory) => {
+            "the exported JetBeginSession (the ANSI form) allocates nothing whose failure returns it: a session that cannot be allocated is JET_errOutOfSessions (ErrPIBBeginSession maps a failed `new PIB`); only the wide form's conversion of a user name could (ESE source, jetapi.cxx JetBeginSessionExW, pib.cxx ErrPIBBeginSession)"
+        }
         ("JetEndSession", JetErr::InvalidParameter) => {
             "JetEndSession validates only the session; its grbit is never read (ESE source, jetapi.cxx JetEndSessionEx, tm.cxx ErrIsamEndSession)"
         }

@@ -79,6 +79,9 @@ pub enum DispatchError {
     /// A harness action the model's traces use, which the engine runner does not drive yet.
     #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
     HarnessNotBuilt(&'static str),
+    /// An ESE call the model's traces use that the engine does not implement yet.
+    #[error("{0} is not implemented by the engine yet (issue 6)")]
+    CallNotBuilt(&'static str),
     /// The call is a harness action the runner performs itself.
     #[error("{0} is a harness action performed by the runner, not an engine call")]
     Harness(&'static str),
@@ -289,7 +292,12 @@ pub fn dispatch(
         Call::StopServiceInstance2 { instance, grbit } => done(code(
             engine.stop_service_instance2(inst(instance)?, bits(grbit)),
         )),
-        Call::GetInstanceInfo {} => match engine.get_instance_info() {
+        // The engine returns the list by value; the C API's NULL output pointers are refused
+        // here, first, as ESE's ErrIsamGetInstanceInfo refuses them before any work.
+        Call::GetInstanceInfo {
+            null_outputs: Some(true),
+        } => done(JetErr::InvalidParameter),
+        Call::GetInstanceInfo { null_outputs: _ } => match engine.get_instance_info() {
             Ok(list) => {
                 let instances = list
                     .into_iter()
@@ -636,7 +644,19 @@ pub fn dispatch(
                 .err()
                 .unwrap_or(JetErr::Success),
         ),
-        Call::FailLogWrites { .. } | Call::MakeUnavailable { .. } => {
+        // The engine allocates nothing on the caller's behalf, so there is never a buffer to
+        // free: JetFreeBuffer succeeds, as ESE's does for NULL.
+        Call::FreeBuffer { buf: _ } => done(JetErr::Success),
+        Call::GetInstanceMiscInfo { .. }
+        | Call::SetSessionContext { .. }
+        | Call::ResetSessionContext { .. } => {
+            return Err(DispatchError::CallNotBuilt(call.name()));
+        }
+        Call::FailLogWrites { .. }
+        | Call::MakeUnavailable { .. }
+        | Call::FailAllocation { .. }
+        | Call::MakeReadOnly { .. }
+        | Call::HoldFile { .. } => {
             return Err(DispatchError::HarnessNotBuilt(call.name()));
         }
         Call::CopyBackupFile { .. }

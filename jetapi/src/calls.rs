@@ -201,6 +201,7 @@ pub fn call_spec(name: &str) -> Option<&'static CallSpec> {
 
 /// Calls that `Start` may run on their own thread.
 pub const LONG_CALLS: &[&str] = &[
+    "JetInit",
     "JetTerm",
     "JetTerm2",
     "JetRestore",
@@ -221,6 +222,10 @@ pub const FAULT_OPS: &[&str] = &[
 
 /// Errors a fault can inject.
 pub const FAULT_ERRORS: &[&str] = &["EIO", "ENOSPC"];
+
+/// What a `FailAllocation` makes run out: `memory` (the heap: `JET_errOutOfMemory`) or
+/// `buffers` (the page cache's buffers: `JET_errOutOfBuffers`).
+pub const ALLOCATIONS: &[&str] = &["memory", "buffers"];
 
 // Argument kinds, short enough to read as a column in the table below.
 use GrbitFamily as G;
@@ -452,7 +457,17 @@ calls! {
     StopBackupInstance "JetStopBackupInstance" [] "Marks the instance's running backup as stopped by the server." {
         instance: HandleRef = h(H::Instance),
     }
-    GetInstanceInfo "JetGetInstanceInfo" [InstanceCount, Instances] "Lists the running instances and their databases." {}
+    GetInstanceInfo "JetGetInstanceInfo" [InstanceCount, Instances] "Lists the running instances and their databases; `null_outputs` passes NULL for both output pointers." {
+        null_outputs: bool = BOOL,
+    }
+    GetInstanceMiscInfo "JetGetInstanceMiscInfo" [] "Copies one fact about an instance (InfoLevel 0: its log signature, a 28-byte JET_SIGNATURE) into a buffer of `cb_max` bytes." {
+        instance: HandleRef = h(H::Instance),
+        cb_max: i64 = INT,
+        info_level: i64 = INT,
+    }
+    FreeBuffer "JetFreeBuffer" [] "Frees a buffer the engine allocated for the caller; NULL (left out) does nothing." {
+        buf: i64 = INT,
+    }
 
     // Sessions, databases, transactions, tables.
     BeginSession "JetBeginSession" [] "Opens a session on an instance." {
@@ -464,6 +479,13 @@ calls! {
     EndSession "JetEndSession" [] "Closes a session." {
         session: HandleRef = h(H::Session),
         grbit: Grbit = grbit(G::EndSession),
+    }
+    SetSessionContext "JetSetSessionContext" [] "Ties a session to a caller's context value until JetResetSessionContext; JetEndSession refuses it meanwhile." {
+        session: HandleRef = h(H::Session),
+        context: i64 = INT,
+    }
+    ResetSessionContext "JetResetSessionContext" [] "Clears the context JetSetSessionContext set." {
+        session: HandleRef = h(H::Session),
     }
     CreateDatabase "JetCreateDatabase" [] "Creates and attaches a database file and opens it." {
         session: HandleRef = h(H::Session),
@@ -701,6 +723,15 @@ calls! {
     MakeUnavailable "MakeUnavailable" [] "An operation that cannot fail (a rollback) fails with `error`, making the instance unavailable." {
         instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
         error: Word = req(K::Word(FAULT_ERRORS)),
+    }
+    FailAllocation "FailAllocation" [] "The next allocation of `what` an ESE call makes fails (memory: JET_errOutOfMemory; buffers: JET_errOutOfBuffers)." {
+        what: Word = req(K::Word(ALLOCATIONS)),
+    }
+    MakeReadOnly "MakeReadOnly" [] "Sets the file system's read-only attribute of the file at `path`." {
+        path: PathArg = req(K::Path(PathUse::Write)),
+    }
+    HoldFile "HoldFile" [] "Another process opens the file at `path` with no sharing and keeps it open to the end of the trace." {
+        path: PathArg = req(K::Path(PathUse::Read)),
     }
     InjectFault "InjectFault" [] "Makes a future I/O operation fail." {
         op: Word = req(K::Word(FAULT_OPS)),

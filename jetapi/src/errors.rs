@@ -181,7 +181,9 @@ catalogue! {
     DiskFull = -1808, "JET_errDiskFull", "The disk has no space left.";
     FileNotFound = -1811, "JET_errFileNotFound", "The file does not exist.";
     SessionSharingViolation = -1910, "JET_errSessionSharingViolation", "The session is being used by another thread.";
-    SessionInUse = -1914, "JET_errSessionInUse", "The session is busy with another call or thread.";
+    SessionContextAlreadySet = -1912, "JET_errSessionContextAlreadySet", "JetSetSessionContext on a session that already has a context.";
+    SessionContextNotSetByThisThread = -1913, "JET_errSessionContextNotSetByThisThread", "JetResetSessionContext on a session whose context this thread did not set (or that has none).";
+    SessionInUse = -1914, "JET_errSessionInUse", "JetEndSession on a session that still has a context set (JetSetSessionContext without JetResetSessionContext).";
     OneDatabasePerSession = -1916, "JET_errOneDatabasePerSession", "Only one open user database per session is allowed (JET_paramOneDatabasePerSession).";
 }
 

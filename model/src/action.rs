@@ -74,6 +74,8 @@ pub enum ParamArg {
     BadPath,
     /// A parameter id no engine knows.
     UnknownId,
+    /// `JET_paramOneDatabasePerSession` = 1 (probe mode: sets [`crate::state::Probe::OneDbPerSession`]).
+    OneDbPerSession,
 }
 
 /// What the global parameters JetEnableMultiInstance passes are.
@@ -152,6 +154,28 @@ pub enum OpenDbArg {
     NullName,
     /// The instance's temporary database.
     TempDb,
+}
+
+/// The file name JetCreateDatabase / JetAttachDatabase pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DbPathArg {
+    /// The database's own path.
+    File,
+    /// NULL.
+    Null,
+    /// A path too long to complete.
+    TooLong,
+}
+
+/// What JetGetInstanceMiscInfo asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MiscInfoArg {
+    /// InfoLevel 0 (`JET_InstanceMiscInfoLogSignature`) into a buffer that holds a JET_SIGNATURE.
+    Signature,
+    /// InfoLevel 0 into a buffer of 4 bytes.
+    SmallBuffer,
+    /// InfoLevel 3, which no engine knows.
+    BadLevel,
 }
 
 /// Which of the calls that restore a JetBackup directory.
@@ -233,8 +257,19 @@ pub enum Action {
     StopService { target: Target, grbit: Option<u32> },
     /// JetStopBackup / JetStopBackupInstance.
     StopBackup { target: Target },
-    /// JetGetInstanceInfo.
-    GetInstanceInfo,
+    /// JetGetInstanceInfo; `null_out` passes NULL output pointers.
+    GetInstanceInfo { null_out: bool },
+    /// JetGetInstanceMiscInfo.
+    GetInstanceMiscInfo { inst: InstArg, arg: MiscInfoArg },
+    /// JetFreeBuffer of NULL.
+    FreeBuffer,
+    /// JetSetSystemParameter(JET_paramCircularLog) passing, beside `inst`, a session handle
+    /// that never was one.
+    SetParamBadSesid { inst: InstArg },
+    /// JetSetSessionContext on the slot's session.
+    SetSessionContext { slot: u8 },
+    /// JetResetSessionContext on the slot's session.
+    ResetSessionContext { slot: u8 },
     /// JetBeginSession.
     BeginSession { inst: InstArg },
     /// JetEndSession on the slot's session.
@@ -244,9 +279,19 @@ pub enum Action {
     /// JetRollback on the slot's session.
     Rollback { slot: u8 },
     /// JetCreateDatabase of database `db` through the slot's session.
-    CreateDatabase { slot: u8, db: u8, v2: bool },
+    CreateDatabase {
+        slot: u8,
+        db: u8,
+        v2: bool,
+        path: DbPathArg,
+    },
     /// JetAttachDatabase.
-    AttachDatabase { slot: u8, db: u8, v2: bool },
+    AttachDatabase {
+        slot: u8,
+        db: u8,
+        v2: bool,
+        path: DbPathArg,
+    },
     /// JetDetachDatabase, or JetDetachDatabase2 (`force`: with `JET_bitForceDetach`).
     DetachDatabase {
         slot: u8,
@@ -308,6 +353,25 @@ pub enum Action {
     /// Environment (probe mode): a page of one of the worker's files is damaged where only a
     /// backup's read looks (`CorruptFile` in traces).
     Corrupt { target: FileTarget },
+    /// Probe: the next heap allocation (`buffers`: page buffer) an ESE call makes fails.
+    FailAllocation { buffers: bool },
+    /// Probe: a second session of the worker opens database `db` with `JET_bitDbExclusive`
+    /// (JetBeginSession and JetOpenDatabase in traces, which then allow two sessions).
+    OtherSessionOpens { db: u8 },
+    /// Probe: another instance of the process creates (or attaches) the worker's database `db`
+    /// file (its JetCreateInstance, JetInit, JetBeginSession and JetCreateDatabase in traces).
+    AttachElsewhere { db: u8 },
+    /// Probe: the worker's session creates filler databases until six are attached.
+    FillAttachments,
+    /// Probe: the worker's detached database `db` file gets the read-only attribute.
+    MakeReadOnly { db: u8 },
+    /// Probe: another process holds the worker's detached database `db` file open.
+    HoldFile { db: u8 },
+    /// Probe: with no instance alive, the process-wide page size is set to another value
+    /// than the worker's JetBackup set was written with.
+    ChangePageSize,
+    /// Probe: the worker's JetInit starts and holds its API lock "initializing".
+    StartInit,
     /// A JetTerm2 starts and holds the instance's API lock.
     StartTerm { slot: u8, grbit: u32 },
     /// The held JetTerm2 finishes.
@@ -332,6 +396,14 @@ impl Action {
                 | Action::FatalError { .. }
                 | Action::DamageCheckpoint { .. }
                 | Action::Corrupt { .. }
+                | Action::FailAllocation { .. }
+                | Action::OtherSessionOpens { .. }
+                | Action::AttachElsewhere { .. }
+                | Action::FillAttachments
+                | Action::MakeReadOnly { .. }
+                | Action::HoldFile { .. }
+                | Action::ChangePageSize
+                | Action::StartInit
                 | Action::StartTerm { .. }
                 | Action::FinishTerm
                 | Action::StartRestore { .. }
@@ -373,7 +445,12 @@ impl Action {
             } => "JetStopServiceInstance2",
             Action::StopBackup { target: L } => "JetStopBackup",
             Action::StopBackup { target: I(_) } => "JetStopBackupInstance",
-            Action::GetInstanceInfo => "JetGetInstanceInfo",
+            Action::GetInstanceInfo { .. } => "JetGetInstanceInfo",
+            Action::GetInstanceMiscInfo { .. } => "JetGetInstanceMiscInfo",
+            Action::FreeBuffer => "JetFreeBuffer",
+            Action::SetParamBadSesid { .. } => "JetSetSystemParameter",
+            Action::SetSessionContext { .. } => "JetSetSessionContext",
+            Action::ResetSessionContext { .. } => "JetResetSessionContext",
             Action::BeginSession { .. } => "JetBeginSession",
             Action::EndSession { .. } => "JetEndSession",
             Action::BeginTransaction { .. } => "JetBeginTransaction",
@@ -434,6 +511,14 @@ impl Action {
             | Action::FatalError { .. }
             | Action::DamageCheckpoint { .. }
             | Action::Corrupt { .. }
+            | Action::FailAllocation { .. }
+            | Action::OtherSessionOpens { .. }
+            | Action::AttachElsewhere { .. }
+            | Action::FillAttachments
+            | Action::MakeReadOnly { .. }
+            | Action::HoldFile { .. }
+            | Action::ChangePageSize
+            | Action::StartInit
             | Action::StartTerm { .. }
             | Action::FinishTerm
             | Action::StartRestore { .. }

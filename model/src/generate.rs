@@ -23,8 +23,9 @@
 //! instances do side by side commutes, so no answer is lost.
 
 use crate::action::{
-    Action, BackupDirArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InitForm,
-    InstArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
+    Action, BackupDirArg, DbPathArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg,
+    InitForm, InstArg, MiscInfoArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc,
+    Target,
 };
 use crate::config::MAX_DBS;
 use crate::state::{
@@ -76,12 +77,12 @@ pub enum Mode {
 /// Pushes the actions to try in `s`.
 pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     let probe = mode == Mode::Probe;
-    if let Some(target) = s.corrupt {
-        let legacy = spec.config.legacy && s.mode == RunMode::OneInst;
-        damaged_reads(s, target, Target::Instance(InstArg::Slot(WORKER)), out);
-        if legacy {
-            damaged_reads(s, target, Target::Legacy, out);
+    if let Some(probe) = s.probe {
+        let mut on = vec![Target::Instance(InstArg::Slot(WORKER))];
+        if spec.config.legacy && s.mode == RunMode::OneInst {
+            on.push(Target::Legacy);
         }
+        crate::probes::probe_calls(spec, s, probe, &on, out);
         return;
     }
     let worker = &s.instances[usize::from(WORKER)];
@@ -146,6 +147,9 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
         }
     } else if s.live_count() > 0 {
         out.push(Action::Crash);
+    }
+    if probe {
+        crate::probes::set_up(spec, s, out);
     }
 }
 
@@ -583,7 +587,23 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         });
     }
     if probe {
-        out.push(Action::GetInstanceInfo);
+        out.push(Action::GetInstanceInfo { null_out: false });
+        out.push(Action::GetInstanceInfo { null_out: true });
+        out.push(Action::FreeBuffer);
+        for &inst in &args {
+            for arg in [
+                MiscInfoArg::Signature,
+                MiscInfoArg::SmallBuffer,
+                MiscInfoArg::BadLevel,
+            ] {
+                out.push(Action::GetInstanceMiscInfo { inst, arg });
+            }
+        }
+        if worker_live {
+            out.push(Action::SetParamBadSesid {
+                inst: InstArg::Slot(WORKER),
+            });
+        }
     }
     if worker_live {
         let slot = WORKER;
@@ -609,10 +629,17 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
                     if v2 && !probe {
                         continue;
                     }
+                    let path = DbPathArg::File;
                     if (changes && in_order) || (probe && (file != DbFile::Absent || !changes)) {
-                        out.push(Action::CreateDatabase { slot, db, v2 });
+                        out.push(Action::CreateDatabase { slot, db, v2, path });
                     }
-                    out.push(Action::AttachDatabase { slot, db, v2 });
+                    out.push(Action::AttachDatabase { slot, db, v2, path });
+                    if probe && db == 0 {
+                        for path in [DbPathArg::Null, DbPathArg::TooLong] {
+                            out.push(Action::CreateDatabase { slot, db, v2, path });
+                            out.push(Action::AttachDatabase { slot, db, v2, path });
+                        }
+                    }
                     out.push(Action::DetachDatabase {
                         slot,
                         db,
@@ -658,7 +685,7 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
 }
 
 /// True when the worker does database work (see the module comment).
-fn worker_works(worker: &crate::state::Instance) -> bool {
+pub(crate) fn worker_works(worker: &crate::state::Instance) -> bool {
     worker.life == Life::Initialized
         && !worker.stop_service
         && !worker.settings.recovery_off
@@ -745,7 +772,7 @@ fn damage(s: &State, out: &mut Vec<Action>) {
 
 /// After a damage, only the reads that find it, through `on`: the file opened and read, or
 /// JetBackup.
-fn damaged_reads(s: &State, target: FileTarget, on: Target, out: &mut Vec<Action>) {
+pub(crate) fn damaged_reads(s: &State, target: FileTarget, on: Target, out: &mut Vec<Action>) {
     let worker = &s.instances[usize::from(WORKER)];
     match worker.backup {
         None if worker.is_live() => out.push(Action::BackupToDir {

@@ -11,6 +11,7 @@ pub mod checker;
 pub mod config;
 pub mod generate;
 pub mod pack;
+pub mod probes;
 pub mod profile;
 pub mod properties;
 pub mod search;

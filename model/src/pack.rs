@@ -11,7 +11,7 @@
 use crate::config::MAX_INSTANCES;
 use crate::state::{
     Backup, BackupKind, CheckpointFile, Db, DbFile, FileTarget, Health, Instance, Life, LogRanges,
-    OpenFile, Pending, Phase, RunMode, Saved, Session, Settings, State, Storage, Violation,
+    OpenFile, Pending, Phase, Probe, RunMode, Saved, Session, Settings, State, Storage, Violation,
 };
 
 /// Words per packed instance.
@@ -79,7 +79,7 @@ pub fn pack(state: &State) -> Packed {
         instances,
         pending,
         violation,
-        corrupt,
+        probe,
     } = state;
     let mut top = Word::new();
     top.put(
@@ -91,15 +91,15 @@ pub fn pack(state: &State) -> Packed {
         2,
     );
     top.flag(*global_params_set);
-    top.option(*pending, 41, |b, p| match p {
+    top.option(*pending, 36, |b, p| match p {
         Pending::Term { slot, grbit } => {
             b.flag(false);
-            b.byte(slot);
+            b.put(u64::from(slot), SLOT_BITS);
             b.put(u64::from(grbit), 32);
         }
         Pending::Restore { slot, temporary } => {
             b.flag(true);
-            b.byte(slot);
+            b.put(u64::from(slot), SLOT_BITS);
             b.put(u64::from(temporary), 32);
         }
     });
@@ -109,7 +109,8 @@ pub fn pack(state: &State) -> Packed {
             Violation::CommittedTransactionLost => true,
         });
     });
-    top.option(*corrupt, 10, file_target);
+    top.put(probe.map_or(0, probe_tag), 5);
+    top.byte(probe.map_or(0, probe_arg));
     let mut out = [0u64; PACKED_WORDS];
     out[0] = top.bits;
     for (i, inst) in instances.iter().enumerate() {
@@ -137,6 +138,52 @@ pub fn fingerprint(state: &State) -> u64 {
 fn folded_multiply(a: u64, b: u64) -> u64 {
     let m = u128::from(a) * u128::from(b);
     (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// Bits of a slot number: every slot index fits.
+const SLOT_BITS: u32 = 3;
+const _: () = assert!(MAX_INSTANCES <= 1 << SLOT_BITS);
+
+/// A probe's kind, 1 and up (0: none).
+fn probe_tag(p: Probe) -> u64 {
+    match p {
+        Probe::Corrupt(FileTarget::Db(_)) => 1,
+        Probe::Corrupt(FileTarget::Log(_)) => 2,
+        Probe::Corrupt(FileTarget::Patch) => 3,
+        Probe::AllocFails { buffers: false } => 4,
+        Probe::AllocFails { buffers: true } => 5,
+        Probe::SessionContext => 6,
+        Probe::OneDbPerSession => 7,
+        Probe::LockedByOtherSession(_) => 8,
+        Probe::AttachedElsewhere(_) => 9,
+        Probe::SixAttached => 10,
+        Probe::ReadOnly(_) => 11,
+        Probe::Held(FileTarget::Db(_)) => 12,
+        Probe::Held(FileTarget::Log(_)) => 13,
+        Probe::Held(FileTarget::Patch) => 14,
+        Probe::PageSizeChanged => 15,
+        Probe::InitHeld => 16,
+        Probe::Spent => 17,
+    }
+}
+
+/// A probe's database or generation (0 for the kinds without one).
+fn probe_arg(p: Probe) -> u8 {
+    match p {
+        Probe::Corrupt(t) | Probe::Held(t) => match t {
+            FileTarget::Db(d) => d,
+            FileTarget::Log(g) => g,
+            FileTarget::Patch => 0,
+        },
+        Probe::LockedByOtherSession(d) | Probe::AttachedElsewhere(d) | Probe::ReadOnly(d) => d,
+        Probe::AllocFails { .. }
+        | Probe::SessionContext
+        | Probe::OneDbPerSession
+        | Probe::SixAttached
+        | Probe::PageSizeChanged
+        | Probe::InitHeld
+        | Probe::Spent => 0,
+    }
 }
 
 #[inline(always)]

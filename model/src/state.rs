@@ -433,9 +433,46 @@ pub struct State {
     pub pending: Option<Pending>,
     /// The first property violation a transition recorded.
     pub violation: Option<Violation>,
-    /// A damaged page of one of the worker's files that only a backup's read finds (probe mode
-    /// only: see [`State::probe_only`]).
-    pub corrupt: Option<FileTarget>,
+    /// A condition only probe mode sets up (a damaged page, a failing allocation, a file
+    /// another process holds, ...): see [`State::probe_only`].
+    pub probe: Option<Probe>,
+}
+
+/// A condition of the world that probe mode sets up beside the worker to show what the calls
+/// it concerns return, one at a time. Each is tried only where one of those calls comes next,
+/// and the search then tries only those calls (`generate::probe_calls`): the model says what
+/// they return, not how an instance lives on afterwards, so the model checker and its
+/// properties never see these states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Probe {
+    /// A page of one of the worker's files no longer verifies; only a backup's read finds it.
+    Corrupt(FileTarget),
+    /// `FailAllocation`: the next heap allocation (`buffers`: page buffer of the cache) an ESE
+    /// call makes fails.
+    AllocFails {
+        /// A page buffer of the cache (`JET_errOutOfBuffers`), not the heap.
+        buffers: bool,
+    },
+    /// JetSetSessionContext tied the worker's session to a context.
+    SessionContext,
+    /// `JET_paramOneDatabasePerSession` was set on the worker before its JetInit.
+    OneDbPerSession,
+    /// A second session of the worker opened database `d` with `JET_bitDbExclusive`.
+    LockedByOtherSession(u8),
+    /// Another instance of the process has the worker's database `d` file attached.
+    AttachedElsewhere(u8),
+    /// The worker has six user databases attached, ESE's limit (its own and fillers).
+    SixAttached,
+    /// The worker's detached database `d` file has the read-only attribute.
+    ReadOnly(u8),
+    /// Another process holds a file open with no sharing: database `d`, or the patch file.
+    Held(FileTarget),
+    /// The process-wide page size was changed after the worker's JetBackup set was written.
+    PageSizeChanged,
+    /// The worker's JetInit is held in progress.
+    InitHeld,
+    /// A probe's call has run; nothing more is tried.
+    Spent,
 }
 
 impl std::hash::Hash for State {
@@ -452,15 +489,20 @@ impl State {
         instances: [Instance::UNUSED; MAX_INSTANCES],
         pending: None,
         violation: None,
-        corrupt: None,
+        probe: None,
     };
 
-    /// True for a state only probe mode reaches. A damaged file is tried only on the reads
-    /// that find it, and the search goes no further: the model says what those reads return,
-    /// not how the instance lives on with the damage, so the model checker (explore mode) and
-    /// its properties never see such a state.
+    /// True for a state only probe mode reaches (see [`Probe`]).
     pub fn probe_only(&self) -> bool {
-        self.corrupt.is_some()
+        self.probe.is_some()
+    }
+
+    /// The damaged file, if a probe damaged one.
+    pub fn corrupt(&self) -> Option<FileTarget> {
+        match self.probe {
+            Some(Probe::Corrupt(target)) => Some(target),
+            _ => None,
+        }
     }
 
     /// How many instances live.

@@ -18,8 +18,8 @@ use jetapi::trace::{Expect, Profile, Step, Trace};
 use jetapi::{Call, JetErr};
 
 use crate::action::{
-    Action, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg, NameArg, OpenDbArg,
-    ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
+    Action, DbPathArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg,
+    MiscInfoArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
 use crate::config::{MAX_DBS, MAX_INSTANCES};
 use crate::generate::WORKER;
@@ -28,6 +28,12 @@ use crate::step::Spec;
 
 /// The page size the traces assume (`JET_paramDatabasePageSize` default, 8 KiB).
 pub const PAGE_SIZE: i64 = 8192;
+/// `sizeof(JET_SIGNATURE)`: ulRandom, a JET_LOGTIME and a 16-byte computer name.
+const JET_SIGNATURE_BYTES: i64 = 28;
+/// The context value traces pass to JetSetSessionContext.
+const SESSION_CONTEXT: i64 = 0x1234;
+/// User databases one instance may attach (`dbidMax` 7 less the temporary database).
+const USER_DATABASES_MAX: usize = 6;
 
 struct Names {
     /// How many instances slot i has had.
@@ -100,30 +106,35 @@ fn step(call: Call) -> Step {
     }
 }
 
-/// The settings every instance of slot `slot` gets: its own paths, one session.
-fn slot_settings(instance: Option<HandleRef>, slot: u8) -> Vec<Step> {
+/// The settings every instance of slot `slot` gets: its own paths under `dir`, and
+/// `sessions` sessions (the model's one, or two when a path opens a second).
+fn slot_settings(instance: Option<HandleRef>, dir: &str, sessions: i64) -> Vec<Step> {
     vec![
         set_param(
             instance.clone(),
             "JET_paramSystemPath",
-            ParamValue::Text(format!("i{slot}/")),
+            ParamValue::Text(format!("{dir}/")),
         ),
         set_param(
             instance.clone(),
             "JET_paramLogFilePath",
-            ParamValue::Text(format!("i{slot}/logs/")),
+            ParamValue::Text(format!("{dir}/logs/")),
         ),
         set_param(
             instance.clone(),
             "JET_paramTempPath",
-            ParamValue::Text(format!("i{slot}/tmp/")),
+            ParamValue::Text(format!("{dir}/tmp/")),
         ),
         set_param(
             instance.clone(),
             "JET_paramCreatePathIfNotExist",
             ParamValue::Number(1),
         ),
-        set_param(instance, "JET_paramMaxSessions", ParamValue::Number(1)),
+        set_param(
+            instance,
+            "JET_paramMaxSessions",
+            ParamValue::Number(sessions),
+        ),
     ]
 }
 
@@ -139,6 +150,15 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
         "JET_paramMaxInstances",
         ParamValue::Number(i64::from(spec.config.instances)),
     )];
+    // A probe's second session needs room for two.
+    let sessions = if path
+        .iter()
+        .any(|a| matches!(a, Action::OtherSessionOpens { .. }))
+    {
+        2
+    } else {
+        1
+    };
     let mut state = State::INITIAL;
     for action in path {
         let (next, outcome) = spec.step(&state, action);
@@ -173,7 +193,7 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             _ => false,
         };
         if legacy_start || temporary_restore {
-            steps.extend(slot_settings(None, 0));
+            steps.extend(slot_settings(None, "i0", sessions));
         }
         let mut call_steps = action_steps(&state, action, &names);
         let expect = if outcome.code == JetErr::Success {
@@ -207,7 +227,11 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
                     && next.instances[usize::from(i)].life != Life::Unused
             });
             if let Some(slot) = created {
-                steps.extend(slot_settings(name(names.instance(slot)), slot));
+                steps.extend(slot_settings(
+                    name(names.instance(slot)),
+                    &format!("i{slot}"),
+                    sessions,
+                ));
             }
         }
         state = next;
@@ -227,6 +251,13 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             last.note = Some(outcome.rule.to_string());
         }
         steps.extend(finish);
+    }
+    if state.probe == Some(crate::state::Probe::InitHeld) {
+        let mut finish = step(Call::Finish {
+            id: Some("init".into()),
+        });
+        finish.note = Some("§1.3 JetInit: initialized".into());
+        steps.push(finish);
     }
     Trace {
         name: trace_name.to_string(),
@@ -307,6 +338,9 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                     "JET_paramLogFilePath",
                     ParamValue::Text(format!("{}/", "x".repeat(300))),
                 ),
+                ParamArg::OneDbPerSession => {
+                    ("JET_paramOneDatabasePerSession", ParamValue::Number(1))
+                }
                 ParamArg::UnknownId => {
                     return vec![step(Call::SetSystemParameter {
                         instance: Some(names.handle(arg)),
@@ -376,7 +410,35 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         Action::StopBackup { target } => Call::StopBackupInstance {
             instance: inst(target),
         },
-        Action::GetInstanceInfo => Call::GetInstanceInfo {},
+        Action::GetInstanceInfo { null_out } => Call::GetInstanceInfo {
+            null_outputs: null_out.then_some(true),
+        },
+        Action::GetInstanceMiscInfo {
+            inst: arg,
+            arg: info,
+        } => Call::GetInstanceMiscInfo {
+            instance: Some(names.handle(arg)),
+            cb_max: Some(if info == MiscInfoArg::SmallBuffer {
+                4
+            } else {
+                JET_SIGNATURE_BYTES
+            }),
+            info_level: Some(if info == MiscInfoArg::BadLevel { 3 } else { 0 }),
+        },
+        Action::FreeBuffer => Call::FreeBuffer { buf: None },
+        Action::SetParamBadSesid { inst: arg } => Call::SetSystemParameter {
+            instance: Some(names.handle(arg)),
+            session: Some(HandleRef::Raw(NEVER_A_HANDLE + 2)),
+            param: Some(ParamRef::Name("JET_paramCircularLog".into())),
+            value: Some(ParamValue::Number(1)),
+        },
+        Action::SetSessionContext { slot } => Call::SetSessionContext {
+            session: session(slot),
+            context: Some(SESSION_CONTEXT),
+        },
+        Action::ResetSessionContext { slot } => Call::ResetSessionContext {
+            session: session(slot),
+        },
         Action::BeginSession { inst: arg } => {
             let slot = target_slot(state, Target::Instance(arg));
             Call::BeginSession {
@@ -401,16 +463,22 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             slot,
             db,
             v2: false,
+            path: p,
         } => Call::CreateDatabase {
             session: session(slot),
-            filename: db_path(slot, db),
+            filename: db_name(slot, db, p),
             connect: None,
             dbid: name(format!("@d{slot}{db}")),
             grbit: None,
         },
-        Action::CreateDatabase { slot, db, v2: true } => Call::CreateDatabase2 {
+        Action::CreateDatabase {
+            slot,
+            db,
+            v2: true,
+            path: p,
+        } => Call::CreateDatabase2 {
             session: session(slot),
-            filename: db_path(slot, db),
+            filename: db_name(slot, db, p),
             database_size_max: None,
             dbid: name(format!("@d{slot}{db}")),
             grbit: None,
@@ -419,14 +487,20 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             slot,
             db,
             v2: false,
+            path: p,
         } => Call::AttachDatabase {
             session: session(slot),
-            filename: db_path(slot, db),
+            filename: db_name(slot, db, p),
             grbit: None,
         },
-        Action::AttachDatabase { slot, db, v2: true } => Call::AttachDatabase2 {
+        Action::AttachDatabase {
+            slot,
+            db,
+            v2: true,
+            path: p,
+        } => Call::AttachDatabase2 {
             session: session(slot),
-            filename: db_path(slot, db),
+            filename: db_name(slot, db, p),
             database_size_max: None,
             grbit: None,
         },
@@ -668,6 +742,66 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         Action::Corrupt {
             target: FileTarget::Patch,
         } => return Vec::new(),
+        Action::FailAllocation { buffers } => Call::FailAllocation {
+            what: Some(Word(if buffers { "buffers" } else { "memory" }.into())),
+        },
+        Action::OtherSessionOpens { db } => {
+            return vec![
+                step(Call::BeginSession {
+                    instance: name(names.instance(WORKER)),
+                    session: name(format!("@s{WORKER}b")),
+                    user_name: None,
+                    password: None,
+                }),
+                step(Call::OpenDatabase {
+                    session: name(format!("@s{WORKER}b")),
+                    filename: db_path(WORKER, db),
+                    connect: None,
+                    dbid: name(format!("@d{WORKER}{db}b")),
+                    grbit: Some(Grbit::Names(vec!["JET_bitDbExclusive".into()])),
+                }),
+            ];
+        }
+        Action::AttachElsewhere { db } => return attach_elsewhere_steps(state, db),
+        Action::FillAttachments => {
+            let attached = state.instances[usize::from(WORKER)]
+                .storage
+                .dbs
+                .iter()
+                .filter(|d| d.file == DbFile::Attached)
+                .count();
+            return (attached..USER_DATABASES_MAX)
+                .map(|k| {
+                    step(Call::CreateDatabase {
+                        session: session(WORKER),
+                        filename: path(format!("i{WORKER}/filler{k}.edb")),
+                        connect: None,
+                        dbid: name(format!("@filler{k}")),
+                        grbit: None,
+                    })
+                })
+                .collect();
+        }
+        Action::MakeReadOnly { db } => Call::MakeReadOnly {
+            path: db_path(WORKER, db),
+        },
+        Action::HoldFile { db } => Call::HoldFile {
+            path: db_path(WORKER, db),
+        },
+        Action::ChangePageSize => {
+            return vec![set_param(
+                None,
+                "JET_paramDatabasePageSize",
+                ParamValue::Number(2 * PAGE_SIZE),
+            )];
+        }
+        Action::StartInit => Call::Start {
+            call: Some(Box::new(Call::Init {
+                instance: name(names.instance(WORKER)),
+            })),
+            id: Some("init".into()),
+            pause_at: None,
+        },
         Action::StartTerm { slot, grbit: g } => Call::Start {
             call: Some(Box::new(Call::Term2 {
                 instance: name(names.instance(slot)),
@@ -691,6 +825,54 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         Action::ExternalRestore { v2, arg } => return external_restore_steps(state, v2, arg),
     };
     vec![step(call)]
+}
+
+/// The file name a create or attach passes for database `db` of slot `slot`.
+fn db_name(slot: u8, db: u8, arg: DbPathArg) -> Option<PathArg> {
+    match arg {
+        DbPathArg::File => path(format!("i{slot}/db{db}.edb")),
+        DbPathArg::Null => None,
+        DbPathArg::TooLong => path(format!("{}.edb", "x".repeat(300))),
+    }
+}
+
+/// Another instance (`@other`, its files under `other/`) creates the worker's database `db`
+/// file, or attaches it when it exists.
+fn attach_elsewhere_steps(state: &State, db: u8) -> Vec<Step> {
+    let other = || name("@other");
+    let mut steps = vec![step(Call::CreateInstance {
+        instance: other(),
+        instance_name: Some("other".into()),
+    })];
+    steps.extend(slot_settings(other(), "other", 1));
+    steps.push(step(Call::Init { instance: other() }));
+    steps.push(step(Call::BeginSession {
+        instance: other(),
+        session: name("@s_other"),
+        user_name: None,
+        password: None,
+    }));
+    let filename = path(format!("i{WORKER}/db{db}.edb"));
+    let session = name("@s_other");
+    steps.push(step(
+        if state.instances[usize::from(WORKER)].storage.dbs[usize::from(db)].file == DbFile::Absent
+        {
+            Call::CreateDatabase {
+                session,
+                filename,
+                connect: None,
+                dbid: name("@d_other"),
+                grbit: None,
+            }
+        } else {
+            Call::AttachDatabase {
+                session,
+                filename,
+                grbit: None,
+            }
+        },
+    ));
+    steps
 }
 
 /// The directory of the worker's last full JetBackup (`backups/i0_g{high}/`, the name

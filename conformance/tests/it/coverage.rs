@@ -1,6 +1,6 @@
 //! The coverage report classifies every documented row, and only honestly.
 
-use conformance::coverage::{Status, coverage};
+use conformance::coverage::{Status, coverage, render_markdown};
 use model::Config;
 
 #[test]
@@ -41,4 +41,19 @@ fn every_documented_row_gets_one_status_and_each_status_its_detail() {
             .iter()
             .any(|(f, c)| f == "JetTruncateLogInstance" && c == "JET_errLogFileNotCopied")
     );
+}
+
+/// The `tiny` report (one instance, one database, two generations), reviewed as a diff: a
+/// change to any row's status, witness or reason shows here. `docs/coverage.md`, the `default`
+/// report, is compared with `jetspec coverage --markdown` by CI (`.ci/run`).
+#[test]
+fn the_tiny_coverage_report_is_reviewed_as_a_snapshot() {
+    let tiny = Config {
+        name: "tiny",
+        instances: 1,
+        dbs: 1,
+        max_gen: 2,
+        legacy: true,
+    };
+    insta::assert_snapshot!("coverage_tiny", render_markdown(&coverage(tiny)));
 }

@@ -15,7 +15,7 @@ use crate::generate::WORKER;
 use crate::profile::Divergence;
 use crate::state::{
     Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Health, LogRanges, OpenFile,
-    Phase, Saved, State,
+    Phase, Probe, Saved, State,
 };
 
 const BACKUP_INCREMENTAL: u32 = 0x1;
@@ -147,6 +147,13 @@ impl Spec {
             (false, true) => BackupKind::Incremental,
             (false, false) => BackupKind::Full,
         };
+        if kind == BackupKind::Full && super::probe::alloc_fails(s, false) {
+            return super::probe::spent(
+                s.clone(),
+                JetErr::OutOfMemory,
+                "ErrBKBeginExternalBackup: the checkpoint buffer is not allocated; the backup does not start",
+            );
+        }
         let mut next = s.clone();
         next.instances[usize::from(slot)].backup = Some(Backup {
             kind,
@@ -282,6 +289,14 @@ impl Spec {
                 "§2.4 OpenFile: file missing (ABORTS)",
             );
         }
+        if matches!(file, FileArg::Db(d) if s.probe == Some(Probe::Held(FileTarget::Db(d)))) {
+            return abort(
+                s,
+                slot,
+                JetErr::FileAccessDenied,
+                "ErrBKOpenFile: the read-only open is denied (another process holds the file) (ABORTS)",
+            );
+        }
         moved(
             opened(target),
             JetErr::Success,
@@ -355,7 +370,7 @@ impl Spec {
         if !first {
             return unchanged(JetErr::Success, "§2.4 ReadFile: end of file, 0 bytes");
         }
-        if slot == WORKER && s.corrupt == Some(open.target) {
+        if slot == WORKER && s.corrupt() == Some(open.target) {
             return read_verify_failure(s, slot, open.target);
         }
         let mut next = s.clone();
@@ -832,7 +847,7 @@ impl Spec {
         if slot == WORKER {
             // §2.5: the databases are copied first, then the log roll, then the logs; the
             // first error ends the backup (an abort: no header records it).
-            match s.corrupt {
+            match s.corrupt() {
                 Some(FileTarget::Db(d))
                     if !incremental
                         && inst.storage.dbs[usize::from(d)].file == DbFile::Attached =>

@@ -1,33 +1,70 @@
 //! The database calls of a session: JetCreateDatabase(2), JetAttachDatabase(2),
 //! JetDetachDatabase(2), JetOpenDatabase, JetCloseDatabase. Their order of checks is the
 //! implementation's (db.cxx, jetapi.cxx), cited by function; what a page adds is cited `doc:`.
-//! The model keeps one session per instance, so what two sessions do to each other
-//! (`JET_errDatabaseLocked`) is out of its reach.
+//! The model keeps one session per instance; what a second session, another instance or
+//! another process does to these calls is a probe condition (`step/probe.rs`).
 
 use jetapi::JetErr;
 
+use super::probe::{alloc_fails, spent};
 use super::{Spec, Transition, moved, unchanged};
-use crate::action::OpenDbArg;
-use crate::state::{DbFile, Health, Session, State};
+use crate::action::{DbPathArg, OpenDbArg};
+use crate::state::{DbFile, FileTarget, Health, Probe, Session, State};
 
 impl Spec {
-    pub(super) fn create_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+    pub(super) fn create_database(
+        &self,
+        s: &State,
+        slot: u8,
+        db: u8,
+        path: DbPathArg,
+    ) -> Transition {
         if let Err(outcome) = self.session_enter(s, slot, true) {
             return (None, outcome);
         }
         let inst = &s.instances[usize::from(slot)];
-        if inst.session == Session::InTransaction {
-            return unchanged(
+        let file = inst.storage.dbs[usize::from(db)].file;
+        let checks: [(bool, JetErr, &'static str); 4] = [
+            (
+                inst.session == Session::InTransaction,
                 JetErr::InTransaction,
                 "ErrDBCreateDatabase: session in a transaction",
+            ),
+            (
+                path == DbPathArg::Null,
+                JetErr::DatabaseInvalidPath,
+                "ErrDBCreateDatabase: NULL or empty name",
+            ),
+            (
+                path == DbPathArg::TooLong,
+                JetErr::DatabaseInvalidPath,
+                "ErrDBCreateDatabase: path completion fails (InvalidPath mapped)",
+            ),
+            (
+                // ErrNewAndWriteLatch's wrnDatabaseAttached, which create turns into
+                // DatabaseDuplicate.
+                file == DbFile::Attached,
+                JetErr::DatabaseDuplicate,
+                "ErrDBCreateDatabase: attached already",
+            ),
+        ];
+        if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
+            return unchanged(code, rule);
+        }
+        if let Err(outcome) = self.fmp_probe(s, db) {
+            return (None, outcome);
+        }
+        if alloc_fails(s, false) {
+            return spent(
+                s.clone(),
+                JetErr::OutOfMemory,
+                "FMP::ErrStoreDbName: the copy of the name is not allocated",
             );
         }
-        if inst.storage.dbs[usize::from(db)].file != DbFile::Absent {
-            // Attached: ErrNewAndWriteLatch's wrnDatabaseAttached, which create turns into
-            // DatabaseDuplicate; detached: the file exists.
+        if file == DbFile::Detached {
             return unchanged(
                 JetErr::DatabaseDuplicate,
-                "ErrDBCreateDatabase: attached already, or the file exists",
+                "ErrDBCreateDatabase: the file exists",
             );
         }
         if inst.health == Health::LogStopped {
@@ -47,22 +84,45 @@ impl Spec {
         )
     }
 
-    pub(super) fn attach_database(&self, s: &State, slot: u8, db: u8) -> Transition {
+    pub(super) fn attach_database(
+        &self,
+        s: &State,
+        slot: u8,
+        db: u8,
+        path: DbPathArg,
+    ) -> Transition {
         if let Err(outcome) = self.session_enter(s, slot, true) {
             return (None, outcome);
         }
         let inst = &s.instances[usize::from(slot)];
         let file = inst.storage.dbs[usize::from(db)].file;
-        let checks: [(bool, JetErr, &'static str); 4] = [
+        // Another instance that attached the file may have created it.
+        let exists = file != DbFile::Absent || s.probe == Some(Probe::AttachedElsewhere(db));
+        let checks: [(bool, JetErr, &'static str); 7] = [
             (
                 inst.session == Session::InTransaction,
                 JetErr::InTransaction,
                 "ErrIsamAttachDatabase: session in a transaction",
             ),
             (
-                file == DbFile::Absent,
+                path == DbPathArg::Null,
+                JetErr::DatabaseInvalidPath,
+                "ErrIsamAttachDatabase: NULL or empty name",
+            ),
+            (
+                path == DbPathArg::TooLong,
+                JetErr::DatabaseInvalidPath,
+                "ErrIsamAttachDatabase: path completion fails (InvalidPath mapped)",
+            ),
+            (
+                !exists,
                 JetErr::FileNotFound,
                 "ErrIsamAttachDatabase: path completion, the file must exist",
+            ),
+            (
+                s.probe == Some(Probe::ReadOnly(db)),
+                JetErr::DatabaseFileReadOnly,
+                "ErrIsamAttachDatabase: the file has the read-only attribute (ErrUtilPathReadOnly)",
             ),
             (
                 inst.backup.is_some(),
@@ -77,6 +137,15 @@ impl Spec {
         ];
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
+        }
+        if let Err(outcome) = self.fmp_probe(s, db) {
+            return (None, outcome);
+        }
+        if s.probe == Some(Probe::Held(FileTarget::Db(db))) {
+            return unchanged(
+                JetErr::FileAccessDenied,
+                "ErrDBReadHeaderCheckConsistency: the exclusive open is denied (another process holds the file)",
+            );
         }
         if inst.health == Health::LogStopped {
             return unchanged(
@@ -139,7 +208,7 @@ impl Spec {
         }
         let inst = &s.instances[usize::from(slot)];
         let open = inst.open_dbs & (1 << db) != 0;
-        let checks: [(bool, JetErr, &'static str); 4] = [
+        let checks: [(bool, JetErr, &'static str); 2] = [
             (
                 arg == OpenDbArg::NullName,
                 JetErr::DatabaseInvalidPath,
@@ -151,6 +220,16 @@ impl Spec {
                 JetErr::DatabaseNotFound,
                 "ErrDBOpenDatabase: not attached in this instance",
             ),
+        ];
+        if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
+            return unchanged(code, rule);
+        }
+        if arg != OpenDbArg::TempDb {
+            if let Err(outcome) = self.open_database_probe(s, slot, db) {
+                return (None, outcome);
+            }
+        }
+        let checks: [(bool, JetErr, &'static str); 2] = [
             (
                 arg == OpenDbArg::Exclusive && open,
                 JetErr::DatabaseInUse,

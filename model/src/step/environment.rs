@@ -181,11 +181,11 @@ impl Spec {
             FileTarget::Log(g) => g >= storage.oldest && g <= storage.current && g > 0,
             FileTarget::Patch => false,
         };
-        if !exists || s.corrupt.is_some() {
+        if !exists || s.probe.is_some() {
             return unchanged(JetErr::Success, NOT_APPLICABLE);
         }
         let mut next = s.clone();
-        next.corrupt = Some(target);
+        next.probe = Some(crate::state::Probe::Corrupt(target));
         moved(next, JetErr::Success, "env: a page no longer verifies")
     }
 }

@@ -144,6 +144,12 @@ impl Spec {
         if let Err(outcome) = self.held_lock_check(s, slot) {
             return (None, outcome);
         }
+        if slot == 0 && s.probe == Some(crate::state::Probe::InitHeld) {
+            return unchanged(
+                JetErr::InitInProgress,
+                "INST::ErrAPIEnterWithoutInit: API lock held by JetInit",
+            );
+        }
         let current = &s.instances[usize::from(slot)];
         if current.life == Life::Initialized {
             return unchanged(
@@ -162,7 +168,12 @@ impl Spec {
         match param {
             ParamArg::CircularLogOn => settings.circular = true,
             ParamArg::RecoveryOff => settings.recovery_off = true,
-            ParamArg::BadPath | ParamArg::UnknownId => {}
+            // Kept as a probe condition, for the worker only (the model's one session per
+            // instance never opens two databases otherwise).
+            ParamArg::OneDbPerSession if slot == 0 && next.probe.is_none() => {
+                next.probe = Some(crate::state::Probe::OneDbPerSession);
+            }
+            ParamArg::OneDbPerSession | ParamArg::BadPath | ParamArg::UnknownId => {}
         }
         if next == *s {
             return unchanged(JetErr::Success, "doc:JetSetSystemParameter sets the value");
@@ -468,6 +479,9 @@ impl Spec {
     pub(super) fn end_session(&self, s: &State, slot: u8) -> Transition {
         if let Err(outcome) = self.session_enter(s, slot, false) {
             return (None, outcome);
+        }
+        if let Some(decided) = self.end_session_probe(s, slot) {
+            return decided;
         }
         let mut next = s.clone();
         let inst = &mut next.instances[usize::from(slot)];

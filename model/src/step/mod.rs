@@ -15,6 +15,7 @@ pub(crate) mod backup_ranges {
 mod database;
 mod environment;
 mod lifecycle;
+mod probe;
 mod restore;
 
 use jetapi::JetErr;
@@ -122,16 +123,28 @@ impl Spec {
             Action::Term { inst, grbit } => self.term(s, inst, grbit),
             Action::StopService { target, grbit } => self.stop_service(s, target, grbit),
             Action::StopBackup { target } => self.stop_backup(s, target),
-            Action::GetInstanceInfo => unchanged(
-                JetErr::Success,
-                "doc:JetGetInstanceInfo lists running instances",
-            ),
+            Action::GetInstanceInfo { null_out } => self.get_instance_info(s, null_out),
+            Action::GetInstanceMiscInfo { inst, arg } => self.get_instance_misc_info(s, inst, arg),
+            Action::FreeBuffer => self.free_buffer(),
+            Action::SetParamBadSesid { inst } => self.set_param_bad_sesid(s, inst),
+            Action::SetSessionContext { slot } => self.set_session_context(s, slot),
+            Action::ResetSessionContext { slot } => self.reset_session_context(s, slot),
             Action::BeginSession { inst } => self.begin_session(s, inst),
             Action::EndSession { slot } => self.end_session(s, slot),
             Action::BeginTransaction { slot } => self.begin_transaction(s, slot),
             Action::Rollback { slot } => self.rollback(s, slot),
-            Action::CreateDatabase { slot, db, v2: _ } => self.create_database(s, slot, db),
-            Action::AttachDatabase { slot, db, v2: _ } => self.attach_database(s, slot, db),
+            Action::CreateDatabase {
+                slot,
+                db,
+                v2: _,
+                path,
+            } => self.create_database(s, slot, db, path),
+            Action::AttachDatabase {
+                slot,
+                db,
+                v2: _,
+                path,
+            } => self.attach_database(s, slot, db, path),
             Action::DetachDatabase {
                 slot,
                 db,
@@ -162,6 +175,14 @@ impl Spec {
             Action::FatalError { slot, disk_full } => self.fatal_error(s, slot, disk_full),
             Action::DamageCheckpoint { slot, missing } => self.damage_checkpoint(s, slot, missing),
             Action::Corrupt { target } => self.corrupt(s, target),
+            Action::FailAllocation { buffers } => self.fail_allocation(s, buffers),
+            Action::OtherSessionOpens { db } => self.other_session_opens(s, db),
+            Action::AttachElsewhere { db } => self.attach_elsewhere(s, db),
+            Action::FillAttachments => self.fill_attachments(s),
+            Action::MakeReadOnly { db } => self.make_read_only(s, db),
+            Action::HoldFile { db } => self.hold_file(s, db),
+            Action::ChangePageSize => self.change_page_size(s),
+            Action::StartInit => self.start_init(s),
             Action::StartTerm { slot, grbit } => self.start_term(s, slot, grbit),
             Action::FinishTerm => self.finish_term(s),
             Action::Restore { form, src } => self.restore(s, form, src),

@@ -123,6 +123,12 @@ impl Spec {
                 "§6.3 JetRestore: no logs in the backup directory",
             ));
         };
+        if s.probe == Some(crate::state::Probe::PageSizeChanged) {
+            return Err(refuse(
+                JetErr::PageSizeMismatch,
+                "ErrLGReadFileHdr: the set's first log was written with another page size",
+            ));
+        }
         // Replay continues into the restoring instance's log path: the worker's when the
         // instance is in the worker's slot (a temporary one gets the worker's paths as the
         // process-wide defaults, see `to_trace`).
@@ -235,6 +241,14 @@ impl Spec {
             return unchanged(
                 JetErr::InvalidParameter,
                 "§6.1.1 JetExternalRestore2: JET_LOGINFO cbSize wrong",
+            );
+        }
+        // The exported (ANSI) forms convert the paths and the map before any other check.
+        if super::probe::alloc_fails(s, false) {
+            return super::probe::spent(
+                s.clone(),
+                JetErr::OutOfMemory,
+                "JetExternalRestoreExA: converting the paths and the restore map fails to allocate",
             );
         }
         if v2 && arg == A::HalfTarget {
