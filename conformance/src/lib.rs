@@ -12,5 +12,6 @@ pub mod coverage;
 pub mod dispatch;
 pub mod not_built;
 pub mod replay;
+pub mod replay_report;
 pub mod trace_files;
 pub mod witnesses;

@@ -120,8 +120,30 @@ enum Command {
         #[arg(long, default_value = "esent")]
         profile: String,
     },
-    /// Replay traces against the engine, the model, or both (not built yet).
-    Replay(Planned),
+    /// Replay trace files on the engine, each on a fresh engine and sandbox, stopping each at
+    /// its first step whose result differs from what the trace expects.
+    ///
+    /// Exit 0 only if every trace passes; 1 if any fails or cannot run (invalid); 2 for a
+    /// usage error. Replaying against the model (or both) is not built yet and exits 2.
+    Replay {
+        /// Trace files, or directories searched recursively for *.json.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// What to replay against: engine, model or both.
+        #[arg(long, default_value = "engine")]
+        against: String,
+        /// Run the engine in this profile (esent or documented) instead of each trace's own.
+        #[arg(long)]
+        profile: Option<String>,
+        /// The engine's files: os (a fresh directory under the system's temporary directory)
+        /// or sim (the simulated disk).
+        #[arg(long, default_value = "sim")]
+        vfs: String,
+        /// Print JSON: {traces, passed, failed, invalid, failures: [{file, step, call,
+        /// expected, actual}]} (step 0: the trace cannot run).
+        #[arg(long)]
+        json: bool,
+    },
     /// Run every edge of the model's state graph on the engine (not built yet).
     Conform(Planned),
     /// Random walks with injected faults, shrunk to a minimal trace (not built yet).
@@ -222,7 +244,13 @@ fn main() -> ExitCode {
             config,
             profile,
         } => explore(&addr, &config, &profile),
-        Command::Replay(_) => planned("replay"),
+        Command::Replay {
+            paths,
+            against,
+            profile,
+            vfs,
+            json,
+        } => replay(&paths, &against, profile.as_deref(), &vfs, json),
         Command::Conform(_) => planned("conform"),
         Command::Fuzz(_) => planned("fuzz"),
         Command::Verify(_) => planned("verify"),
@@ -281,6 +309,70 @@ fn bench(args: &BenchArgs) -> ExitCode {
             eprintln!("jetspec bench backup failed: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn replay(
+    paths: &[PathBuf],
+    against: &str,
+    profile: Option<&str>,
+    vfs: &str,
+    json: bool,
+) -> ExitCode {
+    use conformance::replay::Backend;
+    use conformance::replay_report::{Against, render_text, replay_on_engine, trace_files};
+    let usage = |message: String| {
+        eprintln!("jetspec replay: {message}");
+        ExitCode::from(2)
+    };
+    let against = match Against::parse(against) {
+        Ok(a) => a,
+        Err(e) => return usage(e),
+    };
+    if against != Against::Engine {
+        return usage(
+            "--against model and --against both are not built yet (issue 6): the model cannot read a trace back into its actions; use --against engine".into(),
+        );
+    }
+    let backend = match vfs {
+        "os" => Backend::Os,
+        "sim" => Backend::Sim,
+        other => return usage(format!("unknown --vfs {other:?}: expected os or sim")),
+    };
+    let profile = match profile {
+        None => None,
+        Some(name) => match jetapi::trace::Profile::from_name(name) {
+            Some(p) => Some(p),
+            None => {
+                return usage(format!(
+                    "unknown --profile {name:?}: expected esent or documented"
+                ));
+            }
+        },
+    };
+    let files = match trace_files(paths) {
+        Ok(files) => files,
+        Err(e) => return usage(e),
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(files.len() as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("replay {bar:30} {pos}/{len} traces {msg}")
+            .expect("a valid progress template"),
+    );
+    let report = replay_on_engine(&files, backend, profile, |_| bar.inc(1));
+    bar.finish_and_clear();
+    if json {
+        println!("{}", to_json(&report));
+    } else {
+        print!("{}", render_text(&report));
+    }
+    if report.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -166,6 +166,7 @@ fn every_subcommand_has_help() {
         &["errors", "--help"],
         &["trace", "validate", "--help"],
         &["trace", "fmt", "--help"],
+        &["replay", "--help"],
     ] {
         let output = jetspec(args);
         assert!(output.status.success(), "{args:?}");
@@ -288,5 +289,82 @@ fn divergences_json_names_each_with_both_profiles() {
         ] {
             assert!(!d[key].is_null(), "{key} missing in {d}");
         }
+    }
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn replay_of_the_engine_corpus_passes_on_both_file_systems() {
+    for vfs in ["sim", "os"] {
+        let output = jetspec(&["replay", "--vfs", vfs, "--json", &repo("traces/engine")]);
+        assert!(output.status.success(), "{vfs}: {}", stdout(&output));
+        let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let traces = report["traces"].as_u64().unwrap();
+        assert!(traces >= 50, "{report}");
+        assert_eq!(report["passed"].as_u64(), Some(traces));
+        assert_eq!(report["failures"], Value::Array(Vec::new()));
+    }
+}
+
+#[test]
+fn replay_names_the_first_differing_step_and_counts_invalid_traces_apart() {
+    let dir = scratch("replay_failures");
+    write(
+        &dir,
+        "wrong.json",
+        r#"{"trace": 1, "name": "wrong", "about": "A backup cannot end before it begins.", "steps": [
+  {"call": "JetCreateInstance", "args": {"instance": "@a", "instance_name": "a"}},
+  {"call": "JetInit", "args": {"instance": "@a"}},
+  {"call": "JetEndExternalBackupInstance", "args": {"instance": "@a"}}
+]}"#,
+    );
+    write(&dir, "broken.json", "{\"trace\": 1, \"name\": ");
+    let output = jetspec(&["replay", "--json", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        (report["traces"].as_u64(), report["passed"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(
+        (report["failed"].as_u64(), report["invalid"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let failures = report["failures"].as_array().unwrap();
+    let wrong = failures
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("wrong.json"))
+        .unwrap();
+    assert_eq!(wrong["step"], 3);
+    assert_eq!(wrong["call"], "JetEndExternalBackupInstance");
+    assert_eq!(wrong["expected"], "JET_errSuccess");
+    assert_eq!(wrong["actual"], "JET_errNoBackup");
+    let broken = failures
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("broken.json"))
+        .unwrap();
+    assert_eq!(broken["step"], 0);
+}
+
+#[test]
+fn replay_refuses_what_it_cannot_do_as_usage_errors() {
+    let corpus = repo("traces/engine");
+    for args in [
+        &["replay", "--against", "model", corpus.as_str()][..],
+        &["replay", "--against", "both", corpus.as_str()],
+        &["replay", "--vfs", "ramdisk", corpus.as_str()],
+        &["replay", "--profile", "windows", corpus.as_str()],
+        &["replay", "no/such/dir"],
+    ] {
+        let output = jetspec(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}");
     }
 }
