@@ -228,14 +228,14 @@ fn apply(
     Ok(())
 }
 
-/// Flushes `file` with its header's state and range when its replayed changes pass
+/// Flushes `file` (dirty, its header's required range) when its replayed changes pass
 /// [`PENDING_BYTES_MAX`] (recovery and restore replay).
 pub(crate) fn flush_if_full(storage: &dyn Storage, file: &mut DbFile) -> Result<(), JetErr> {
     if file.pending_bytes() <= PENDING_BYTES_MAX {
         return Ok(());
     }
     let range = (file.header.gen_min_required, file.header.gen_max_required);
-    file.flush(storage, file.header.state, range)
+    file.flush(storage, DbState::DirtyShutdown, range)
 }
 
 fn open_db(
