@@ -13,8 +13,9 @@
 
 mod cache;
 mod chain;
+mod pageset;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -29,6 +30,7 @@ use chain::{Allocator, ChainWriter, PageSource, record_parts};
 
 pub use cache::CACHE_BYTES;
 pub use chain::Changes;
+pub use pageset::PageSet;
 
 /// The signature at the start of every header page.
 pub const DB_MAGIC: &[u8; 4] = b"JSDB";
@@ -120,7 +122,7 @@ pub struct DbSnapshot {
     /// The header when the copy began.
     pub header: DbHeader,
     /// The pages that header references (catalog and record chains).
-    pub live: BTreeSet<u32>,
+    pub live: PageSet,
 }
 
 /// The logical contents of a database, for tests and tools: tables of key -> value.
@@ -140,9 +142,9 @@ pub struct DbFile {
     chains: BTreeMap<String, Vec<u32>>,
     catalog_pages: Vec<u32>,
     /// Pages no chain of the header references and no backup has pinned.
-    free: BTreeSet<u32>,
+    free: PageSet,
     /// Pages a running backup still has to read; never reallocated while pinned.
-    pinned: BTreeSet<u32>,
+    pinned: PageSet,
     /// Committed changes not yet in the pages, by table (a created table has an entry).
     changes: BTreeMap<String, Changes>,
     /// Bytes of keys and values in `changes` (plus a fixed cost per entry).
@@ -274,8 +276,8 @@ impl DbFile {
             header,
             chains: BTreeMap::new(),
             catalog_pages: Vec::new(),
-            free: BTreeSet::new(),
-            pinned: BTreeSet::new(),
+            free: PageSet::new(),
+            pinned: PageSet::new(),
             changes: BTreeMap::new(),
             changes_bytes: 0,
             cache: Mutex::new(PageCache::new(page_size)),
@@ -417,13 +419,10 @@ impl DbFile {
 
     fn rebuild_free(&mut self) {
         let live = self.live_pages();
-        let pinned = &self.pinned;
-        self.free = (2..self.header.page_count)
-            .filter(|p| !live.contains(p) && !pinned.contains(p))
-            .collect();
+        self.free = PageSet::complement_of(&live, &self.pinned, 2, self.header.page_count);
     }
 
-    fn live_pages(&self) -> BTreeSet<u32> {
+    fn live_pages(&self) -> PageSet {
         self.chains
             .values()
             .flatten()

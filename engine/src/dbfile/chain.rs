@@ -152,7 +152,7 @@ pub(crate) fn merge(
 
 /// Page numbers for a flush: free pages first (lowest first), then the end of the file.
 pub(crate) struct Allocator<'a> {
-    pub free: &'a mut std::collections::BTreeSet<u32>,
+    pub free: &'a mut super::PageSet,
     pub page_count: &'a mut u32,
 }
 
