@@ -4,15 +4,17 @@
 //! and freeing its pages again afterwards cost well under a millisecond, not a sorted tree of
 //! 131,072 nodes.
 //!
-//! Invariant: `len` is the number of bits set; no word past the last one set is kept.
+//! Invariant: `len` is the number of bits set; no word past the last one set is kept; every
+//! word below `low` is zero (so taking the lowest page, over and over, scans each word once).
 
 use std::fmt;
 
 /// A set of page numbers.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct PageSet {
     words: Vec<u64>,
     len: usize,
+    low: usize,
 }
 
 impl fmt::Debug for PageSet {
@@ -20,6 +22,14 @@ impl fmt::Debug for PageSet {
         write!(f, "PageSet({} pages)", self.len)
     }
 }
+
+impl PartialEq for PageSet {
+    fn eq(&self, other: &PageSet) -> bool {
+        self.words == other.words
+    }
+}
+
+impl Eq for PageSet {}
 
 impl FromIterator<u32> for PageSet {
     fn from_iter<I: IntoIterator<Item = u32>>(pages: I) -> PageSet {
@@ -49,6 +59,10 @@ impl PageSet {
                 .sum::<usize>(),
             "len counts the bits set"
         );
+        debug_assert!(
+            self.words.iter().take(self.low).all(|w| *w == 0),
+            "no page below the low mark"
+        );
     }
 
     /// Adds `page`; false when it was there.
@@ -57,6 +71,7 @@ impl PageSet {
         if word >= self.words.len() {
             self.words.resize(word + 1, 0);
         }
+        self.low = self.low.min(word);
         let had = self.words[word] & (1 << bit) != 0;
         self.words[word] |= 1 << bit;
         self.len += usize::from(!had);
@@ -84,11 +99,19 @@ impl PageSet {
     pub fn clear(&mut self) {
         self.words.clear();
         self.len = 0;
+        self.low = 0;
     }
 
     /// Removes and returns the lowest page.
     pub fn pop_first(&mut self) -> Option<u32> {
-        let (i, w) = self.words.iter_mut().enumerate().find(|(_, w)| **w != 0)?;
+        let low = self.low;
+        let (i, w) = self
+            .words
+            .iter_mut()
+            .enumerate()
+            .skip(low)
+            .find(|(_, w)| **w != 0)?;
+        self.low = i;
         let bit = w.trailing_zeros();
         *w &= !(1 << bit);
         self.len -= 1;
@@ -104,6 +127,7 @@ impl PageSet {
         let mut out = PageSet {
             words: (0..end_words).map(|i| !(word(a, i) | word(b, i))).collect(),
             len: 0,
+            low: 0,
         };
         // Clear the bits outside the range.
         for p in 0..range_start.min(range_end) {
@@ -156,6 +180,14 @@ mod tests {
         }
         assert_eq!(order, pages.to_vec());
         assert!(popped.is_empty() && popped == PageSet::new());
+        // A page below the ones taken so far is found again.
+        let mut set: PageSet = [500u32, 900].into_iter().collect();
+        assert_eq!(set.pop_first(), Some(500));
+        set.insert(3);
+        assert_eq!(
+            (set.pop_first(), set.pop_first(), set.pop_first()),
+            (Some(3), Some(900), None)
+        );
     }
 
     #[test]
