@@ -4,12 +4,12 @@
 //! `engine.rs`; the table calls in `data.rs`.
 //!
 //! Transactions are no-steal and redo-only: a transaction's changes are logged as they happen
-//! but reach the in-memory committed tables (and so database pages) only after its commit
-//! record is durable. Recovery therefore redoes committed transactions and drops the rest.
+//! but reach the database's committed changes (and so its pages, at the next flush) only
+//! after its commit record is durable. Recovery therefore redoes committed transactions and drops the rest.
 //! After any failed log write or sync the core is *failed*: it refuses further logged work
 //! with `JET_errLogWriteFail` and never retries (fjall's `Poisoned`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,27 +17,27 @@ use jetapi::JetErr;
 
 use crate::backup::BackupSession;
 use crate::checkpoint::{self, Checkpoint};
-use crate::dbfile::{DbFile, DbState, Tables};
+use crate::dbfile::{DbFile, DbState};
 use crate::log::{LogPos, LogRecord, LogWriter, TxnOp};
 use crate::params::InstanceParams;
 use crate::paths::{archived_log, checkpoint_file, current_log};
-use crate::recovery::{Recovered, apply_op, list_logs};
+use crate::recovery::{Recovered, list_logs};
 use crate::storage::Storage;
 
 /// Databases an instance may attach at once.
 pub const ATTACHED_MAX: usize = 7;
+
+/// Committed changes the attached databases may hold in memory before a checkpoint flushes
+/// them to their pages, whatever `JET_paramCheckpointDepthMax` says.
+pub const PENDING_BYTES_MAX: usize = 16 << 20;
 
 /// An attached database.
 #[derive(Debug)]
 pub struct AttachedDb {
     /// The path as given (relative to the root), used in the log and by JetGetInstanceInfo.
     pub name: String,
-    /// The file.
+    /// The file, with the committed changes not yet flushed to it.
     pub file: DbFile,
-    /// Committed contents.
-    pub tables: Tables,
-    /// Tables changed since the last flush.
-    pub dirty: BTreeSet<String>,
 }
 
 /// A transaction (all nesting levels of one session).
@@ -257,7 +257,7 @@ impl Core {
         self.log.as_ref().map_or(LogPos::default(), LogWriter::end)
     }
 
-    /// Applies a committed transaction's changes to the committed tables.
+    /// Applies a committed transaction's changes to its databases' committed changes.
     pub fn apply_committed(&mut self, ops: &[TxnOp]) {
         for op in ops {
             let db = op.db();
@@ -265,13 +265,21 @@ impl Core {
                 .dbs
                 .get_mut(&db)
                 .expect("a transaction only touches attached databases");
-            let table = apply_op(&mut d.tables, op);
-            d.dirty.insert(table);
+            d.file.apply(op);
         }
     }
 
-    /// Runs a checkpoint when the log has grown past `JET_paramCheckpointDepthMax`.
+    /// Bytes of committed changes the attached databases hold in memory.
+    pub fn pending_bytes(&self) -> usize {
+        self.dbs.values().map(|d| d.file.pending_bytes()).sum()
+    }
+
+    /// Runs a checkpoint when the log has grown past `JET_paramCheckpointDepthMax`, or the
+    /// committed changes not yet flushed past [`PENDING_BYTES_MAX`].
     pub fn maybe_checkpoint(&mut self) -> Result<(), JetErr> {
+        if self.pending_bytes() > PENDING_BYTES_MAX {
+            return self.checkpoint();
+        }
         let (Some(log), Some(chk)) = (&self.log, &self.checkpoint) else {
             return Ok(());
         };
@@ -309,17 +317,13 @@ impl Core {
         let range = (target.generation, self.log_end().generation);
         let storage = Arc::clone(&self.storage);
         for d in self.dbs.values_mut() {
-            if d.dirty.is_empty() && d.file.header.gen_min_required == range.0 {
+            if !d.file.is_dirty() && d.file.header.gen_min_required == range.0 {
                 continue;
             }
-            let dirty = std::mem::take(&mut d.dirty);
-            if let Err(e) = d.file.flush(
-                storage.as_ref(),
-                &d.tables,
-                &dirty,
-                DbState::DirtyShutdown,
-                range,
-            ) {
+            if let Err(e) = d
+                .file
+                .flush(storage.as_ref(), DbState::DirtyShutdown, range)
+            {
                 return Err(self.fail(e));
             }
         }
@@ -385,7 +389,7 @@ impl Core {
     }
 
     /// Attaches an opened database file under a new log id (logged, then marked dirty).
-    pub fn attach(&mut self, name: String, file: DbFile, tables: Tables) -> Result<u32, JetErr> {
+    pub fn attach(&mut self, name: String, file: DbFile) -> Result<u32, JetErr> {
         if self.dbs.len() >= ATTACHED_MAX {
             return Err(JetErr::TooManyAttachedDatabases);
         }
@@ -398,22 +402,14 @@ impl Core {
         self.log_append(&record)?;
         self.log_flush()?;
         self.next_db += 1;
-        let mut d = AttachedDb {
-            name,
-            file,
-            tables,
-            dirty: BTreeSet::new(),
-        };
+        let mut d = AttachedDb { name, file };
         d.file.header.log_signature = self.log.as_ref().map_or(0, LogWriter::signature);
         let range = self.gen_range();
         let storage = Arc::clone(&self.storage);
-        if let Err(e) = d.file.flush(
-            storage.as_ref(),
-            &d.tables,
-            &BTreeSet::new(),
-            DbState::DirtyShutdown,
-            range,
-        ) {
+        if let Err(e) = d
+            .file
+            .flush(storage.as_ref(), DbState::DirtyShutdown, range)
+        {
             // The attach is logged but the database could not be marked: ese-behaviour.md §7.
             self.became_unavailable = Some(JetErr::InstanceUnavailable);
             return Err(self.fail(e));
@@ -428,14 +424,10 @@ impl Core {
         self.log_flush()?;
         let storage = Arc::clone(&self.storage);
         let d = self.dbs.get_mut(&id).expect("callers pass attached ids");
-        let dirty = std::mem::take(&mut d.dirty);
-        if let Err(e) = d.file.flush(
-            storage.as_ref(),
-            &d.tables,
-            &dirty,
-            DbState::CleanShutdown,
-            (0, 0),
-        ) {
+        if let Err(e) = d
+            .file
+            .flush(storage.as_ref(), DbState::CleanShutdown, (0, 0))
+        {
             return Err(self.fail(e));
         }
         self.dbs.remove(&id);

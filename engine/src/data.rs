@@ -13,7 +13,7 @@ use std::sync::Arc;
 use jetapi::JetErr;
 
 use crate::core::Core;
-use crate::dbfile::{DbFile, DbState, Tables};
+use crate::dbfile::{DbFile, DbState};
 use crate::engine::{Engine, Instance, api_enter, lock};
 use crate::handles::{DatabaseId, InstanceHandle, SessionHandle};
 use crate::paths::checked_file;
@@ -139,7 +139,7 @@ impl Engine {
                     signature,
                     log_signature,
                 )?;
-                core.attach(name.to_string(), file, Tables::new())
+                core.attach(name.to_string(), file)
             })();
             let id = created.inspect_err(|_| self.unclaim(&path))?;
             let session = core.sessions.get_mut(&sid).expect("checked");
@@ -195,7 +195,7 @@ impl Engine {
                 return Err(JetErr::DatabaseSharingViolation);
             }
             let attached = (|| {
-                let (file, tables) = DbFile::open(storage.as_ref(), &path, core.page_size)?;
+                let file = DbFile::open(storage.as_ref(), &path, core.page_size)?;
                 if file.header.backup_in_progress.gen_low != 0 {
                     // A streamed copy not yet restored (ese-behaviour.md §6.2).
                     return Err(JetErr::SoftRecoveryOnBackupDatabase);
@@ -203,7 +203,7 @@ impl Engine {
                 if file.header.state == DbState::DirtyShutdown {
                     return Err(JetErr::DatabaseDirtyShutdown);
                 }
-                core.attach(name.to_string(), file, tables)
+                core.attach(name.to_string(), file)
             })();
             attached.inspect_err(|_| self.unclaim(&path))?;
             Ok(JetErr::Success)

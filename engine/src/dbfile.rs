@@ -6,15 +6,31 @@
 //! syncs, then writes the header slot of the new sequence number (`seq % 2`) and syncs again.
 //! A crash at any point leaves the previous header, and every page it references, intact.
 //! Pair assertions: a page is checked before it is encoded and after it is decoded.
+//!
+//! Records are not held in memory: reads go to the pages through a bounded cache
+//! (`cache.rs`), committed changes wait in memory until the next flush, which streams each
+//! changed table's records merged with its changes into new pages (`records.rs` the
+//! calls, `chain.rs` the page chains, `pageset.rs` the page bitmaps).
 
-use std::collections::{BTreeMap, BTreeSet};
+mod cache;
+mod chain;
+mod pageset;
+mod records;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use jetapi::JetErr;
 
 use crate::codec::{Reader, Writer, crc32c};
 use crate::errors::{Area, in_area};
 use crate::storage::{Storage, parent_dir};
+use cache::PageCache;
+
+pub use cache::CACHE_BYTES;
+pub use chain::Changes;
+pub use pageset::PageSet;
 
 /// The signature at the start of every header page.
 pub const DB_MAGIC: &[u8; 4] = b"JSDB";
@@ -106,13 +122,15 @@ pub struct DbSnapshot {
     /// The header when the copy began.
     pub header: DbHeader,
     /// The pages that header references (catalog and record chains).
-    pub live: BTreeSet<u32>,
+    pub live: PageSet,
 }
 
-/// The logical contents: tables of key -> value.
+/// The logical contents of a database, for tests and tools: tables of key -> value.
 pub type Tables = BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>>;
 
-/// An open database file.
+/// An open database file. Its records stay on disk: what is in memory is the catalog (each
+/// table's chain of page numbers), the free pages, a bounded cache of verified pages, and the
+/// committed changes not yet flushed ([`DbFile::pending_bytes`]).
 #[derive(Debug)]
 pub struct DbFile {
     /// Its path relative to the storage root.
@@ -123,10 +141,19 @@ pub struct DbFile {
     pub header: DbHeader,
     chains: BTreeMap<String, Vec<u32>>,
     catalog_pages: Vec<u32>,
-    free: BTreeSet<u32>,
+    /// Pages no chain of the header references and no backup has pinned.
+    free: PageSet,
     /// Pages a running backup still has to read; never reallocated while pinned.
-    pinned: BTreeSet<u32>,
+    pinned: PageSet,
+    /// Committed changes not yet in the pages, by table (a created table has an entry).
+    changes: BTreeMap<String, Changes>,
+    /// Bytes of keys and values in `changes` (plus a fixed cost per entry).
+    changes_bytes: usize,
+    cache: Mutex<PageCache>,
 }
+
+/// What one change costs in memory besides its key and value (map node, vectors).
+const CHANGE_OVERHEAD_BYTES: usize = 64;
 
 /// The largest key plus value a record may have with `page_size` pages.
 pub fn record_bytes_max(page_size: usize) -> usize {
@@ -242,6 +269,21 @@ fn decode_header(page: &[u8], slot: u32) -> Option<(DbHeader, usize)> {
 }
 
 impl DbFile {
+    fn empty(path: &Path, page_size: usize, header: DbHeader) -> DbFile {
+        DbFile {
+            path: path.to_path_buf(),
+            page_size,
+            header,
+            chains: BTreeMap::new(),
+            catalog_pages: Vec::new(),
+            free: PageSet::new(),
+            pinned: PageSet::new(),
+            changes: BTreeMap::new(),
+            changes_bytes: 0,
+            cache: Mutex::new(PageCache::new(page_size)),
+        }
+    }
+
     /// Creates a new, empty database file and makes it durable (file and directory entry).
     pub fn create(
         storage: &dyn Storage,
@@ -252,26 +294,19 @@ impl DbFile {
     ) -> Result<DbFile, JetErr> {
         let io = in_area(Area::Database);
         storage.create(path).map_err(&io)?;
-        let mut file = DbFile {
-            path: path.to_path_buf(),
-            page_size,
-            header: DbHeader {
-                seq: 0,
-                db_signature,
-                log_signature,
-                state: DbState::JustCreated,
-                gen_min_required: 0,
-                gen_max_required: 0,
-                catalog_root: 0,
-                page_count: 2,
-                backups: [BackupInfo::default(); 4],
-                backup_in_progress: BackupInfo::default(),
-            },
-            chains: BTreeMap::new(),
-            catalog_pages: Vec::new(),
-            free: BTreeSet::new(),
-            pinned: BTreeSet::new(),
+        let header = DbHeader {
+            seq: 0,
+            db_signature,
+            log_signature,
+            state: DbState::JustCreated,
+            gen_min_required: 0,
+            gen_max_required: 0,
+            catalog_root: 0,
+            page_count: 2,
+            backups: [BackupInfo::default(); 4],
+            backup_in_progress: BackupInfo::default(),
         };
+        let mut file = DbFile::empty(path, page_size, header);
         // Both slots, so a reader always finds a valid header.
         file.write_header(storage)?;
         file.write_header(storage)?;
@@ -279,12 +314,9 @@ impl DbFile {
         Ok(file)
     }
 
-    /// Opens a database file and reads all its tables.
-    pub fn open(
-        storage: &dyn Storage,
-        path: &Path,
-        page_size: usize,
-    ) -> Result<(DbFile, Tables), JetErr> {
+    /// Opens a database file: reads its header and walks its catalog and every table's chain
+    /// once, verifying each page and decoding its entries, but keeps only page numbers.
+    pub fn open(storage: &dyn Storage, path: &Path, page_size: usize) -> Result<DbFile, JetErr> {
         let io = in_area(Area::Database);
         let len = storage.len(path).map_err(&io)?;
         // Try the configured page size first, then every other one, so a file of another
@@ -315,22 +347,11 @@ impl DbFile {
         if file_page_size != page_size {
             return Err(JetErr::PageSizeMismatch);
         }
-        let mut file = DbFile {
-            path: path.to_path_buf(),
-            page_size,
-            header,
-            chains: BTreeMap::new(),
-            catalog_pages: Vec::new(),
-            free: BTreeSet::new(),
-            pinned: BTreeSet::new(),
-        };
-        let mut tables = Tables::new();
+        let mut file = DbFile::empty(path, page_size, header);
         let mut catalog = Vec::new();
-        for (pgno, count, payload) in
-            file.read_chain(storage, file.header.catalog_root, KIND_CATALOG)?
-        {
-            file.catalog_pages.push(pgno);
-            let mut r = Reader::new(&payload);
+        let root = file.header.catalog_root;
+        file.catalog_pages = file.walk_chain(storage, root, KIND_CATALOG, |count, payload| {
+            let mut r = Reader::new(payload);
             for _ in 0..count {
                 let name = r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
                 let first = r.u32().ok_or(JetErr::DatabaseCorrupted)?;
@@ -338,35 +359,36 @@ impl DbFile {
                     String::from_utf8(name.to_vec()).map_err(|_| JetErr::DatabaseCorrupted)?;
                 catalog.push((name, first));
             }
-        }
+            Ok(())
+        })?;
         for (name, first) in catalog {
-            let mut records = BTreeMap::new();
-            let mut pages = Vec::new();
-            for (pgno, count, payload) in file.read_chain(storage, first, KIND_RECORDS)? {
-                pages.push(pgno);
-                let mut r = Reader::new(&payload);
+            let pages = file.walk_chain(storage, first, KIND_RECORDS, |count, payload| {
+                let mut r = Reader::new(payload);
                 for _ in 0..count {
-                    let key = r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
-                    let value = r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
-                    records.insert(key.to_vec(), value.to_vec());
+                    r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
+                    r.blob16().ok_or(JetErr::DatabaseCorrupted)?;
                 }
-            }
-            file.chains.insert(name.clone(), pages);
-            tables.insert(name, records);
+                Ok(())
+            })?;
+            file.chains.insert(name, pages);
         }
         file.rebuild_free();
-        Ok((file, tables))
+        Ok(file)
     }
 
-    fn read_chain(
+    /// Reads the chain from `first`, verifying every page, handing each page's entry count
+    /// and payload to `each`; returns its page numbers.
+    fn walk_chain(
         &self,
         storage: &dyn Storage,
         first: u32,
         kind: u16,
-    ) -> Result<Vec<(u32, u32, Vec<u8>)>, JetErr> {
+        mut each: impl FnMut(u32, &[u8]) -> Result<(), JetErr>,
+    ) -> Result<Vec<u32>, JetErr> {
         let io = in_area(Area::Database);
         let mut out = Vec::new();
         let mut pgno = first;
+        let mut raw = vec![0u8; self.page_size];
         while pgno != 0 {
             if pgno < 2
                 || pgno >= self.header.page_count
@@ -374,21 +396,22 @@ impl DbFile {
             {
                 return Err(JetErr::DatabaseCorrupted);
             }
-            let raw = storage
-                .read_at(
+            let read = storage
+                .read_into(
                     &self.path,
                     u64::from(pgno) * self.page_size as u64,
-                    self.page_size,
+                    &mut raw,
                 )
                 .map_err(&io)?;
-            if raw.len() != self.page_size {
+            if read != self.page_size {
                 return Err(JetErr::ReadVerifyFailure);
             }
             let page = unframe(&raw, pgno)?;
             if page.kind != kind {
                 return Err(JetErr::DatabaseCorrupted);
             }
-            out.push((pgno, page.count, page.payload.to_vec()));
+            each(page.count, page.payload)?;
+            out.push(pgno);
             pgno = page.next;
         }
         Ok(out)
@@ -396,12 +419,10 @@ impl DbFile {
 
     fn rebuild_free(&mut self) {
         let live = self.live_pages();
-        self.free = (2..self.header.page_count)
-            .filter(|p| !live.contains(p))
-            .collect();
+        self.free = PageSet::complement_of(&live, &self.pinned, 2, self.header.page_count);
     }
 
-    fn live_pages(&self) -> BTreeSet<u32> {
+    fn live_pages(&self) -> PageSet {
         self.chains
             .values()
             .flatten()
@@ -423,24 +444,7 @@ impl DbFile {
     /// Lets flushes reuse the pinned pages again.
     pub fn unpin(&mut self) {
         self.pinned.clear();
-    }
-
-    fn allocate(&mut self, taken: &mut BTreeSet<u32>) -> u32 {
-        let pinned = &self.pinned;
-        if let Some(p) = self
-            .free
-            .iter()
-            .copied()
-            .find(|p| !taken.contains(p) && !pinned.contains(p))
-        {
-            self.free.remove(&p);
-            taken.insert(p);
-            return p;
-        }
-        let p = self.header.page_count;
-        self.header.page_count += 1;
-        taken.insert(p);
-        p
+        self.rebuild_free();
     }
 
     /// Writes the header to the slot of its next sequence number and syncs.
@@ -453,104 +457,6 @@ impl DbFile {
             .write_at(&self.path, slot * self.page_size as u64, &page)
             .map_err(&io)?;
         storage.sync(&self.path).map_err(&io)
-    }
-
-    fn pack(
-        &mut self,
-        kind: u16,
-        entries: &[Vec<u8>],
-        taken: &mut BTreeSet<u32>,
-    ) -> Vec<(u32, Vec<u8>)> {
-        let room = self.page_size - PAGE_FRAME;
-        let mut groups: Vec<Vec<&Vec<u8>>> = Vec::new();
-        let mut used = room;
-        for e in entries {
-            assert!(e.len() <= room, "a record larger than a page was accepted");
-            if used + e.len() > room {
-                groups.push(Vec::new());
-                used = 0;
-            }
-            used += e.len();
-            groups.last_mut().expect("a group was pushed").push(e);
-        }
-        let pgnos: Vec<u32> = groups.iter().map(|_| self.allocate(taken)).collect();
-        let mut pages = Vec::new();
-        for (i, group) in groups.iter().enumerate() {
-            let next = pgnos.get(i + 1).copied().unwrap_or(0);
-            let payload: Vec<u8> = group.iter().flat_map(|e| e.iter().copied()).collect();
-            let count = u32::try_from(group.len()).expect("entries per page fit u32");
-            pages.push((
-                pgnos[i],
-                frame(self.page_size, pgnos[i], kind, next, count, &payload),
-            ));
-        }
-        pages
-    }
-
-    /// Writes the tables named in `dirty` (and the catalog) to free pages, syncs, then writes
-    /// the header with `state` and the required log range, and syncs again.
-    pub fn flush(
-        &mut self,
-        storage: &dyn Storage,
-        tables: &Tables,
-        dirty: &BTreeSet<String>,
-        state: DbState,
-        gen_required: (u32, u32),
-    ) -> Result<(), JetErr> {
-        let io = in_area(Area::Database);
-        let mut taken = BTreeSet::new();
-        let mut writes = Vec::new();
-        let mut new_chains = self.chains.clone();
-        for name in dirty {
-            let Some(records) = tables.get(name) else {
-                continue;
-            };
-            let entries: Vec<Vec<u8>> = records
-                .iter()
-                .map(|(k, v)| {
-                    let mut w = Writer::new();
-                    w.blob16(k).blob16(v);
-                    w.buf
-                })
-                .collect();
-            let pages = self.pack(KIND_RECORDS, &entries, &mut taken);
-            new_chains.insert(name.clone(), pages.iter().map(|(p, _)| *p).collect());
-            writes.extend(pages);
-        }
-        let catalog: Vec<Vec<u8>> = tables
-            .keys()
-            .map(|name| {
-                let first = new_chains
-                    .get(name)
-                    .and_then(|c| c.first())
-                    .copied()
-                    .unwrap_or(0);
-                let mut w = Writer::new();
-                w.blob16(name.as_bytes()).u32(first);
-                w.buf
-            })
-            .collect();
-        let catalog_pages = self.pack(KIND_CATALOG, &catalog, &mut taken);
-        let catalog_root = catalog_pages.first().map_or(0, |(p, _)| *p);
-        let new_catalog: Vec<u32> = catalog_pages.iter().map(|(p, _)| *p).collect();
-        writes.extend(catalog_pages);
-        for (pgno, page) in &writes {
-            storage
-                .write_at(&self.path, u64::from(*pgno) * self.page_size as u64, page)
-                .map_err(&io)?;
-        }
-        if !writes.is_empty() {
-            storage.sync(&self.path).map_err(&io)?;
-        }
-        self.header.catalog_root = catalog_root;
-        self.header.state = state;
-        (self.header.gen_min_required, self.header.gen_max_required) = gen_required;
-        self.write_header(storage)?;
-        self.chains = new_chains;
-        self.chains.retain(|name, _| tables.contains_key(name));
-        self.catalog_pages = new_catalog;
-        self.rebuild_free();
-        Ok(())
     }
 }
 

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use jetapi::JetErr;
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::dbfile::{DbFile, DbState, Tables};
+use crate::core::PENDING_BYTES_MAX;
+use crate::dbfile::{DbFile, DbState};
 use crate::log::{LogPos, LogRecord, TxnOp, read_generation, read_log_header};
 use crate::paths::{archived_generation, checkpoint_file, current_log};
 use crate::storage::Storage;
@@ -48,7 +49,6 @@ pub struct RecoveryOptions {
 
 struct ReplayDb {
     file: DbFile,
-    tables: Tables,
 }
 
 /// The logs present in `log_dir`: generation -> file, oldest first.
@@ -156,7 +156,7 @@ pub fn recover(
                 LogRecord::Op { txn, op } => pending.entry(txn).or_default().push(op),
                 LogRecord::Commit { txn } => {
                     for op in pending.remove(&txn).unwrap_or_default() {
-                        apply(&mut dbs, op);
+                        apply(storage, &mut dbs, &op)?;
                     }
                     out.committed += 1;
                 }
@@ -212,35 +212,30 @@ fn delete_logs(
     storage.sync_dir(log_dir).map_err(&io)
 }
 
-/// Applies a committed change; idempotent (a put or delete of a key, a create of a table).
-pub fn apply_op(tables: &mut Tables, op: &TxnOp) -> String {
-    match op {
-        TxnOp::CreateTable { table, .. } => {
-            tables.entry(table.clone()).or_default();
-            table.clone()
-        }
-        TxnOp::Put {
-            table, key, value, ..
-        } => {
-            tables
-                .entry(table.clone())
-                .or_default()
-                .insert(key.clone(), value.clone());
-            table.clone()
-        }
-        TxnOp::Delete { table, key, .. } => {
-            if let Some(t) = tables.get_mut(table) {
-                t.remove(key);
-            }
-            table.clone()
-        }
+/// Applies a committed change (idempotent: a put or delete of a key, a create of a table).
+/// A database holding more than [`PENDING_BYTES_MAX`] of replayed changes is flushed as it
+/// was (dirty, same required range), so replay's memory stays bounded; replaying again after
+/// a crash redoes the same changes over those pages and ends the same.
+fn apply(
+    storage: &dyn Storage,
+    dbs: &mut BTreeMap<u32, ReplayDb>,
+    op: &TxnOp,
+) -> Result<(), JetErr> {
+    if let Some(d) = dbs.get_mut(&op.db()) {
+        d.file.apply(op);
+        flush_if_full(storage, &mut d.file)?;
     }
+    Ok(())
 }
 
-fn apply(dbs: &mut BTreeMap<u32, ReplayDb>, op: TxnOp) {
-    if let Some(d) = dbs.get_mut(&op.db()) {
-        apply_op(&mut d.tables, &op);
+/// Flushes `file` (dirty, its header's required range) when its replayed changes pass
+/// [`PENDING_BYTES_MAX`] (recovery and restore replay).
+pub(crate) fn flush_if_full(storage: &dyn Storage, file: &mut DbFile) -> Result<(), JetErr> {
+    if file.pending_bytes() <= PENDING_BYTES_MAX {
+        return Ok(());
     }
+    let range = (file.header.gen_min_required, file.header.gen_max_required);
+    file.flush(storage, DbState::DirtyShutdown, range)
 }
 
 fn open_db(
@@ -259,8 +254,8 @@ fn open_db(
         .map_or(logged_path, |(_, to)| to.as_str());
     let path = crate::paths::checked_file(path)?;
     match DbFile::open(storage, &path, page_size) {
-        Ok((file, tables)) if signature.is_none_or(|s| s == file.header.db_signature) => {
-            dbs.insert(db, ReplayDb { file, tables });
+        Ok(file) if signature.is_none_or(|s| s == file.header.db_signature) => {
+            dbs.insert(db, ReplayDb { file });
             Ok(())
         }
         // Another database now has this name: its records are not for it.
@@ -271,7 +266,5 @@ fn open_db(
 }
 
 fn finish(storage: &dyn Storage, d: &mut ReplayDb) -> Result<(), JetErr> {
-    let all = d.tables.keys().cloned().collect();
-    d.file
-        .flush(storage, &d.tables, &all, DbState::CleanShutdown, (0, 0))
+    d.file.flush(storage, DbState::CleanShutdown, (0, 0))
 }

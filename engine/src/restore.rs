@@ -19,7 +19,7 @@
 //! ESE's replay-time code (`esent`) or the page's range code (`documented`), never replayed
 //! with a gap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ use jetapi::JetErr;
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::core::ATTACHED_MAX;
-use crate::dbfile::{BackupInfo, DbFile, DbState, Tables, read_trailer};
+use crate::dbfile::{BackupInfo, DbFile, DbState, read_trailer};
 use crate::engine::{Engine, Instance, api_enter, lock};
 use crate::errors::{Area, in_area};
 use crate::lifecycle::{Lifecycle, RunMode};
@@ -35,7 +35,7 @@ use crate::log::{
     LogPos, LogRecord, LogWriter, TxnOp, read_generation, read_log_header, verify_closed_generation,
 };
 use crate::paths::{archived_log, checked_file, checked_path, checkpoint_file, current_log};
-use crate::recovery::{apply_op, list_logs};
+use crate::recovery::{flush_if_full, list_logs};
 use crate::storage::{Storage, read_all};
 
 mod from_dir;
@@ -85,11 +85,8 @@ pub struct ExternalRestore<'a> {
 /// A database being restored.
 struct RestoredDb {
     file: DbFile,
-    tables: Tables,
     /// Where the database was when it was copied (its trailer), for JetRestore.
     original_path: String,
-    /// Tables replay changed: the ones the final flush rewrites.
-    dirty: BTreeSet<String>,
 }
 
 impl Engine {
@@ -396,7 +393,7 @@ impl Restore<'_> {
             if !self.storage.stays_inside(&path) {
                 return Err(JetErr::InvalidPath);
             }
-            let (file, tables) = match DbFile::open(self.storage, &path, self.page_size) {
+            let file = match DbFile::open(self.storage, &path, self.page_size) {
                 Ok(opened) => opened,
                 Err(JetErr::FileNotFound) => return Err(JetErr::FileNotFound),
                 Err(JetErr::PageSizeMismatch) => return Err(JetErr::PageSizeMismatch),
@@ -430,9 +427,7 @@ impl Restore<'_> {
                 ids.db_log_id,
                 RestoredDb {
                     file,
-                    tables,
                     original_path: ids.original_path,
-                    dirty: BTreeSet::new(),
                 },
             );
         }
@@ -463,8 +458,8 @@ impl Restore<'_> {
                     LogRecord::Commit { txn } => {
                         for op in pending.remove(&txn).unwrap_or_default() {
                             if let Some(d) = dbs.get_mut(&op.db()) {
-                                let table = apply_op(&mut d.tables, &op);
-                                d.dirty.insert(table);
+                                d.file.apply(&op);
+                                flush_if_full(self.storage, &mut d.file)?;
                             }
                         }
                     }
@@ -503,13 +498,7 @@ impl Restore<'_> {
         for d in dbs.values_mut() {
             d.file.header.backup_in_progress = BackupInfo::default();
             // Tables replay did not touch keep the copy's pages, verified when it was opened.
-            d.file.flush(
-                self.storage,
-                &d.tables,
-                &d.dirty,
-                DbState::CleanShutdown,
-                (0, 0),
-            )?;
+            d.file.flush(self.storage, DbState::CleanShutdown, (0, 0))?;
         }
         let io = in_area(Area::LogWrite);
         let current = current_log(&self.log_dir, &self.base);

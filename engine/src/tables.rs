@@ -2,7 +2,8 @@
 //! JetCreateTable, JetOpenTable, JetCloseTable, and insert / update / delete / seek / scan of
 //! records by primary key with byte values.
 //!
-//! A session sees the committed tables overlaid with its own transaction's changes; a write
+//! A session sees the committed records (read from the database's pages through its cache,
+//! or its changes not yet flushed) overlaid with its own transaction's changes; a write
 //! takes a per-key lock held to the end of the outermost transaction (another transaction
 //! writing the same key gets `JET_errWriteConflict`). A table call outside a transaction runs
 //! in one of its own, committed durably, as ESE does. Commit and rollback steps are in
@@ -219,7 +220,7 @@ impl Engine {
                 return Err(JetErr::RecordTooBig);
             }
             in_transaction(core, sid, |core, sid| {
-                let exists = read(core, sid, db, &name, key).is_some();
+                let exists = read(core, sid, db, &name, key)?.is_some();
                 if must_exist && !exists {
                     return Err(JetErr::RecordNotFound);
                 }
@@ -262,7 +263,7 @@ impl Engine {
                 // Its creation was rolled back.
                 return Err(JetErr::InvalidTableId);
             }
-            read(core, sid, db, &name, key).ok_or(JetErr::RecordNotFound)
+            read(core, sid, db, &name, key)?.ok_or(JetErr::RecordNotFound)
         })
     }
 
@@ -278,7 +279,11 @@ impl Engine {
                 // Its creation was rolled back.
                 return Err(JetErr::InvalidTableId);
             }
-            let mut view = core.dbs[&db].tables.get(&name).cloned().unwrap_or_default();
+            let mut view: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = core.dbs[&db]
+                .file
+                .scan(core.storage.as_ref(), &name)?
+                .into_iter()
+                .collect();
             if let Some(t) = &core.sessions[&sid].txn {
                 for op in &t.ops {
                     match op {
@@ -302,7 +307,15 @@ impl Engine {
     }
 }
 
-fn read(core: &Core, sid: u64, db: u32, table: &str, key: &[u8]) -> Option<Vec<u8>> {
+/// The value of `key` as the session sees it: its transaction's changes, else the committed
+/// value (read from the database's pages when not among its unflushed changes).
+fn read(
+    core: &Core,
+    sid: u64,
+    db: u32,
+    table: &str,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, JetErr> {
     if let Some(t) = &core.sessions[&sid].txn {
         for op in t.ops.iter().rev() {
             match op {
@@ -312,18 +325,21 @@ fn read(core: &Core, sid: u64, db: u32, table: &str, key: &[u8]) -> Option<Vec<u
                     key: k,
                     value,
                 } if *d == db && n == table && k == key => {
-                    return Some(value.clone());
+                    return Ok(Some(value.clone()));
                 }
                 TxnOp::Delete {
                     db: d,
                     table: n,
                     key: k,
-                } if *d == db && n == table && k == key => return None,
+                } if *d == db && n == table && k == key => return Ok(None),
                 TxnOp::CreateTable { .. } | TxnOp::Put { .. } | TxnOp::Delete { .. } => {}
             }
         }
     }
-    core.dbs.get(&db)?.tables.get(table)?.get(key).cloned()
+    match core.dbs.get(&db) {
+        Some(d) => d.file.get(core.storage.as_ref(), table, key),
+        None => Ok(None),
+    }
 }
 
 fn table_exists(core: &Core, sid: u64, db: u32, table: &str) -> bool {
@@ -332,11 +348,7 @@ fn table_exists(core: &Core, sid: u64, db: u32, table: &str) -> bool {
             |op| matches!(op, TxnOp::CreateTable { db: d, table: n } if *d == db && n == table),
         )
     });
-    created
-        || core
-            .dbs
-            .get(&db)
-            .is_some_and(|d| d.tables.contains_key(table))
+    created || core.dbs.get(&db).is_some_and(|d| d.file.has_table(table))
 }
 
 fn lock_key(core: &mut Core, sid: u64, db: u32, table: &str, key: &[u8]) -> Result<(), JetErr> {

@@ -13,6 +13,7 @@
 //! path is `JET_errFileAccessDenied` and the backup goes on. ESE opens any file the process
 //! can read (its documentation warns about it).
 
+mod ahead;
 mod logs;
 mod read;
 mod stream;
@@ -20,6 +21,7 @@ mod to_dir;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::dbfile::DbSnapshot;
 
@@ -106,7 +108,9 @@ pub(crate) enum BackupTarget {
     Database {
         db: u32,
         path: PathBuf,
-        snapshot: Box<DbSnapshot>,
+        snapshot: Arc<DbSnapshot>,
+        /// The next chunk, being read on real files (`ahead.rs`).
+        ahead: Option<ahead::ReadAhead>,
     },
     /// An archived log generation; its bytes once the first read verified them.
     Log {

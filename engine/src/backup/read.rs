@@ -100,7 +100,7 @@ pub(crate) fn read_database_chunk(
         let out = &mut buf[(pgno - first) as usize * page_size..][..page_size];
         match pgno {
             0 | 1 => out.copy_from_slice(&header_page_for_copy(&snapshot.header, page_size, pgno)),
-            p if p < page_count && snapshot.live.contains(&p) => {
+            p if p < page_count && snapshot.live.contains(p) => {
                 // A page past the end of what was read is missing: it cannot verify.
                 if ((p - lo) as usize + 1) * page_size > read {
                     return Err(JetErr::ReadVerifyFailure);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use jetapi::JetErr;
 
+use super::ahead::ReadAhead;
 use super::read::{database_copy_bytes, read_database_chunk, read_verified_log};
 use super::{
     BACKUP_INCREMENTAL, BACKUP_INTERNAL_COPY, BACKUP_SURROGATE, BUFFER_ALIGNMENT, BackupFileHandle,
@@ -244,7 +245,8 @@ impl Engine {
                     let target = BackupTarget::Database {
                         db,
                         path: path.clone(),
-                        snapshot: Box::new(snapshot),
+                        snapshot: Arc::new(snapshot),
+                        ahead: None,
                     };
                     (target, size)
                 }
@@ -329,7 +331,12 @@ impl Engine {
                     open.offset += n as u64;
                     Ok(n)
                 }
-                BackupTarget::Database { db, path, snapshot } => {
+                BackupTarget::Database {
+                    db,
+                    path,
+                    snapshot,
+                    ahead,
+                } => {
                     let ids = TrailerIds {
                         db_log_id: *db,
                         log_signature: signature,
@@ -338,18 +345,37 @@ impl Engine {
                     if cb % page != 0 || cb == 0 || (first && cb < 3 * page) {
                         return Err(JetErr::InvalidParameter);
                     }
-                    let read = read_database_chunk(
-                        storage.as_ref(),
-                        path,
-                        snapshot,
-                        &ids,
-                        page,
-                        open.offset,
-                        buffer,
-                    );
+                    let offset = open.offset;
+                    let read = match ahead.as_mut().and_then(|a| a.take(offset, buffer)) {
+                        Some(read) => read,
+                        None => read_database_chunk(
+                            storage.as_ref(),
+                            path,
+                            snapshot,
+                            &ids,
+                            page,
+                            offset,
+                            buffer,
+                        ),
+                    };
                     match read {
                         Ok(n) => {
                             open.offset += n as u64;
+                            if n > 0 && open.offset < open.size_bytes {
+                                if ahead.is_none() && storage.reads_ahead() {
+                                    *ahead = ReadAhead::start(
+                                        Arc::clone(&storage),
+                                        path.clone(),
+                                        Arc::clone(snapshot),
+                                        ids,
+                                        page,
+                                        open.size_bytes,
+                                    );
+                                }
+                                if let Some(a) = ahead.as_mut() {
+                                    a.request(open.offset, cb);
+                                }
+                            }
                             Ok(n)
                         }
                         Err(e) => {

@@ -148,6 +148,12 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn exists(&self, path: &Path) -> IoResult<bool>;
     /// The names of the files directly in `dir`, sorted.
     fn list(&self, dir: &Path) -> IoResult<Vec<String>>;
+    /// Whether a streaming backup should read the next chunk of a database on a worker
+    /// thread while its caller writes the last one (`backup/ahead.rs`). False by default: the
+    /// simulated and faulty backends keep every read on the caller's thread, in call order.
+    fn reads_ahead(&self) -> bool {
+        false
+    }
     /// False when `path`, or the deepest part of it that exists, resolves outside the
     /// backend's root (a symbolic link that leaves it). Backends without links are always
     /// inside.

@@ -173,6 +173,10 @@ impl Storage for OsStorage {
         Ok(names)
     }
 
+    fn reads_ahead(&self) -> bool {
+        true
+    }
+
     fn stays_inside(&self, path: &Path) -> bool {
         let Ok(root) = fs::canonicalize(&self.root) else {
             return false;

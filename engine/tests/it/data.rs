@@ -318,3 +318,124 @@ fn a_table_whose_creation_was_rolled_back_is_an_invalid_table_id() {
         Err(JetErr::ObjectNotFound)
     );
 }
+
+/// An instance on `storage` whose checkpoint depth never triggers a checkpoint, with a new
+/// database `big.edb` and table `t`.
+fn deep_instance(storage: Arc<dyn Storage>) -> Open {
+    let engine = Engine::new(storage);
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("d")).unwrap();
+    let depth = ParamValue::Number(i64::from(i32::MAX));
+    engine
+        .set_system_parameter(
+            inst,
+            SessionHandle(0),
+            engine::params::CHECKPOINT_DEPTH_MAX,
+            &depth,
+        )
+        .unwrap();
+    engine.init(Some(&mut inst)).unwrap();
+    let s = engine.begin_session(inst, None, None).unwrap();
+    let db = engine.create_database(s, Some("big.edb"), 0).unwrap();
+    let t = engine.create_table(s, db, Some("t")).unwrap();
+    Open {
+        engine,
+        inst,
+        s,
+        db,
+        t,
+    }
+}
+
+/// Rows of 8,000 bytes: enough of them to pass `core::PENDING_BYTES_MAX`.
+const BIG_ROWS: usize = 2_200;
+
+fn big_key(i: usize) -> Vec<u8> {
+    format!("{i:06}").into_bytes()
+}
+
+fn big_value(i: usize) -> Vec<u8> {
+    vec![(i % 251) as u8; 8_000]
+}
+
+#[test]
+fn committed_changes_past_the_memory_bound_are_checkpointed_and_read_back_from_pages() {
+    let sim = Arc::new(SimStorage::new());
+    let o = deep_instance(sim.clone());
+    const { assert!(BIG_ROWS * 8_000 > engine::core::PENDING_BYTES_MAX) };
+    for i in 0..BIG_ROWS {
+        o.engine
+            .insert(o.s, o.t, &big_key(i), &big_value(i))
+            .unwrap();
+    }
+    let stats = o.engine.instance_stats(o.inst).unwrap();
+    assert!(stats.checkpoints >= 1, "{stats:?}");
+    // Early rows now live only in pages: seeks find them there.
+    for i in [0, 1, 777, 1_500, BIG_ROWS - 1] {
+        assert_eq!(o.engine.seek(o.s, o.t, &big_key(i)).unwrap(), big_value(i));
+    }
+    assert_eq!(
+        o.engine.seek(o.s, o.t, b"999999"),
+        Err(JetErr::RecordNotFound)
+    );
+    o.engine.term(o.inst).unwrap();
+    let o = open_big(sim);
+    let all = o.engine.records(o.s, o.t).unwrap();
+    assert_eq!(all.len(), BIG_ROWS);
+    assert!(
+        all.iter()
+            .enumerate()
+            .all(|(i, (k, v))| *k == big_key(i) && *v == big_value(i))
+    );
+}
+
+fn open_big(storage: Arc<dyn Storage>) -> Open {
+    let engine = Engine::new(storage);
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("d")).unwrap();
+    engine.init(Some(&mut inst)).unwrap();
+    let s = engine.begin_session(inst, None, None).unwrap();
+    engine.attach_database(s, Some("big.edb"), 0).unwrap();
+    let db = engine.open_database(s, Some("big.edb"), 0).unwrap();
+    let t = engine.open_table(s, db, Some("t"), 0).unwrap();
+    Open {
+        engine,
+        inst,
+        s,
+        db,
+        t,
+    }
+}
+
+#[test]
+fn recovery_replaying_more_than_the_memory_bound_flushes_midway_and_loses_nothing() {
+    let sim = Arc::new(SimStorage::new());
+    let o = deep_instance(sim.clone());
+    // An open transaction holds the checkpoint at its start, so recovery replays every row.
+    let s2 = o.engine.begin_session(o.inst, None, None).unwrap();
+    let db2 = o.engine.open_database(s2, Some("big.edb"), 0).unwrap();
+    let t2 = o.engine.open_table(s2, db2, Some("t"), 0).unwrap();
+    o.engine.begin_transaction(s2).unwrap();
+    o.engine.insert(s2, t2, b"open", b"0").unwrap();
+    for i in 0..BIG_ROWS {
+        o.engine
+            .insert(o.s, o.t, &big_key(i), &big_value(i))
+            .unwrap();
+    }
+    o.engine.crash();
+    sim.crash();
+    let o = open_big(sim);
+    let stats = o.engine.instance_stats(o.inst).unwrap();
+    assert!(
+        stats.recovered.bytes > engine::core::PENDING_BYTES_MAX as u64,
+        "{stats:?}"
+    );
+    assert_eq!(stats.recovered.undone, 1, "{stats:?}");
+    let all = o.engine.records(o.s, o.t).unwrap();
+    assert_eq!(all.len(), BIG_ROWS, "the open transaction's row is undone");
+    assert!(
+        all.iter()
+            .enumerate()
+            .all(|(i, (k, v))| *k == big_key(i) && *v == big_value(i))
+    );
+}

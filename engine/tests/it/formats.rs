@@ -2,7 +2,7 @@
 //! generation and offset, a torn log tail, the ping-pong checkpoint and database header slots,
 //! a database of another page size (docs/file-formats.md).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use engine::JetErr;
@@ -116,27 +116,136 @@ fn tables(n: usize) -> Tables {
     t
 }
 
+/// Applies what `tables(n)` holds to `f` as committed changes.
+fn load(f: &mut DbFile, n: usize) {
+    for (name, rows) in tables(n) {
+        f.apply(&TxnOp::CreateTable {
+            db: 1,
+            table: name.clone(),
+        });
+        for (key, value) in rows {
+            f.apply(&TxnOp::Put {
+                db: 1,
+                table: name.clone(),
+                key,
+                value,
+            });
+        }
+    }
+}
+
 #[test]
 fn a_flushed_image_reads_back_and_a_torn_header_falls_back_to_the_older_one() {
     let sim = SimStorage::new();
     let path = Path::new("a.edb");
     let mut f = DbFile::create(&sim, path, 4096, 11, 0).unwrap();
-    let all: BTreeSet<String> = ["big".into(), "empty".into()].into();
-    f.flush(&sim, &tables(40), &all, DbState::DirtyShutdown, (1, 1))
-        .unwrap();
-    let (g, read) = DbFile::open(&sim, path, 4096).unwrap();
-    assert_eq!(read, tables(40));
+    load(&mut f, 40);
+    f.flush(&sim, DbState::DirtyShutdown, (1, 1)).unwrap();
+    assert!(!f.is_dirty());
+    assert_eq!(f.pending_bytes(), 0);
+    let g = DbFile::open(&sim, path, 4096).unwrap();
+    assert_eq!(g.read_all(&sim).unwrap(), tables(40));
     assert_eq!(g.header.state, DbState::DirtyShutdown);
-    f.flush(&sim, &tables(50), &all, DbState::CleanShutdown, (0, 0))
-        .unwrap();
-    assert_eq!(DbFile::open(&sim, path, 4096).unwrap().1, tables(50));
+    load(&mut f, 50);
+    f.flush(&sim, DbState::CleanShutdown, (0, 0)).unwrap();
+    let g = DbFile::open(&sim, path, 4096).unwrap();
+    assert_eq!(g.read_all(&sim).unwrap(), tables(50));
     // Tear the newest header: the previous image is still whole.
     let slot = f.header.seq % 2;
     sim.write_at(path, slot * 4096 + 30, &[0xAB]).unwrap();
-    let (g, read) = DbFile::open(&sim, path, 4096).unwrap();
-    assert_eq!((read, g.header.state), (tables(40), DbState::DirtyShutdown));
+    let g = DbFile::open(&sim, path, 4096).unwrap();
+    assert_eq!(
+        (g.read_all(&sim).unwrap(), g.header.state),
+        (tables(40), DbState::DirtyShutdown)
+    );
     assert_eq!(
         DbFile::open(&sim, path, 8192).unwrap_err(),
         JetErr::PageSizeMismatch
+    );
+}
+
+#[test]
+fn records_are_read_from_the_pages_and_merged_with_changes_not_yet_flushed() {
+    let sim = SimStorage::new();
+    let path = Path::new("a.edb");
+    let mut f = DbFile::create(&sim, path, 4096, 11, 0).unwrap();
+    load(&mut f, 500); // about 40 pages of 13 rows
+    f.flush(&sim, DbState::DirtyShutdown, (1, 1)).unwrap();
+    let f2 = DbFile::open(&sim, path, 4096).unwrap();
+    for i in [0, 1, 12, 13, 250, 498, 499] {
+        let key = format!("k{i:04}").into_bytes();
+        assert_eq!(f2.get(&sim, "big", &key).unwrap(), Some(vec![b'v'; 300]));
+    }
+    for missing in ["a", "k", "k0000x", "k0500", "z"] {
+        assert_eq!(f2.get(&sim, "big", missing.as_bytes()).unwrap(), None);
+    }
+    assert_eq!(f2.get(&sim, "none", b"k0000").unwrap(), None);
+    // Changes wait in memory and are seen before the pages.
+    let op = |key: &str, value: Option<&[u8]>| match value {
+        Some(v) => TxnOp::Put {
+            db: 1,
+            table: "big".into(),
+            key: key.as_bytes().to_vec(),
+            value: v.to_vec(),
+        },
+        None => TxnOp::Delete {
+            db: 1,
+            table: "big".into(),
+            key: key.as_bytes().to_vec(),
+        },
+    };
+    f.apply(&op("k0007", None));
+    f.apply(&op("k0100", Some(b"new")));
+    f.apply(&op("k0100a", Some(b"between")));
+    f.apply(&op("k9999", Some(b"last")));
+    assert!(f.is_dirty() && f.pending_bytes() > 0);
+    assert_eq!(f.get(&sim, "big", b"k0007").unwrap(), None);
+    assert_eq!(f.get(&sim, "big", b"k0100").unwrap(), Some(b"new".to_vec()));
+    let mut expect = tables(500)["big"].clone();
+    expect.remove(b"k0007".as_slice());
+    expect.insert(b"k0100".to_vec(), b"new".to_vec());
+    expect.insert(b"k0100a".to_vec(), b"between".to_vec());
+    expect.insert(b"k9999".to_vec(), b"last".to_vec());
+    let scanned: BTreeMap<Vec<u8>, Vec<u8>> = f.scan(&sim, "big").unwrap().into_iter().collect();
+    assert_eq!(scanned, expect);
+    f.flush(&sim, DbState::CleanShutdown, (0, 0)).unwrap();
+    let g = DbFile::open(&sim, path, 4096).unwrap();
+    assert_eq!(g.read_all(&sim).unwrap()["big"], expect);
+    assert_eq!(
+        g.get(&sim, "big", b"k0100a").unwrap(),
+        Some(b"between".to_vec())
+    );
+    // The old chain's pages were freed and reused: the file did not double.
+    let mut h = DbFile::open(&sim, path, 4096).unwrap();
+    let pages = h.header.page_count;
+    h.apply(&op("k0001", Some(b"x")));
+    h.flush(&sim, DbState::CleanShutdown, (0, 0)).unwrap();
+    assert!(
+        h.header.page_count <= pages + 1,
+        "{} > {pages} + 1",
+        h.header.page_count
+    );
+}
+
+#[test]
+fn a_damaged_record_page_is_a_read_verify_failure_when_a_seek_reaches_it() {
+    let sim = SimStorage::new();
+    let path = Path::new("a.edb");
+    let mut f = DbFile::create(&sim, path, 4096, 11, 0).unwrap();
+    load(&mut f, 100);
+    f.flush(&sim, DbState::CleanShutdown, (0, 0)).unwrap();
+    let g = DbFile::open(&sim, path, 4096).unwrap();
+    // Damage every data page after it was opened: the first seek that reads one fails.
+    for pgno in 2..g.header.page_count {
+        sim.write_at(path, u64::from(pgno) * 4096 + 100, &[0xEE])
+            .unwrap();
+    }
+    assert_eq!(
+        g.get(&sim, "big", b"k0050").unwrap_err(),
+        JetErr::ReadVerifyFailure
+    );
+    assert_eq!(
+        DbFile::open(&sim, path, 4096).unwrap_err(),
+        JetErr::ReadVerifyFailure
     );
 }

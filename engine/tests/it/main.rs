@@ -11,6 +11,7 @@ mod fault_sweep;
 mod formats;
 mod fuzzy_backup;
 mod lifecycle;
+mod read_ahead;
 mod restore;
 mod storage;
 mod workload;

@@ -117,9 +117,13 @@ pub fn run(engine: &Engine, shape: Shape) -> Run {
         for txn in &txns {
             engine.begin_transaction(s)?;
             for (k, v) in txn {
+                // A seek reads the database's pages, so its failure is the run's failure.
                 let r = match v {
-                    Some(v) if engine.seek(s, t, k).is_ok() => engine.update(s, t, k, v),
-                    Some(v) => engine.insert(s, t, k, v),
+                    Some(v) => match engine.seek(s, t, k) {
+                        Ok(_) => engine.update(s, t, k, v),
+                        Err(JetErr::RecordNotFound) => engine.insert(s, t, k, v),
+                        Err(e) => Err(e),
+                    },
                     None => engine.delete(s, t, k),
                 };
                 if let Err(e) = r {
