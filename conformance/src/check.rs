@@ -16,7 +16,8 @@ use serde::Serialize;
 pub struct PropertyVerdict {
     /// The sentence.
     pub name: &'static str,
-    /// `always`: it must hold in every reachable state.
+    /// `always`: it must hold in every reachable state; `hazard`: a state where it fails is
+    /// something ESE itself does that endangers data, reported with its shortest trace.
     pub kind: &'static str,
     /// Whether it holds.
     pub holds: bool,
@@ -48,9 +49,11 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// True when every property holds.
+    /// True when every safety property holds (a hazard found is a finding, not a failure).
     pub fn all_hold(&self) -> bool {
-        self.properties.iter().all(|p| p.holds)
+        self.properties
+            .iter()
+            .all(|p| p.holds || p.kind == "hazard")
     }
 }
 
@@ -89,17 +92,28 @@ pub fn run_check(
     };
     let report: Report = search_parallel(&spec, Mode::Explore, threads, progress);
     let mut properties = Vec::new();
-    for p in &report.properties {
+    for (p, property) in report.properties.iter().zip(model::properties::PROPERTIES) {
+        let hazard = property.kind == model::properties::Kind::Hazard;
         let trace = match &p.counterexample {
             None => None,
             Some(path) => {
                 let name = slug(p.name);
-                let about = format!(
-                    "Shortest counterexample ({} model steps) to \"{}\" at configuration {}.",
-                    path.len(),
-                    p.name,
-                    config.name
-                );
+                let about = if hazard {
+                    format!(
+                        "A hazard of ESE's (profile {}): the shortest path ({} model steps) to a state where \"{}\" fails, at configuration {}.",
+                        profile.name(),
+                        path.len(),
+                        p.name,
+                        config.name
+                    )
+                } else {
+                    format!(
+                        "Shortest counterexample ({} model steps) to \"{}\" at configuration {}.",
+                        path.len(),
+                        p.name,
+                        config.name
+                    )
+                };
                 let trace = path_to_trace(&spec, path, &name, &about);
                 std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
                 let file = out.join(format!("{name}.json"));
@@ -110,7 +124,7 @@ pub fn run_check(
         };
         properties.push(PropertyVerdict {
             name: p.name,
-            kind: "always",
+            kind: if hazard { "hazard" } else { "always" },
             holds: p.counterexample.is_none(),
             steps: p.counterexample.as_ref().map(Vec::len),
             trace,
@@ -142,6 +156,11 @@ pub fn render(report: &CheckReport) -> String {
     );
     for p in &report.properties {
         match (&p.trace, p.steps) {
+            (Some(file), Some(steps)) if p.kind == "hazard" => out.push_str(&format!(
+                "HAZARD {}: ESE breaks it\n       shortest trace, {steps} steps: {}\n",
+                p.name,
+                file.display()
+            )),
             (Some(file), Some(steps)) => out.push_str(&format!(
                 "FAILS  {}\n       shortest counterexample, {steps} steps: {}\n",
                 p.name,

@@ -167,6 +167,9 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
         ("JetBackup" | "JetBackupInstance", JetErr::SessionSharingViolation) => {
             "JetBackup takes no session: it enters through the instance, and its internal backup session begins and commits each read on the calling thread (ESE source, jetapi.cxx APICALL_INST::FEnter, backup.cxx ErrBKReadFile)"
         }
+        ("JetEndSession", JetErr::OutOfMemory | JetErr::OutOfBuffers) => {
+            "only from rolling back an open transaction's updates, when undo must bring a page back that the cache evicted and the allocation for it fails; the rollback then makes the instance unavailable (ESE source, tm.cxx ErrIsamEndSession, ver.cxx rollback-failure branch). No call sequence produces it: it needs cache pressure at that moment, and a transaction with no updates allocates nothing; the model has neither a cache nor updates inside a transaction"
+        }
         ("JetBeginSession", JetErr::OutOfMemory) => {
             "the exported JetBeginSession (the ANSI form) allocates nothing whose failure returns it: a session that cannot be allocated is JET_errOutOfSessions (ErrPIBBeginSession maps a failed `new PIB`); only the wide form's conversion of a user name could (ESE source, jetapi.cxx JetBeginSessionExW, pib.cxx ErrPIBBeginSession)"
         }

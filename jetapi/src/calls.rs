@@ -223,8 +223,8 @@ pub const FAULT_OPS: &[&str] = &[
 /// Errors a fault can inject.
 pub const FAULT_ERRORS: &[&str] = &["EIO", "ENOSPC"];
 
-/// What a `FailAllocation` makes run out: `memory` (the heap: `JET_errOutOfMemory`) or
-/// `buffers` (the page cache's buffers: `JET_errOutOfBuffers`).
+/// What a `FailAllocation` makes run out: `memory` (the heap or the page allocator:
+/// `JET_errOutOfMemory`) or `buffers` (the page cache's buffers: `JET_errOutOfBuffers`).
 pub const ALLOCATIONS: &[&str] = &["memory", "buffers"];
 
 // Argument kinds, short enough to read as a column in the table below.
@@ -724,7 +724,7 @@ calls! {
         instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
         error: Word = req(K::Word(FAULT_ERRORS)),
     }
-    FailAllocation "FailAllocation" [] "The next allocation of `what` an ESE call makes fails (memory: JET_errOutOfMemory; buffers: JET_errOutOfBuffers)." {
+    FailAllocation "FailAllocation" [] "The next allocation of `what` an ESE call makes fails (memory, heap or pages: JET_errOutOfMemory; buffers: JET_errOutOfBuffers)." {
         what: Word = req(K::Word(ALLOCATIONS)),
     }
     MakeReadOnly "MakeReadOnly" [] "Sets the file system's read-only attribute of the file at `path`." {

@@ -38,6 +38,7 @@ impl Model for Spec {
             Property::always(PROPERTIES[3].name, holds::<3>),
             Property::always(PROPERTIES[4].name, holds::<4>),
             Property::always(PROPERTIES[5].name, holds::<5>),
+            Property::always(PROPERTIES[6].name, holds::<6>),
         ]
     }
 }

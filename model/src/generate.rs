@@ -77,6 +77,10 @@ pub enum Mode {
 /// Pushes the actions to try in `s`.
 pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     let probe = mode == Mode::Probe;
+    // A hazard's state ends its path: the finding is the shortest path to it.
+    if s.hazard.is_some() {
+        return;
+    }
     if let Some(probe) = s.probe {
         let mut on = vec![Target::Instance(InstArg::Slot(WORKER))];
         if spec.config.legacy && s.mode == RunMode::OneInst {

@@ -80,6 +80,7 @@ pub fn pack(state: &State) -> Packed {
         pending,
         violation,
         probe,
+        hazard,
     } = state;
     let mut top = Word::new();
     top.put(
@@ -111,6 +112,10 @@ pub fn pack(state: &State) -> Packed {
     });
     top.put(probe.map_or(0, probe_tag), 5);
     top.byte(probe.map_or(0, probe_arg));
+    top.flag(match hazard {
+        None => false,
+        Some(crate::state::Hazard::TruncatedUncopiedLog) => true,
+    });
     let mut out = [0u64; PACKED_WORDS];
     out[0] = top.bits;
     for (i, inst) in instances.iter().enumerate() {
@@ -279,6 +284,7 @@ fn pack_backup(main: &mut Word, ranges: &mut Word, backup: Backup) {
         ranges: log_ranges,
         dbs_copied,
         logs_copied,
+        copy_sum,
         truncated,
     } = backup;
     main.put(
@@ -322,6 +328,7 @@ fn pack_backup(main: &mut Word, ranges: &mut Word, backup: Backup) {
             }
         },
     );
+    ranges.byte(copy_sum);
 }
 
 #[inline(always)]

@@ -30,9 +30,6 @@ pub(crate) fn set_up(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     if *s == State::INITIAL || (works && settled && no_dbs) {
         out.push(Action::FailAllocation { buffers: false });
     }
-    if works && settled && no_dbs && w.session == Session::InTransaction {
-        out.push(Action::FailAllocation { buffers: true });
-    }
     if works && settled && no_dbs && w.session != Session::None {
         out.push(Action::SetSessionContext { slot: WORKER });
     }
@@ -130,11 +127,10 @@ pub(crate) fn probe_calls(
                         }
                     }
                 }
-                Session::InTransaction => out.push(Action::EndSession { slot }),
-                Session::None => {}
+                Session::InTransaction | Session::None => {}
             }
         }
-        Probe::AllocFails { buffers: true } => out.push(Action::EndSession { slot }),
+        Probe::AllocFails { buffers: true } => {}
         Probe::SessionContext => {
             out.push(Action::EndSession { slot });
             out.push(Action::SetSessionContext { slot });

@@ -178,9 +178,11 @@ impl Report {
         }
     }
 
-    /// True when every property holds.
+    /// True when every safety property holds (hazards are findings, not failures).
     pub fn all_hold(&self) -> bool {
-        self.properties.iter().all(|p| p.counterexample.is_none())
+        self.properties.iter().zip(PROPERTIES).all(|(p, spec)| {
+            p.counterexample.is_none() || spec.kind == crate::properties::Kind::Hazard
+        })
     }
 }
 

@@ -258,6 +258,10 @@ pub struct Backup {
     pub dbs_copied: u8,
     /// Bit g: log generation g was read to the end and closed.
     pub logs_copied: u16,
+    /// `m_cGenCopyDone`: the sum of the generations of the logs in the copy range read to the
+    /// end and closed, a log read twice counted twice (§2.4); kept up to the sum of the whole
+    /// range, past which JetTruncateLog's check cannot tell more.
+    pub copy_sum: u8,
     /// JetTruncateLog ran.
     pub truncated: bool,
 }
@@ -275,6 +279,7 @@ impl Backup {
             ranges: None,
             dbs_copied: 0,
             logs_copied: 0,
+            copy_sum: 0,
             truncated: false,
         }
     }
@@ -436,6 +441,20 @@ pub struct State {
     /// A condition only probe mode sets up (a damaged page, a failing allocation, a file
     /// another process holds, ...): see [`State::probe_only`].
     pub probe: Option<Probe>,
+    /// A hazard of ESE's that a transition ran into: the search records the shortest path to
+    /// it and goes no further.
+    pub hazard: Option<Hazard>,
+}
+
+/// Something ESE itself does that loses or endangers data, as the profile's behaviour gives it.
+/// Each is a finding `jetspec check` reports with its shortest trace, not a mistake of the
+/// model; the properties it breaks are stated as holding everywhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Hazard {
+    /// JetTruncateLog deleted a log of the copy range that the backup never read to the end
+    /// and closed. In the implementation its check compares sums of generations, so a log read
+    /// twice makes up for one never read; the pages list no check at all.
+    TruncatedUncopiedLog,
 }
 
 /// A condition of the world that probe mode sets up beside the worker to show what the calls
@@ -490,6 +509,7 @@ impl State {
         pending: None,
         violation: None,
         probe: None,
+        hazard: None,
     };
 
     /// True for a state only probe mode reaches (see [`Probe`]).

@@ -26,7 +26,8 @@ use crate::generate::WORKER;
 use crate::state::{DbFile, FileTarget, Life, RunMode, Saved, State};
 use crate::step::Spec;
 
-/// The page size the traces assume (`JET_paramDatabasePageSize` default, 8 KiB).
+/// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
+/// (ESE's own default is 4 KiB; no trace depends on which).
 pub const PAGE_SIZE: i64 = 8192;
 /// `sizeof(JET_SIGNATURE)`: ulRandom, a JET_LOGTIME and a 16-byte computer name.
 const JET_SIGNATURE_BYTES: i64 = 28;

@@ -14,8 +14,8 @@ use crate::config::MAX_DBS;
 use crate::generate::WORKER;
 use crate::profile::Divergence;
 use crate::state::{
-    Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Health, LogRanges, OpenFile,
-    Phase, Probe, Saved, State,
+    Backup, BackupKind, CheckpointFile, DbFile, FileTarget, Gen, Hazard, Health, LogRanges,
+    OpenFile, Phase, Probe, Saved, State,
 };
 
 const BACKUP_INCREMENTAL: u32 = 0x1;
@@ -168,6 +168,7 @@ impl Spec {
             ranges: None,
             dbs_copied: 0,
             logs_copied: 0,
+            copy_sum: 0,
             truncated: false,
         });
         moved(next, JetErr::Success, "§2.3.11 backup begun")
@@ -289,7 +290,8 @@ impl Spec {
                 "§2.4 OpenFile: file missing (ABORTS)",
             );
         }
-        if matches!(file, FileArg::Db(d) if s.probe == Some(Probe::Held(FileTarget::Db(d)))) {
+        let held = |d: u8| slot == WORKER && s.probe == Some(Probe::Held(FileTarget::Db(d)));
+        if matches!(file, FileArg::Db(d) if held(d)) {
             return abort(
                 s,
                 slot,
@@ -408,8 +410,9 @@ impl Spec {
             match open.target {
                 FileTarget::Db(d) => b.dbs_copied |= 1 << d,
                 FileTarget::Log(g) => {
-                    if b.ranges.is_some_and(|r| g >= r.copy_mic && g < r.copy_mac) {
+                    if let Some(r) = b.ranges.filter(|r| g >= r.copy_mic && g < r.copy_mac) {
                         b.logs_copied |= 1 << g;
+                        b.copy_sum = (b.copy_sum + g).min(range_sum(r));
                     }
                 }
                 FileTarget::Patch => {}
@@ -519,8 +522,9 @@ impl Spec {
                 "§2.4 TruncateLog before GetLogInfo",
             );
         };
-        let required = gen_range_mask(ranges.copy_mic, ranges.copy_mac);
-        let all_copied = backup.logs_copied & required == required;
+        // ESE compares sums, not sets: a log read twice makes up for one never read
+        // (backup.cxx ErrBKTruncateLog, "there is a chance that they copy one file twice").
+        let all_copied = backup.copy_sum >= range_sum(ranges);
         let check_copies = !self.documented(Divergence::TruncateLogFileNotCopied);
         let mut next = s.clone();
         let delete = |next: &mut State| {
@@ -542,6 +546,13 @@ impl Spec {
             );
         }
         delete(&mut next);
+        // A log of the copy range deleted before the backup read it: the implementation's sum
+        // check was fooled, or (documented profile) there is no check.
+        let deleted_uncopied = (ranges.copy_mic..ranges.delete_mac.min(ranges.copy_mac))
+            .any(|g| backup.logs_copied & (1 << g) == 0 && storage_has(s, slot, g));
+        if deleted_uncopied {
+            next.hazard = Some(Hazard::TruncatedUncopiedLog);
+        }
         moved_or_unchanged(
             s,
             next,
@@ -616,6 +627,16 @@ impl Spec {
 
 /// True when a log the backup must still copy is gone from disk. A stopped backup can only
 /// end as an abort, so it needs nothing more.
+/// True when slot `slot`'s log generation `g` is on disk.
+fn storage_has(s: &State, slot: u8, g: Gen) -> bool {
+    s.instances[usize::from(slot)].storage.has_log(g)
+}
+
+/// The sum of the generations in the copy range: what `m_cGenCopyDone` must reach.
+pub(crate) fn range_sum(r: LogRanges) -> u8 {
+    (r.copy_mic..r.copy_mac).sum()
+}
+
 pub(crate) fn required_logs_missing(storage: &crate::state::Storage, backup: &Backup) -> bool {
     if backup.stop {
         return false;

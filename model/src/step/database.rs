@@ -51,10 +51,10 @@ impl Spec {
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
         }
-        if let Err(outcome) = self.fmp_probe(s, db) {
+        if let Err(outcome) = self.fmp_probe(s, slot, db) {
             return (None, outcome);
         }
-        if alloc_fails(s, false) {
+        if slot == 0 && alloc_fails(s, false) {
             return spent(
                 s.clone(),
                 JetErr::OutOfMemory,
@@ -96,8 +96,11 @@ impl Spec {
         }
         let inst = &s.instances[usize::from(slot)];
         let file = inst.storage.dbs[usize::from(db)].file;
-        // Another instance that attached the file may have created it.
-        let exists = file != DbFile::Absent || s.probe == Some(Probe::AttachedElsewhere(db));
+        // Another instance that attached the file may have created it. Probe conditions
+        // concern the worker's files (slot 0) only.
+        let worker = slot == 0;
+        let exists =
+            file != DbFile::Absent || (worker && s.probe == Some(Probe::AttachedElsewhere(db)));
         let checks: [(bool, JetErr, &'static str); 7] = [
             (
                 inst.session == Session::InTransaction,
@@ -120,7 +123,7 @@ impl Spec {
                 "ErrIsamAttachDatabase: path completion, the file must exist",
             ),
             (
-                s.probe == Some(Probe::ReadOnly(db)),
+                worker && s.probe == Some(Probe::ReadOnly(db)),
                 JetErr::DatabaseFileReadOnly,
                 "ErrIsamAttachDatabase: the file has the read-only attribute (ErrUtilPathReadOnly)",
             ),
@@ -138,10 +141,10 @@ impl Spec {
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
         }
-        if let Err(outcome) = self.fmp_probe(s, db) {
+        if let Err(outcome) = self.fmp_probe(s, slot, db) {
             return (None, outcome);
         }
-        if s.probe == Some(Probe::Held(FileTarget::Db(db))) {
+        if slot == 0 && s.probe == Some(Probe::Held(FileTarget::Db(db))) {
             return unchanged(
                 JetErr::FileAccessDenied,
                 "ErrDBReadHeaderCheckConsistency: the exclusive open is denied (another process holds the file)",

@@ -120,13 +120,9 @@ impl Spec {
         moved(next, JetErr::Success, "§1.3 CreateInstance: allocated")
     }
 
+    /// JetSetSystemParameterEx's order: the instance, the API lock (`FEnterWithoutInit`), the
+    /// parameter id, then whether it may still be set.
     pub(super) fn set_param(&self, s: &State, inst: InstArg, param: ParamArg) -> Transition {
-        if param == ParamArg::UnknownId {
-            return unchanged(
-                JetErr::InvalidParameter,
-                "doc:JetSetSystemParameter: unknown parameter id",
-            );
-        }
         // Before any instance exists the value becomes the process-wide default, which the
         // next instance starts from (kept in the unused worker slot until then).
         let global = inst == InstArg::Zero && s.mode == RunMode::NoSet;
@@ -148,6 +144,12 @@ impl Spec {
             return unchanged(
                 JetErr::InitInProgress,
                 "INST::ErrAPIEnterWithoutInit: API lock held by JetInit",
+            );
+        }
+        if param == ParamArg::UnknownId {
+            return unchanged(
+                JetErr::InvalidParameter,
+                "ErrSetSystemParameter: parameter id past g_cparam",
             );
         }
         let current = &s.instances[usize::from(slot)];

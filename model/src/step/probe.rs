@@ -31,7 +31,7 @@ pub(super) fn spent(mut next: State, code: JetErr, rule: &'static str) -> Transi
 
 /// `s` with `probe` set, when no other is.
 fn with_probe(s: &State, applies: bool, probe: Probe, rule: &'static str) -> Transition {
-    if !applies || s.probe.is_some() {
+    if !applies || s.probe.is_some_and(|p| p != Probe::Spent) {
         return unchanged(JetErr::Success, NOT_APPLICABLE);
     }
     let mut next = s.clone();
@@ -188,12 +188,13 @@ impl Spec {
             return (None, outcome);
         }
         match s.probe {
+            _ if slot != WORKER => unchanged(JetErr::Success, ONE_AT_A_TIME),
             Some(Probe::SessionContext) => unchanged(
                 JetErr::SessionContextAlreadySet,
                 "ErrPIBSetSessionContext: a context is set already",
             ),
-            Some(_) => unchanged(JetErr::Success, ONE_AT_A_TIME),
-            None => {
+            Some(p) if p != Probe::Spent => unchanged(JetErr::Success, ONE_AT_A_TIME),
+            _ => {
                 let mut next = s.clone();
                 next.probe = Some(Probe::SessionContext);
                 moved(
@@ -211,7 +212,7 @@ impl Spec {
         if let Err(outcome) = self.session_enter(s, slot, false) {
             return (None, outcome);
         }
-        if s.probe != Some(Probe::SessionContext) {
+        if slot != WORKER || s.probe != Some(Probe::SessionContext) {
             return unchanged(
                 JetErr::SessionContextNotSetByThisThread,
                 "ErrPIBCheckCorrectSessionContext: no context set by this thread",
@@ -226,39 +227,26 @@ impl Spec {
         )
     }
 
-    /// JetEndSession's checks after the session's entry (`tm.cxx` ErrIsamEndSession): the
-    /// session context, then the rollback of an open transaction, whose failure to get memory
-    /// or a page buffer is returned and makes the instance unavailable (`ver.cxx`).
+    /// JetEndSession's check after the session's entry that a probe decides (`tm.cxx`
+    /// ErrIsamEndSession): a session context still set. (Its rollback allocates nothing for a
+    /// transaction without updates, which is all the model's are: see `coverage.rs`.)
     pub(super) fn end_session_probe(&self, s: &State, slot: u8) -> Option<Transition> {
-        if s.probe == Some(Probe::SessionContext) {
+        if slot == WORKER && s.probe == Some(Probe::SessionContext) {
             return Some(unchanged(
                 JetErr::SessionInUse,
                 "ErrIsamEndSession: a session context is set",
             ));
         }
-        if s.instances[usize::from(slot)].session != Session::InTransaction {
-            return None;
-        }
-        let code = if alloc_fails(s, false) {
-            JetErr::OutOfMemory
-        } else if alloc_fails(s, true) {
-            JetErr::OutOfBuffers
-        } else {
-            return None;
-        };
-        let mut next = s.clone();
-        next.instances[usize::from(slot)].health = crate::state::Health::Unavailable;
-        Some(spent(
-            next,
-            code,
-            "ErrIsamEndSession: the rollback fails to allocate; the instance becomes unavailable (ver.cxx)",
-        ))
+        None
     }
 
     /// JetOpenDatabase's checks that probe conditions decide, after DatabaseNotFound
     /// (`db.cxx` ErrDBOpenDatabase): one database per session, then another session's
     /// exclusive open.
     pub(super) fn open_database_probe(&self, s: &State, slot: u8, db: u8) -> Result<(), Outcome> {
+        if slot != WORKER {
+            return Ok(());
+        }
         let open = s.instances[usize::from(slot)].open_dbs;
         if s.probe == Some(Probe::OneDbPerSession) && open & !(1 << db) != 0 {
             return Err(refuse(
@@ -278,7 +266,10 @@ impl Spec {
     /// The checks of `FMP::ErrNewAndWriteLatch` that probe conditions decide (`fmp.cxx`), after
     /// the same instance's own attachment: the file attached by another instance, then no
     /// free database id (`dbidMax` 7, id 0 the temporary database: six user databases).
-    pub(super) fn fmp_probe(&self, s: &State, db: u8) -> Result<(), Outcome> {
+    pub(super) fn fmp_probe(&self, s: &State, slot: u8, db: u8) -> Result<(), Outcome> {
+        if slot != WORKER {
+            return Ok(());
+        }
         if s.probe == Some(Probe::AttachedElsewhere(db)) {
             return Err(refuse(
                 JetErr::DatabaseSharingViolation,
@@ -296,20 +287,22 @@ impl Spec {
 }
 
 impl Spec {
-    /// JetGetInstanceInfo (`io.cxx` ErrIsamGetInstanceInfo): no entry checks; NULL output
-    /// pointers first, then the one allocation for the list (made when an instance exists).
+    /// JetGetInstanceInfo, the exported ANSI form (`jetapi.cxx` JetGetInstanceInfoExA): no
+    /// entry checks; the wide call into locals first (`io.cxx` ErrIsamGetInstanceInfo, whose
+    /// one allocation for the list is made when an instance exists), then the NULL output
+    /// pointers (`CAutoINSTANCE_INFOW::ErrGet`).
     pub(super) fn get_instance_info(&self, s: &State, null_out: bool) -> Transition {
-        if null_out {
-            return unchanged(
-                JetErr::InvalidParameter,
-                "ErrIsamGetInstanceInfo: pcInstanceInfo or paInstanceInfo is NULL",
-            );
-        }
         if s.live_count() > 0 && alloc_fails(s, false) {
             return spent(
                 s.clone(),
                 JetErr::OutOfMemory,
                 "ErrIsamGetInstanceInfo: the list is not allocated",
+            );
+        }
+        if null_out {
+            return unchanged(
+                JetErr::InvalidParameter,
+                "CAutoINSTANCE_INFOW::ErrGet: pcInstanceInfo or paInstanceInfo is NULL",
             );
         }
         unchanged(
