@@ -647,9 +647,20 @@ pub fn dispatch(
         // The engine allocates nothing on the caller's behalf, so there is never a buffer to
         // free: JetFreeBuffer succeeds, as ESE's does for NULL.
         Call::FreeBuffer { buf: _ } => done(JetErr::Success),
-        Call::GetInstanceMiscInfo { .. }
-        | Call::SetSessionContext { .. }
-        | Call::ResetSessionContext { .. } => {
+        Call::GetInstanceMiscInfo {
+            instance,
+            cb_max,
+            info_level,
+        } => done(code(
+            engine
+                .get_instance_misc_info(
+                    inst(instance)?,
+                    usize::try_from(cb_max.unwrap_or(0)).unwrap_or(0),
+                    u32::try_from(info_level.unwrap_or(0)).unwrap_or(u32::MAX),
+                )
+                .map(drop),
+        )),
+        Call::SetSessionContext { .. } | Call::ResetSessionContext { .. } => {
             return Err(DispatchError::CallNotBuilt(call.name()));
         }
         Call::FailLogWrites { .. }

@@ -38,6 +38,7 @@ pub mod errors;
 pub mod handles;
 pub mod lifecycle;
 pub mod log;
+pub mod misc_info;
 pub mod params;
 pub mod paths;
 pub mod pause;

@@ -85,11 +85,6 @@ const DISAGREES: &[(&str, usize, &str)] = &[
         2,
         "FailAllocation is a model harness action the engine runner does not drive",
     ),
-    (
-        "JetGetInstanceMiscInfo/JET_errRestoreInProgress.json",
-        16,
-        "the engine does not implement JetGetInstanceMiscInfo yet",
-    ),
 ];
 
 fn witnesses() -> Vec<(String, PathBuf)> {

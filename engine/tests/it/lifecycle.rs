@@ -120,3 +120,40 @@ fn random_handles_get_codes_and_never_panic() {
     );
     engine.term(inst).unwrap();
 }
+
+#[test]
+fn get_instance_misc_info_copies_the_log_signature_after_the_entry_level_and_size_checks() {
+    let engine = Engine::new(Arc::new(SimStorage::new()));
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("a")).unwrap();
+    assert_eq!(
+        engine.get_instance_misc_info(inst, 28, 0),
+        Err(JetErr::NotInitialized)
+    );
+    engine.init(Some(&mut inst)).unwrap();
+    // The level is checked before the buffer.
+    assert_eq!(
+        engine.get_instance_misc_info(inst, 0, 3),
+        Err(JetErr::InvalidParameter)
+    );
+    assert_eq!(
+        engine.get_instance_misc_info(inst, 27, 0),
+        Err(JetErr::BufferTooSmall)
+    );
+    let signature = engine.get_instance_misc_info(inst, 64, 0).unwrap();
+    assert_eq!(signature.len(), 28);
+    assert_ne!(signature[..8], [0; 8], "the log stream's signature");
+    // The same log stream after a restart: the same signature.
+    engine.term(inst).unwrap();
+    let mut again = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut again), Some("a")).unwrap();
+    engine.init(Some(&mut again)).unwrap();
+    assert_eq!(engine.get_instance_misc_info(again, 28, 0), Ok(signature));
+    let checkpoint = engine.get_instance_misc_info(again, 16, 1).unwrap();
+    assert_eq!(checkpoint.len(), 16);
+    assert_eq!(engine.get_instance_misc_info(again, 40, 2), Ok(Vec::new()));
+    assert_eq!(
+        engine.get_instance_misc_info(InstanceHandle::NULL, 28, 0),
+        Err(JetErr::InvalidParameter)
+    );
+}
