@@ -79,9 +79,6 @@ pub enum DispatchError {
     /// A harness action the model's traces use, which the engine runner does not drive yet.
     #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
     HarnessNotBuilt(&'static str),
-    /// An ESE call the model's traces use that the engine does not implement yet.
-    #[error("{0} is not implemented by the engine yet (issue 6)")]
-    CallNotBuilt(&'static str),
     /// The call is a harness action the runner performs itself.
     #[error("{0} is a harness action performed by the runner, not an engine call")]
     Harness(&'static str),
@@ -660,8 +657,11 @@ pub fn dispatch(
                 )
                 .map(drop),
         )),
-        Call::SetSessionContext { .. } | Call::ResetSessionContext { .. } => {
-            return Err(DispatchError::CallNotBuilt(call.name()));
+        Call::SetSessionContext { session, context } => done(code(
+            engine.set_session_context(ses(session)?, context.unwrap_or(0) as u64),
+        )),
+        Call::ResetSessionContext { session } => {
+            done(code(engine.reset_session_context(ses(session)?)))
         }
         Call::FailLogWrites { .. }
         | Call::MakeUnavailable { .. }

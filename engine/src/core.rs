@@ -62,6 +62,8 @@ pub struct Session {
     pub dbids: BTreeMap<u64, u32>,
     /// Tables opened: tableid -> (database log id, table).
     pub tables: BTreeMap<u64, (u32, String)>,
+    /// JetSetSessionContext's value and the thread that set it.
+    pub context: Option<(u64, std::thread::ThreadId)>,
 }
 
 /// Counters for tests and benchmarks.

@@ -85,9 +85,14 @@ impl Engine {
         Ok(handle)
     }
 
-    /// JetEndSession: rolls back an open transaction, closes what the session opened.
+    /// JetEndSession: refuses a session whose context is still set (`tm.cxx`
+    /// ErrIsamEndSession), then rolls back an open transaction and closes what the session
+    /// opened.
     pub fn end_session(&self, session: SessionHandle, _grbit: u32) -> Result<(), JetErr> {
         self.with_session(session, true, |core, sid| {
+            if core.sessions[&sid].context.is_some() {
+                return Err(JetErr::SessionInUse);
+            }
             if core.sessions[&sid].txn.is_some() {
                 rollback_all(core, sid);
             }
@@ -96,6 +101,46 @@ impl Engine {
         })?;
         lock(&self.process).sessions.remove(&session);
         Ok(())
+    }
+
+    /// JetSetSessionContext: ties the session to `context` and the calling thread until
+    /// JetResetSessionContext (`pib.cxx` ErrIsamSetSessionContext). 0 and all bits set are
+    /// ESE's reserved values.
+    pub fn set_session_context(&self, session: SessionHandle, context: u64) -> Result<(), JetErr> {
+        self.with_session(session, false, |core, sid| {
+            if context == 0 || context == u64::MAX {
+                return Err(JetErr::InvalidParameter);
+            }
+            let slot = &mut core
+                .sessions
+                .get_mut(&sid)
+                .expect("checked by with_session")
+                .context;
+            if slot.is_some() {
+                return Err(JetErr::SessionContextAlreadySet);
+            }
+            *slot = Some((context, std::thread::current().id()));
+            Ok(())
+        })
+    }
+
+    /// JetResetSessionContext: only the thread that set the context clears it
+    /// (`pib.hxx` ErrPIBCheckCorrectSessionContext).
+    pub fn reset_session_context(&self, session: SessionHandle) -> Result<(), JetErr> {
+        self.with_session(session, true, |core, sid| {
+            let slot = &mut core
+                .sessions
+                .get_mut(&sid)
+                .expect("checked by with_session")
+                .context;
+            match slot {
+                Some((_, thread)) if *thread == std::thread::current().id() => {
+                    *slot = None;
+                    Ok(())
+                }
+                _ => Err(JetErr::SessionContextNotSetByThisThread),
+            }
+        })
     }
 
     /// JetCreateDatabase(2): creates, attaches and opens a database file.

@@ -157,3 +157,36 @@ fn get_instance_misc_info_copies_the_log_signature_after_the_entry_level_and_siz
         Err(JetErr::InvalidParameter)
     );
 }
+
+#[test]
+fn a_session_context_blocks_jet_end_session_until_the_thread_that_set_it_resets_it() {
+    let engine = Arc::new(Engine::new(Arc::new(SimStorage::new())));
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("a")).unwrap();
+    engine.init(Some(&mut inst)).unwrap();
+    let session = engine.begin_session(inst, None, None).unwrap();
+    assert_eq!(
+        engine.set_session_context(session, 0),
+        Err(JetErr::InvalidParameter)
+    );
+    assert_eq!(
+        engine.reset_session_context(session),
+        Err(JetErr::SessionContextNotSetByThisThread)
+    );
+    engine.set_session_context(session, 0x1234).unwrap();
+    assert_eq!(
+        engine.set_session_context(session, 0x5678),
+        Err(JetErr::SessionContextAlreadySet)
+    );
+    assert_eq!(engine.end_session(session, 0), Err(JetErr::SessionInUse));
+    let other = {
+        let engine = Arc::clone(&engine);
+        std::thread::spawn(move || engine.reset_session_context(session))
+    };
+    assert_eq!(
+        other.join().unwrap(),
+        Err(JetErr::SessionContextNotSetByThisThread)
+    );
+    engine.reset_session_context(session).unwrap();
+    assert_eq!(engine.end_session(session, 0), Ok(()));
+}
