@@ -24,8 +24,9 @@ use crate::paths::{archived_log, checkpoint_file, current_log};
 use crate::recovery::{Recovered, list_logs};
 use crate::storage::Storage;
 
-/// Databases an instance may attach at once.
-pub const ATTACHED_MAX: usize = 7;
+/// User databases an instance may attach at once: ESE's `dbidMax` is 7 and database id 0 is
+/// the temporary database (`daeconst.hxx`, `fmp.cxx` FMP::ErrNewAndWriteLatch).
+pub const ATTACHED_MAX: usize = 6;
 
 /// Committed changes the attached databases may hold in memory before a checkpoint flushes
 /// them to their pages, whatever `JET_paramCheckpointDepthMax` says.

@@ -143,7 +143,10 @@ impl Engine {
         })
     }
 
-    /// JetCreateDatabase(2): creates, attaches and opens a database file.
+    /// JetCreateDatabase(2): creates, attaches and opens a database file. The order of checks
+    /// is ESE's (`db.cxx` ErrDBCreateDatabase, `fmp.cxx` FMP::ErrNewAndWriteLatch): the
+    /// transaction, the name, this instance's attachments, another instance's, the limit of
+    /// attached databases, then the file itself.
     pub fn create_database(
         &self,
         session: SessionHandle,
@@ -153,29 +156,29 @@ impl Engine {
         let dbid = DatabaseId(self.new_handle());
         let storage = Arc::clone(&self.storage);
         self.with_session(session, false, |core, sid| {
+            if core.sessions[&sid].txn.is_some() {
+                return Err(JetErr::InTransaction);
+            }
             let name = filename
                 .filter(|f| !f.is_empty())
                 .ok_or(JetErr::DatabaseInvalidPath)?;
             let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
-            if core.sessions[&sid].txn.is_some() {
-                return Err(JetErr::InTransaction);
-            }
-            core.check_writable()?;
             if core.dbs.values().any(|d| d.file.path == path) {
                 return Err(JetErr::DatabaseDuplicate);
-            }
-            if core.dbs.len() >= crate::core::ATTACHED_MAX {
-                return Err(JetErr::TooManyAttachedDatabases);
             }
             if !self.claim(&path, core.owner) {
                 return Err(JetErr::DatabaseSharingViolation);
             }
             let signature = self.new_handle() ^ 0x5EED_0000_0000_0000;
             let created = (|| {
+                if core.dbs.len() >= crate::core::ATTACHED_MAX {
+                    return Err(JetErr::TooManyAttachedDatabases);
+                }
                 let exists = storage.exists(&path).map_err(|_| JetErr::DiskIO)?;
                 if exists && grbit & DB_OVERWRITE_EXISTING == 0 {
                     return Err(JetErr::DatabaseDuplicate);
                 }
+                core.check_writable()?;
                 let log_signature = core.log.as_ref().map_or(0, |l| l.signature());
                 let file = DbFile::create(
                     storage.as_ref(),
@@ -211,6 +214,9 @@ impl Engine {
     }
 
     /// JetAttachDatabase(2). `Ok(JET_wrnDatabaseAttached)` when this instance already has it.
+    /// The order of checks is ESE's (`db.cxx` ErrIsamAttachDatabase): the transaction, the
+    /// name, the file's existence, a running backup, this instance's attachments, another
+    /// instance's, the limit, then the file's header.
     pub fn attach_database(
         &self,
         session: SessionHandle,
@@ -219,25 +225,32 @@ impl Engine {
     ) -> Result<JetErr, JetErr> {
         let storage = Arc::clone(&self.storage);
         self.with_session(session, false, |core, sid| {
+            if core.sessions[&sid].txn.is_some() {
+                return Err(JetErr::InTransaction);
+            }
             let name = filename
                 .filter(|f| !f.is_empty())
                 .ok_or(JetErr::DatabaseInvalidPath)?;
             let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
-            if core.sessions[&sid].txn.is_some() {
-                return Err(JetErr::InTransaction);
-            }
-            if core.dbs.values().any(|d| d.file.path == path) {
-                return Ok(JetErr::WrnDatabaseAttached);
+            if !storage.exists(&path).map_err(|_| JetErr::DiskIO)? {
+                return Err(JetErr::FileNotFound);
             }
             if core.backup.is_some() {
                 return Err(JetErr::BackupInProgress);
             }
-            core.check_writable()?;
-            if core.dbs.len() >= crate::core::ATTACHED_MAX {
-                return Err(JetErr::TooManyAttachedDatabases);
+            if core.dbs.values().any(|d| d.file.path == path) {
+                return Ok(JetErr::WrnDatabaseAttached);
             }
             if !self.claim(&path, core.owner) {
                 return Err(JetErr::DatabaseSharingViolation);
+            }
+            if core.dbs.len() >= crate::core::ATTACHED_MAX {
+                self.unclaim(&path);
+                return Err(JetErr::TooManyAttachedDatabases);
+            }
+            if let Err(e) = core.check_writable() {
+                self.unclaim(&path);
+                return Err(e);
             }
             let attached = (|| {
                 let file = DbFile::open(storage.as_ref(), &path, core.page_size)?;
