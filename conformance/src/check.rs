@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use jetapi::trace::{Profile, print_trace};
 use model::generate::Mode;
+use model::properties::{Kind, PROPERTIES};
 use model::search::{Progress, Report, search_parallel};
 use model::to_trace::path_to_trace;
 use model::{Config, Mutation, Spec};
@@ -18,7 +19,7 @@ pub struct PropertyVerdict {
     pub name: &'static str,
     /// `always`: it must hold in every reachable state; `hazard`: a state where it fails is
     /// something ESE itself does that endangers data, reported with its shortest trace.
-    pub kind: &'static str,
+    pub kind: Kind,
     /// Whether it holds.
     pub holds: bool,
     /// The counterexample trace file, when it fails.
@@ -53,7 +54,7 @@ impl CheckReport {
     pub fn all_hold(&self) -> bool {
         self.properties
             .iter()
-            .all(|p| p.holds || p.kind == "hazard")
+            .all(|p| p.holds || p.kind == Kind::Hazard)
     }
 }
 
@@ -92,8 +93,8 @@ pub fn run_check(
     };
     let report: Report = search_parallel(&spec, Mode::Explore, threads, progress);
     let mut properties = Vec::new();
-    for (p, property) in report.properties.iter().zip(model::properties::PROPERTIES) {
-        let hazard = property.kind == model::properties::Kind::Hazard;
+    for (p, property) in report.properties.iter().zip(PROPERTIES) {
+        let hazard = property.kind == Kind::Hazard;
         let trace = match &p.counterexample {
             None => None,
             Some(path) => {
@@ -124,7 +125,7 @@ pub fn run_check(
         };
         properties.push(PropertyVerdict {
             name: p.name,
-            kind: if hazard { "hazard" } else { "always" },
+            kind: property.kind,
             holds: p.counterexample.is_none(),
             steps: p.counterexample.as_ref().map(Vec::len),
             trace,
@@ -156,7 +157,7 @@ pub fn render(report: &CheckReport) -> String {
     );
     for p in &report.properties {
         match (&p.trace, p.steps) {
-            (Some(file), Some(steps)) if p.kind == "hazard" => out.push_str(&format!(
+            (Some(file), Some(steps)) if p.kind == Kind::Hazard => out.push_str(&format!(
                 "HAZARD {}: ESE breaks it\n       shortest trace, {steps} steps: {}\n",
                 p.name,
                 file.display()

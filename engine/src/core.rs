@@ -24,9 +24,8 @@ use crate::paths::{archived_log, checkpoint_file, current_log};
 use crate::recovery::{Recovered, list_logs};
 use crate::storage::Storage;
 
-/// User databases an instance may attach at once: ESE's `dbidMax` is 7 and database id 0 is
-/// the temporary database (`daeconst.hxx`, `fmp.cxx` FMP::ErrNewAndWriteLatch).
-pub const ATTACHED_MAX: usize = 6;
+/// User databases an instance may attach at once (ESE's limit).
+pub const ATTACHED_MAX: usize = jetapi::limits::USER_DATABASES_MAX;
 
 /// Committed changes the attached databases may hold in memory before a checkpoint flushes
 /// them to their pages, whatever `JET_paramCheckpointDepthMax` says.
@@ -63,8 +62,9 @@ pub struct Session {
     pub dbids: BTreeMap<u64, u32>,
     /// Tables opened: tableid -> (database log id, table).
     pub tables: BTreeMap<u64, (u32, String)>,
-    /// JetSetSessionContext's value and the thread that set it.
-    pub context: Option<(u64, std::thread::ThreadId)>,
+    /// The thread that set a context with JetSetSessionContext (the value itself is the
+    /// caller's and never read back).
+    pub context: Option<std::thread::ThreadId>,
 }
 
 /// Counters for tests and benchmarks.

@@ -119,7 +119,7 @@ impl Engine {
             if slot.is_some() {
                 return Err(JetErr::SessionContextAlreadySet);
             }
-            *slot = Some((context, std::thread::current().id()));
+            *slot = Some(std::thread::current().id());
             Ok(())
         })
     }
@@ -134,7 +134,7 @@ impl Engine {
                 .expect("checked by with_session")
                 .context;
             match slot {
-                Some((_, thread)) if *thread == std::thread::current().id() => {
+                Some(thread) if *thread == std::thread::current().id() => {
                     *slot = None;
                     Ok(())
                 }

@@ -13,16 +13,10 @@
 //!   without one, nothing is written and the call succeeds.
 
 use jetapi::JetErr;
+use jetapi::limits::{JET_CHECKPOINTINFO_BYTES, JET_RBSINFOMISC_BYTES, JET_SIGNATURE_BYTES};
 
 use crate::engine::{Engine, api_enter, lock};
 use crate::handles::InstanceHandle;
-
-/// `sizeof(JET_SIGNATURE)`.
-pub const SIGNATURE_BYTES: usize = 28;
-/// `sizeof(JET_CHECKPOINTINFO)`.
-pub const CHECKPOINT_INFO_BYTES: usize = 16;
-/// `sizeof(JET_RBSINFOMISC)` (ESE's, 40 bytes; nothing is ever written for it here).
-pub const RBS_INFO_BYTES: usize = 40;
 
 impl Engine {
     /// JetGetInstanceMiscInfo: the bytes level `info_level` copies into a buffer of `cb_max`
@@ -36,9 +30,9 @@ impl Engine {
         let inst = lock(&self.process).find_checked(instance, self.profile)?;
         api_enter(&lock(&inst.api), false)?;
         let size = match info_level {
-            0 => SIGNATURE_BYTES,
-            1 => CHECKPOINT_INFO_BYTES,
-            2 => RBS_INFO_BYTES,
+            0 => JET_SIGNATURE_BYTES,
+            1 => JET_CHECKPOINTINFO_BYTES,
+            2 => JET_RBSINFOMISC_BYTES,
             _ => return Err(JetErr::InvalidParameter),
         };
         if cb_max < size {
@@ -57,7 +51,7 @@ impl Engine {
                     .unwrap_or(0);
                 out.extend_from_slice(&(signature as u32).to_le_bytes());
                 out.extend_from_slice(&((signature >> 32) as u32).to_le_bytes());
-                out.resize(SIGNATURE_BYTES, 0);
+                out.resize(JET_SIGNATURE_BYTES, 0);
             }
             1 => {
                 let checkpoint = core.checkpoint.as_ref().map_or(0, |c| c.pos.generation);
@@ -67,7 +61,7 @@ impl Engine {
                     .map_or(checkpoint, |log| log.end().generation);
                 out.extend_from_slice(&checkpoint.to_le_bytes());
                 out.extend_from_slice(&current.to_le_bytes());
-                out.resize(CHECKPOINT_INFO_BYTES, 0);
+                out.resize(JET_CHECKPOINTINFO_BYTES, 0);
             }
             _ => {}
         }

@@ -1,6 +1,6 @@
 //! The contract the model and the engine both speak, as `esent.h` belongs to neither the docs
 //! nor the DLL: ESE's error codes ([`errors`]), grbits ([`grbits`]), system parameters
-//! ([`params`]), the documented return codes of every function page ([`doc_table`]), the call
+//! ([`params`]), fixed sizes and limits ([`limits`]), the documented return codes of every function page ([`doc_table`]), the call
 //! vocabulary ([`calls`]) and trace format v1 ([`trace`]).
 //!
 //! Names, numbers and grbit values are ESE's exactly; everything else is jetspec's own. This
@@ -11,6 +11,7 @@ pub mod calls;
 pub mod doc_table;
 pub mod errors;
 pub mod grbits;
+pub mod limits;
 pub mod params;
 pub mod trace;
 pub mod vocabulary;

@@ -25,7 +25,8 @@ pub(crate) fn set_up(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let settled = s.pending.is_none() && w.backup.is_none() && w.storage.saved.is_none();
     let dbs = &w.storage.dbs[..usize::from(spec.config.dbs)];
     let no_dbs = dbs.iter().all(|d| d.file == DbFile::Absent);
-    let works = !companion_live && worker_works(w) && w.is_live();
+    let works = !companion_live && worker_works(w);
+    let room = s.live_count() < usize::from(spec.config.instances);
 
     if *s == State::INITIAL || (works && settled && no_dbs) {
         out.push(Action::FailAllocation { buffers: false });
@@ -60,7 +61,6 @@ pub(crate) fn set_up(spec: &Spec, s: &State, out: &mut Vec<Action>) {
                 }
                 _ => {}
             }
-            let room = s.live_count() < usize::from(spec.config.instances);
             if s.mode == RunMode::MultiInst && room && db.file != DbFile::Attached && in_order {
                 out.push(Action::AttachElsewhere { db: d });
             }

@@ -10,7 +10,8 @@ use crate::state::{BackupKind, Hazard, Life, State, Violation};
 use crate::step::backup_ranges::required_logs_missing;
 
 /// What a property's failure means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A safety property of the model: it must hold in every reachable state.
     Always,

@@ -14,6 +14,7 @@ use jetapi::args::{
     SysParamSetting, Word,
 };
 use jetapi::grbits::Grbit;
+use jetapi::limits::{JET_SIGNATURE_BYTES, USER_DATABASES_MAX};
 use jetapi::trace::{Expect, Profile, Step, Trace};
 use jetapi::{Call, JetErr};
 
@@ -29,12 +30,8 @@ use crate::step::Spec;
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
 /// (ESE's own default is 4 KiB; no trace depends on which).
 pub const PAGE_SIZE: i64 = 8192;
-/// `sizeof(JET_SIGNATURE)`: ulRandom, a JET_LOGTIME and a 16-byte computer name.
-const JET_SIGNATURE_BYTES: i64 = 28;
 /// The context value traces pass to JetSetSessionContext.
 const SESSION_CONTEXT: i64 = 0x1234;
-/// User databases one instance may attach (`dbidMax` 7 less the temporary database).
-const USER_DATABASES_MAX: usize = 6;
 
 struct Names {
     /// How many instances slot i has had.
@@ -284,7 +281,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
     };
     let grbit = |bits: u32| Some(Grbit::Bits(bits));
     let session = |slot: u8| names.session(slot);
-    let db_path = |slot: u8, db: u8| path(format!("i{slot}/db{db}.edb"));
+    let db_path = |slot: u8, db: u8| db_name(slot, db, DbPathArg::File);
     let call = match *action {
         Action::EnableMultiInstance { params } => Call::EnableMultiInstance {
             set_sys_param: match params {
@@ -422,7 +419,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             cb_max: Some(if info == MiscInfoArg::SmallBuffer {
                 4
             } else {
-                JET_SIGNATURE_BYTES
+                JET_SIGNATURE_BYTES as i64
             }),
             info_level: Some(if info == MiscInfoArg::BadLevel { 3 } else { 0 }),
         },
@@ -853,7 +850,7 @@ fn attach_elsewhere_steps(state: &State, db: u8) -> Vec<Step> {
         user_name: None,
         password: None,
     }));
-    let filename = path(format!("i{WORKER}/db{db}.edb"));
+    let filename = db_name(WORKER, db, DbPathArg::File);
     let session = name("@s_other");
     steps.push(step(
         if state.instances[usize::from(WORKER)].storage.dbs[usize::from(db)].file == DbFile::Absent

@@ -147,7 +147,7 @@ impl Spec {
             (false, true) => BackupKind::Incremental,
             (false, false) => BackupKind::Full,
         };
-        if kind == BackupKind::Full && super::probe::alloc_fails(s, false) {
+        if kind == BackupKind::Full && super::probe::heap_alloc_fails(s) {
             return super::probe::spent(
                 s.clone(),
                 JetErr::OutOfMemory,
@@ -548,9 +548,7 @@ impl Spec {
         delete(&mut next);
         // A log of the copy range deleted before the backup read it: the implementation's sum
         // check was fooled, or (documented profile) there is no check.
-        let deleted_uncopied = (ranges.copy_mic..ranges.delete_mac.min(ranges.copy_mac))
-            .any(|g| backup.logs_copied & (1 << g) == 0 && storage_has(s, slot, g));
-        if deleted_uncopied {
+        if required_logs_missing(&next.instances[usize::from(slot)].storage, &backup) {
             next.hazard = Some(Hazard::TruncatedUncopiedLog);
         }
         moved_or_unchanged(
@@ -627,11 +625,6 @@ impl Spec {
 
 /// True when a log the backup must still copy is gone from disk. A stopped backup can only
 /// end as an abort, so it needs nothing more.
-/// True when slot `slot`'s log generation `g` is on disk.
-fn storage_has(s: &State, slot: u8, g: Gen) -> bool {
-    s.instances[usize::from(slot)].storage.has_log(g)
-}
-
 /// The sum of the generations in the copy range: what `m_cGenCopyDone` must reach.
 pub(crate) fn range_sum(r: LogRanges) -> u8 {
     (r.copy_mic..r.copy_mac).sum()

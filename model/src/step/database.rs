@@ -6,7 +6,7 @@
 
 use jetapi::JetErr;
 
-use super::probe::{alloc_fails, spent};
+use super::probe::{heap_alloc_fails, spent};
 use super::{Spec, Transition, moved, unchanged};
 use crate::action::{DbPathArg, OpenDbArg};
 use crate::state::{DbFile, FileTarget, Health, Probe, Session, State};
@@ -54,7 +54,7 @@ impl Spec {
         if let Err(outcome) = self.fmp_probe(s, slot, db) {
             return (None, outcome);
         }
-        if slot == 0 && alloc_fails(s, false) {
+        if slot == 0 && heap_alloc_fails(s) {
             return spent(
                 s.clone(),
                 JetErr::OutOfMemory,

@@ -18,9 +18,10 @@ const NOT_APPLICABLE: &str = "env: not applicable in this state";
 /// The model keeps one probe condition at a time.
 const ONE_AT_A_TIME: &str = "model: one probe condition at a time; this one is not kept";
 
-/// True when the next allocation of the heap (`buffers`: of the page cache) fails.
-pub(super) fn alloc_fails(s: &State, buffers: bool) -> bool {
-    s.probe == Some(Probe::AllocFails { buffers })
+/// True when the next heap allocation fails (`FailAllocation memory`). No call the model
+/// keeps allocates a page buffer, so `FailAllocation buffers` decides nothing here.
+pub(super) fn heap_alloc_fails(s: &State) -> bool {
+    s.probe == Some(Probe::AllocFails { buffers: false })
 }
 
 /// `next` with its probe spent: the failing call has run, and nothing more is tried.
@@ -292,7 +293,7 @@ impl Spec {
     /// one allocation for the list is made when an instance exists), then the NULL output
     /// pointers (`CAutoINSTANCE_INFOW::ErrGet`).
     pub(super) fn get_instance_info(&self, s: &State, null_out: bool) -> Transition {
-        if s.live_count() > 0 && alloc_fails(s, false) {
+        if s.live_count() > 0 && heap_alloc_fails(s) {
             return spent(
                 s.clone(),
                 JetErr::OutOfMemory,

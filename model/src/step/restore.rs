@@ -244,7 +244,7 @@ impl Spec {
             );
         }
         // The exported (ANSI) forms convert the paths and the map before any other check.
-        if super::probe::alloc_fails(s, false) {
+        if super::probe::heap_alloc_fails(s) {
             return super::probe::spent(
                 s.clone(),
                 JetErr::OutOfMemory,
