@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod catalogue;
 pub mod check;
+pub mod conform;
 pub mod coverage;
 pub mod dispatch;
 pub mod not_built;

@@ -144,8 +144,43 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run every edge of the model's state graph on the engine (not built yet).
-    Conform(Planned),
+    /// Run the model and the engine in lockstep: every edge class of the model's state graph
+    /// (a call with its arguments, the code the model returns and the check that decided it),
+    /// valid and invalid calls alike, executed on the engine in tours that share one engine
+    /// across many edges. Disagreements are minimised and written as traces to --out.
+    ///
+    /// Exit 0 only if every class was covered with no disagreement; 1 otherwise; 2 for a
+    /// usage error.
+    Conform {
+        /// The bounds: small, default or large.
+        #[arg(long, default_value = "default")]
+        config: String,
+        /// Whose behaviour: esent or documented (the model's and the engine's).
+        #[arg(long, default_value = "esent")]
+        profile: String,
+        /// The engine's files: sim (the simulated disk) or os (a fresh directory per tour
+        /// under the system's temporary directory).
+        #[arg(long, default_value = "sim")]
+        vfs: String,
+        /// Take share I of N (1-based, e.g. 2/4): classes I, I+N, ... in a fixed order, so that
+        /// N machines together cover everything.
+        #[arg(long, default_value = "1/1")]
+        shard: String,
+        /// Threads replaying tours.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Where minimised disagreements are written.
+        #[arg(long, default_value = "traces/regressions")]
+        out: PathBuf,
+        /// Write no regression traces.
+        #[arg(long)]
+        no_write: bool,
+        /// Print JSON: {config, profile, vfs, shard, model_states, model_edges, edges_total,
+        /// edges_covered, disagreements, blocked, tours, engine_calls, seconds, calls_per_sec,
+        /// regressions: [{call, expected, actual, trace, steps}], uncovered}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Random walks with injected faults, shrunk to a minimal trace (not built yet).
     Fuzz(Planned),
     /// The whole verification suite, for CI (not built yet).
@@ -251,7 +286,24 @@ fn main() -> ExitCode {
             vfs,
             json,
         } => replay(&paths, &against, profile.as_deref(), &vfs, json),
-        Command::Conform(_) => planned("conform"),
+        Command::Conform {
+            config,
+            profile,
+            vfs,
+            shard,
+            threads,
+            out,
+            no_write,
+            json,
+        } => conform(
+            &config,
+            &profile,
+            &vfs,
+            &shard,
+            threads,
+            (!no_write).then_some(out),
+            json,
+        ),
         Command::Fuzz(_) => planned("fuzz"),
         Command::Verify(_) => planned("verify"),
         Command::Bench(args) => bench(&args),
@@ -319,7 +371,6 @@ fn replay(
     vfs: &str,
     json: bool,
 ) -> ExitCode {
-    use conformance::replay::Backend;
     use conformance::replay_report::{Against, render_text, replay_on_engine, trace_files};
     let usage = |message: String| {
         eprintln!("jetspec replay: {message}");
@@ -334,10 +385,9 @@ fn replay(
             "--against model and --against both are not built yet (issue 6): the model cannot read a trace back into its actions; use --against engine".into(),
         );
     }
-    let backend = match vfs {
-        "os" => Backend::Os,
-        "sim" => Backend::Sim,
-        other => return usage(format!("unknown --vfs {other:?}: expected os or sim")),
+    let backend = match backend_named("replay", vfs) {
+        Ok(b) => b,
+        Err(code) => return code,
     };
     let profile = match profile {
         None => None,
@@ -373,6 +423,91 @@ fn replay(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn conform(
+    config: &str,
+    profile: &str,
+    vfs: &str,
+    shard: &str,
+    threads: usize,
+    out: Option<PathBuf>,
+    json: bool,
+) -> ExitCode {
+    use conformance::conform::{ConformOptions, ConformProgress, Shard, render, run_conform};
+    let (config, profile) = match config_and_profile("conform", config, profile) {
+        Ok(pair) => pair,
+        Err(code) => return code,
+    };
+    let backend = match backend_named("conform", vfs) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let shard = match Shard::parse(shard) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("jetspec conform: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = ConformOptions {
+        config,
+        profile,
+        backend,
+        shard,
+        out,
+        threads,
+    };
+    let bar = spinner(false);
+    bar.set_message(format!("exploring the model ({config})"));
+    let result = run_conform(&options, |p| match p {
+        ConformProgress::Exploring(states) => {
+            bar.set_message(format!("exploring the model: {states} states"));
+            bar.tick();
+        }
+        ConformProgress::Planned { tours, classes } => {
+            bar.set_length(tours as u64);
+            bar.set_position(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "conform {bar:30} {pos}/{len} tours {elapsed} {msg}",
+                )
+                .expect("the template is valid"),
+            );
+            bar.set_message(format!("{classes} edge classes"));
+        }
+        ConformProgress::Toured => bar.inc(1),
+    });
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("jetspec conform: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        println!("{}", to_json(&report));
+    } else {
+        print!("{}", render(&report));
+    }
+    if report.disagreements == 0 && report.edges_covered == report.edges_total {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn backend_named(command: &str, vfs: &str) -> Result<conformance::replay::Backend, ExitCode> {
+    use conformance::replay::Backend;
+    match vfs {
+        "os" => Ok(Backend::Os),
+        "sim" => Ok(Backend::Sim),
+        other => {
+            eprintln!("jetspec {command}: unknown --vfs {other:?}: expected os or sim");
+            Err(ExitCode::from(2))
+        }
     }
 }
 

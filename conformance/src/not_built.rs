@@ -13,10 +13,6 @@ pub struct Planned {
 /// Every planned subcommand.
 pub const PLANNED: &[Planned] = &[
     Planned {
-        command: "conform",
-        issue: "issue 6 (conformance)",
-    },
-    Planned {
         command: "fuzz",
         issue: "issue 6 (conformance)",
     },

@@ -9,6 +9,7 @@
 pub mod action;
 pub mod checker;
 pub mod config;
+pub mod edges;
 pub mod generate;
 pub mod pack;
 pub mod probes;

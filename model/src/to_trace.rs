@@ -138,6 +138,18 @@ fn slot_settings(instance: Option<HandleRef>, dir: &str, sessions: i64) -> Vec<S
 
 /// The trace of `path`, with the outcomes `spec` gives.
 pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str) -> Trace {
+    path_to_indexed_trace(spec, path, trace_name, about).0
+}
+
+/// [`path_to_trace`], and for each action of `path` the 1-based number of the trace step that
+/// carries its result (its last step), so that a replay's failing step names its action.
+pub fn path_to_indexed_trace(
+    spec: &Spec,
+    path: &[Action],
+    trace_name: &str,
+    about: &str,
+) -> (Trace, Vec<usize>) {
+    let mut ends = Vec::with_capacity(path.len());
     let mut names = Names {
         incarnation: [0; MAX_INSTANCES],
         temporary: [false; MAX_INSTANCES],
@@ -208,6 +220,7 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
             last.note = Some(outcome.rule.to_string());
         }
         steps.extend(call_steps);
+        ends.push(steps.len());
         if let Action::BeginSession { .. } = action {
             for slot in 0..spec.config.instances {
                 let opened = state.instances[usize::from(slot)].session
@@ -257,13 +270,14 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
         finish.note = Some("§1.3 JetInit: initialized".into());
         steps.push(finish);
     }
-    Trace {
+    let trace = Trace {
         name: trace_name.to_string(),
         about: about.to_string(),
         steps,
         profile: Some(spec.profile).filter(|p| *p != Profile::Esent),
         source: Some(format!("jetspec model, configuration {}", spec.config.name)),
-    }
+    };
+    (trace, ends)
 }
 
 fn target_slot(state: &State, target: Target) -> u8 {

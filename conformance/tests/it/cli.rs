@@ -160,6 +160,22 @@ fn commands_not_built_yet_say_so_and_exit_2() {
 }
 
 #[test]
+fn conform_refuses_bad_arguments_before_any_work() {
+    for (args, says) in [
+        (&["conform", "--shard", "0/2"][..], "--shard takes I/N"),
+        (&["conform", "--shard", "3/2"], "--shard takes I/N"),
+        (&["conform", "--config", "huge"], "no configuration"),
+        (&["conform", "--vfs", "nfs"], "unknown --vfs"),
+        (&["conform", "--profile", "x"], "no profile"),
+    ] {
+        let output = jetspec(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn every_subcommand_has_help() {
     for args in [
         &["--help"][..],
@@ -167,6 +183,7 @@ fn every_subcommand_has_help() {
         &["trace", "validate", "--help"],
         &["trace", "fmt", "--help"],
         &["replay", "--help"],
+        &["conform", "--help"],
     ] {
         let output = jetspec(args);
         assert!(output.status.success(), "{args:?}");

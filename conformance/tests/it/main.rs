@@ -5,6 +5,7 @@
 mod architecture;
 mod bench;
 mod cli;
+mod conform;
 mod corpus;
 mod coverage;
 mod engine_witnesses;

@@ -1,0 +1,538 @@
+//! `jetspec conform`: the model and the engine in lockstep over the model's state graph.
+//!
+//! The model's graph is explored breadth-first with every call, valid or not ([`Mode::Probe`]).
+//! Each edge is labelled by its call with its arguments, the code the model returns and the
+//! check that decided it; an **edge class** is one such label, and its representative is the
+//! first (hence shallowest) edge that carries it. Every class is executed on the engine: in
+//! tours, each a fresh engine that walks the shortest path to a state and then takes, in one
+//! run, every class that leaves that state unchanged (refusals) and one class that moves on,
+//! continuing from where it lands. Each step's code is compared with the model's.
+//!
+//! Why classes and not every edge: the default configuration has hundreds of millions of edges
+//! (`jetspec check` counts them), which no engine replays in minutes; two edges with one label
+//! differ only in parts of the state that neither the call's arguments nor its deciding check
+//! look at. Classes are what this command promises to cover, and it says so in its report.
+//!
+//! A disagreement is minimised (steps deleted while the engine still disagrees on the same
+//! call in the same way, each candidate re-predicted by the model) and written as a trace to
+//! `--out` (`traces/regressions/` by default).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use jetapi::JetErr;
+use jetapi::trace::{Profile, print_trace};
+use model::edges::{ClassKey, Graph, explore};
+use model::to_trace::path_to_indexed_trace;
+use model::{Action, Config, Spec};
+use serde::Serialize;
+
+use crate::replay::{Backend, Divergence, replay_as};
+use crate::trace_files::write_atomically;
+use crate::witnesses::snake;
+
+/// Which share of the classes a run takes: classes `index`, `index + count`, ... in key order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// 0-based.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole graph.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N` (1-based `I`, as a user counts CI machines).
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard takes I/N with 1 <= I <= N (for example 2/4), not {text:?}");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let i: usize = i.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        if n == 0 || i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Shard {
+            index: i - 1,
+            count: n,
+        })
+    }
+}
+
+/// A walk on one fresh engine: the actions, and which of them are the classes it covers.
+#[derive(Clone, Debug)]
+struct Tour {
+    actions: Vec<Action>,
+    /// (index into `actions`, class).
+    classes: Vec<(usize, ClassKey)>,
+}
+
+/// The longest tour; a longer walk gains little and makes a failure's report harder to read.
+const TOUR_MAX: usize = 400;
+
+/// Tours covering `wanted`: from each state with wanted classes (in breadth-first order), the
+/// shortest path to it, its refusals, then one moving class, continuing from where it lands.
+fn plan_tours(graph: &Graph, wanted: &BTreeSet<ClassKey>) -> Vec<Tour> {
+    let mut at_state: BTreeMap<u32, Vec<ClassKey>> = BTreeMap::new();
+    for key in wanted {
+        at_state
+            .entry(graph.representative(key).from)
+            .or_default()
+            .push(*key);
+    }
+    let mut left = wanted.clone();
+    let mut tours = Vec::new();
+    let starts: Vec<u32> = at_state.keys().copied().collect();
+    for start in starts {
+        if !at_state[&start].iter().any(|k| left.contains(k)) {
+            continue;
+        }
+        let mut tour = Tour {
+            actions: graph.path_to(start),
+            classes: Vec::new(),
+        };
+        let mut here = start;
+        while tour.actions.len() < TOUR_MAX {
+            let mut onward = None;
+            for key in at_state.get(&here).into_iter().flatten() {
+                if !left.contains(key) {
+                    continue;
+                }
+                match graph.representative(key).to {
+                    None => {
+                        left.remove(key);
+                        tour.classes.push((tour.actions.len(), *key));
+                        tour.actions.push(key.0);
+                    }
+                    Some(to) => {
+                        onward.get_or_insert((*key, to));
+                    }
+                }
+            }
+            let Some((key, to)) = onward else { break };
+            left.remove(&key);
+            tour.classes.push((tour.actions.len(), key));
+            tour.actions.push(key.0);
+            here = to;
+        }
+        tours.push(tour);
+    }
+    tours
+}
+
+/// The engine disagreed with the model.
+#[derive(Clone, Debug, Serialize)]
+pub struct Disagreement {
+    /// The call (or harness action) that differed.
+    pub call: String,
+    /// What the model predicts.
+    pub expected: String,
+    /// What the engine did.
+    pub actual: String,
+    /// The minimised trace, when written.
+    pub trace: Option<PathBuf>,
+    /// Steps of the minimised trace.
+    pub steps: usize,
+}
+
+/// What a conform run did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConformReport {
+    /// The configuration.
+    pub config: &'static str,
+    /// The profile.
+    pub profile: &'static str,
+    /// `sim` or `os`.
+    pub vfs: &'static str,
+    /// This run's share, 1-based as given (`1/1` for all).
+    pub shard: String,
+    /// Unique states of the model's graph (every call tried).
+    pub model_states: usize,
+    /// Edges of that graph, self-loops included.
+    pub model_edges: u64,
+    /// Edge classes (call with arguments, code, deciding check) in this shard.
+    pub edges_total: usize,
+    /// Classes executed on the engine with the model's result.
+    pub edges_covered: usize,
+    /// Distinct disagreements (call, expected, actual).
+    pub disagreements: usize,
+    /// Classes not reached because an earlier step of every tour to them disagreed.
+    pub blocked: usize,
+    /// Tours run (fresh engines).
+    pub tours: usize,
+    /// Steps replayed on the engine (calls and harness actions).
+    pub engine_calls: u64,
+    /// Seconds exploring the model.
+    pub model_seconds: f64,
+    /// Seconds on the engine, minimising included.
+    pub engine_seconds: f64,
+    /// Seconds in all.
+    pub seconds: f64,
+    /// Engine steps per second of engine time.
+    pub calls_per_sec: f64,
+    /// The disagreements, minimised.
+    pub regressions: Vec<Disagreement>,
+    /// Classes not covered, named (at most 50).
+    pub uncovered: Vec<String>,
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct ConformOptions {
+    /// The configuration.
+    pub config: Config,
+    /// The profile.
+    pub profile: Profile,
+    /// The file system.
+    pub backend: Backend,
+    /// This run's share.
+    pub shard: Shard,
+    /// Where minimised disagreements go; `None` writes nothing.
+    pub out: Option<PathBuf>,
+    /// Threads replaying tours.
+    pub threads: usize,
+}
+
+/// Progress of a run.
+#[derive(Clone, Copy, Debug)]
+pub enum ConformProgress {
+    /// States of the model found so far.
+    Exploring(usize),
+    /// Tours planned; the engine phase starts.
+    Planned {
+        /// Tours in this round.
+        tours: usize,
+        /// Classes they cover.
+        classes: usize,
+    },
+    /// A tour finished.
+    Toured,
+}
+
+/// How one tour went.
+struct TourResult {
+    /// Classes executed with the model's result.
+    agreed: Vec<ClassKey>,
+    /// The class (or path step) that differed, with the replay's report and the actions up
+    /// to and including it.
+    failed: Option<(Divergence, Vec<Action>)>,
+    /// Classes after the failure.
+    blocked: Vec<ClassKey>,
+    steps: u64,
+}
+
+fn run_tour(spec: &Spec, backend: Backend, tour: &Tour) -> TourResult {
+    let (trace, ends) = path_to_indexed_trace(spec, &tour.actions, "conform_tour", "A tour.");
+    let result = replay_as(&trace, backend, Some(spec.profile));
+    match result {
+        Ok(()) => TourResult {
+            agreed: tour.classes.iter().map(|(_, k)| *k).collect(),
+            failed: None,
+            blocked: Vec::new(),
+            steps: trace.steps.len() as u64,
+        },
+        Err(divergence) => {
+            let at = ends
+                .partition_point(|&end| end < divergence.step)
+                .min(tour.actions.len().saturating_sub(1));
+            let (agreed, rest): (Vec<_>, Vec<_>) =
+                tour.classes.iter().copied().partition(|(i, _)| *i < at);
+            TourResult {
+                agreed: agreed.into_iter().map(|(_, k)| k).collect(),
+                blocked: rest
+                    .into_iter()
+                    .filter(|(i, _)| *i > at)
+                    .map(|(_, k)| k)
+                    .collect(),
+                steps: divergence.step as u64,
+                failed: Some((divergence, tour.actions[..=at].to_vec())),
+            }
+        }
+    }
+}
+
+/// The identity a minimised trace must keep: the call's name, expected and actual.
+fn same_disagreement(a: &Divergence, b: &Divergence) -> bool {
+    let function = |d: &Divergence| d.call.split(['(', ' ']).next().unwrap_or("").to_string();
+    function(a) == function(b) && a.expected == b.expected && a.actual == b.actual
+}
+
+/// Deletes steps from `actions` while the engine still disagrees, in the same way, at the last
+/// action: each candidate's expectations come from the model again.
+fn minimise(
+    spec: &Spec,
+    backend: Backend,
+    actions: Vec<Action>,
+    first: &Divergence,
+) -> (Vec<Action>, Divergence, u64) {
+    let mut kept = actions;
+    let mut divergence = first.clone();
+    let mut steps = 0;
+    let mut i = kept.len().saturating_sub(1);
+    while i > 0 {
+        i -= 1;
+        let mut candidate = kept.clone();
+        candidate.remove(i);
+        let (trace, ends) = path_to_indexed_trace(spec, &candidate, "conform_candidate", "-");
+        if let Err(d) = replay_as(&trace, backend, Some(spec.profile)) {
+            steps += d.step as u64;
+            let last_start = ends.len().checked_sub(2).map_or(0, |p| ends[p]);
+            if d.step > last_start && same_disagreement(&d, first) {
+                kept = candidate;
+                divergence = d;
+            }
+        } else {
+            steps += trace.steps.len() as u64;
+        }
+    }
+    (kept, divergence, steps)
+}
+
+/// A bound on the rounds of tours; each round gets past at least one disagreement per tour.
+const ROUNDS_MAX: usize = 1000;
+
+/// Runs conform.
+pub fn run_conform(
+    options: &ConformOptions,
+    mut progress: impl FnMut(ConformProgress) + Send,
+) -> Result<ConformReport, String> {
+    let started = Instant::now();
+    let spec = Spec {
+        config: options.config,
+        profile: options.profile,
+        mutation: None,
+    };
+    options.config.validate()?;
+    let graph = explore(&spec, |n| progress(ConformProgress::Exploring(n)));
+    let model_seconds = started.elapsed().as_secs_f64();
+    let wanted: BTreeSet<ClassKey> = graph
+        .class_keys()
+        .enumerate()
+        .filter(|(i, _)| i % options.shard.count == options.shard.index)
+        .map(|(_, k)| *k)
+        .collect();
+    let engine_started = Instant::now();
+    let mut agreed: BTreeSet<ClassKey> = BTreeSet::new();
+    let mut differing: BTreeMap<(String, String, String), (Divergence, Vec<Action>)> =
+        BTreeMap::new();
+    let mut left = wanted.clone();
+    let mut blocked_last: BTreeSet<ClassKey> = BTreeSet::new();
+    let mut engine_calls = 0u64;
+    let mut tours_run = 0usize;
+    // A class behind a disagreement is tried again in a later round, until a round gains
+    // nothing: each round gets past at least one disagreement per tour, or stops.
+    for _round in 0..ROUNDS_MAX {
+        if left.is_empty() {
+            break;
+        }
+        let tours = plan_tours(&graph, &left);
+        progress(ConformProgress::Planned {
+            tours: tours.len(),
+            classes: left.len(),
+        });
+        tours_run += tours.len();
+        let results = run_tours(&spec, options, &tours, &mut progress);
+        let mut blocked = BTreeSet::new();
+        for result in results {
+            engine_calls += result.steps;
+            agreed.extend(result.agreed.iter().copied());
+            blocked.extend(result.blocked.iter().copied());
+            if let Some((d, actions)) = result.failed {
+                let key = (d.call.clone(), d.expected.clone(), d.actual.clone());
+                differing.entry(key).or_insert((d, actions));
+            }
+        }
+        let next: BTreeSet<ClassKey> = blocked.difference(&agreed).copied().collect();
+        if next == left {
+            blocked_last = next;
+            break;
+        }
+        blocked_last = next.clone();
+        left = next;
+    }
+    let mut regressions = Vec::new();
+    for (d, actions) in differing.into_values() {
+        let (actions, d, steps) = minimise(&spec, options.backend, actions, &d);
+        engine_calls += steps;
+        let trace_path = match &options.out {
+            Some(dir) => Some(write_regression(&spec, dir, &actions, &d)?),
+            None => None,
+        };
+        regressions.push(Disagreement {
+            call: d.call.clone(),
+            expected: d.expected.clone(),
+            actual: d.actual.clone(),
+            trace: trace_path,
+            steps: actions.len(),
+        });
+    }
+    let engine_seconds = engine_started.elapsed().as_secs_f64();
+    let uncovered: Vec<String> = wanted
+        .iter()
+        .filter(|k| !agreed.contains(k))
+        .take(50)
+        .map(|(a, code, rule)| format!("{a:?} -> {} ({rule})", code.name()))
+        .collect();
+    Ok(ConformReport {
+        config: options.config.name,
+        profile: options.profile.name(),
+        vfs: match options.backend {
+            Backend::Sim => "sim",
+            Backend::Os => "os",
+        },
+        shard: format!("{}/{}", options.shard.index + 1, options.shard.count),
+        model_states: graph.states(),
+        model_edges: graph.edges,
+        edges_total: wanted.len(),
+        edges_covered: agreed.len(),
+        disagreements: regressions.len(),
+        blocked: blocked_last.len(),
+        tours: tours_run,
+        engine_calls,
+        model_seconds,
+        engine_seconds,
+        seconds: started.elapsed().as_secs_f64(),
+        calls_per_sec: if engine_seconds > 0.0 {
+            engine_calls as f64 / engine_seconds
+        } else {
+            0.0
+        },
+        regressions,
+        uncovered,
+    })
+}
+
+/// Runs `tours` on `options.threads` threads, in tour order in the result.
+fn run_tours(
+    spec: &Spec,
+    options: &ConformOptions,
+    tours: &[Tour],
+    progress: &mut (impl FnMut(ConformProgress) + Send),
+) -> Vec<TourResult> {
+    let threads = options.threads.max(1);
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, TourResult)>();
+    let mut results: Vec<Option<TourResult>> = (0..tours.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let sender = sender.clone();
+            let backend = options.backend;
+            scope.spawn(move || {
+                for (i, tour) in tours.iter().enumerate().skip(t).step_by(threads) {
+                    if sender.send((i, run_tour(spec, backend, tour))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for (i, result) in receiver {
+            results[i] = Some(result);
+            progress(ConformProgress::Toured);
+        }
+    });
+    results.into_iter().flatten().collect()
+}
+
+/// Writes the minimised trace of a disagreement under `dir`, named after the call and codes.
+fn write_regression(
+    spec: &Spec,
+    dir: &Path,
+    actions: &[Action],
+    d: &Divergence,
+) -> Result<PathBuf, String> {
+    let function = d.call.split(['(', ' ']).next().unwrap_or("call");
+    // `JET_errInvalidPath` -> `invalid_path`; what is not a code (a harness failure) -> `error`.
+    let code = |text: &str| match JetErr::from_name(text) {
+        Some(code) => snake(code.name())
+            .trim_start_matches("jet_err_")
+            .trim_start_matches("jet_wrn_")
+            .to_string(),
+        None => "error".to_string(),
+    };
+    let name = format!(
+        "conform_{}_{}_{}_got_{}",
+        spec.config.name,
+        snake(function),
+        code(&d.expected),
+        code(&d.actual)
+    );
+    let about = format!(
+        "jetspec conform: on {function} the engine gave {} where the model ({} profile) \
+         predicts {}; minimised to {} actions.",
+        d.actual,
+        spec.profile.name(),
+        d.expected,
+        actions.len()
+    );
+    let (mut trace, _) = path_to_indexed_trace(spec, actions, &name, &about);
+    trace.source = Some(format!(
+        "jetspec conform, configuration {}, profile {}",
+        spec.config.name,
+        spec.profile.name()
+    ));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let file = dir.join(format!("{name}.json"));
+    write_atomically(&file, &print_trace(&trace))
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(file)
+}
+
+/// The report as text.
+pub fn render(report: &ConformReport) -> String {
+    let mut out = String::new();
+    for r in &report.regressions {
+        out.push_str(&format!(
+            "DISAGREE {}: model {}, engine {} ({} steps){}\n",
+            r.call,
+            r.expected,
+            r.actual,
+            r.steps,
+            r.trace
+                .as_ref()
+                .map(|p| format!(", trace {}", p.display()))
+                .unwrap_or_default()
+        ));
+    }
+    for u in &report.uncovered {
+        out.push_str(&format!("not covered: {u}\n"));
+    }
+    out.push_str(&format!(
+        "conform {} ({} profile, {} file system, shard {}): model {} states, {} edges in {:.1} s\n",
+        report.config,
+        report.profile,
+        report.vfs,
+        report.shard,
+        report.model_states,
+        report.model_edges,
+        report.model_seconds
+    ));
+    out.push_str(&format!(
+        "edge classes covered {} of {}; {} disagreements; {} blocked behind them\n",
+        report.edges_covered, report.edges_total, report.disagreements, report.blocked
+    ));
+    out.push_str(&format!(
+        "engine: {} tours, {} steps in {:.1} s ({:.0} steps/s); {:.1} s in all\n",
+        report.tours,
+        report.engine_calls,
+        report.engine_seconds,
+        report.calls_per_sec,
+        report.seconds
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_one_based_and_refuse_nonsense() {
+        assert_eq!(Shard::parse("1/1"), Ok(Shard::ALL));
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 1, count: 4 }));
+        for bad in ["0/2", "3/2", "1/0", "x", "1/", "/2", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
