@@ -135,6 +135,8 @@ pub struct Disagreement {
     pub trace: Option<PathBuf>,
     /// Steps of the minimised trace.
     pub steps: usize,
+    /// The model's actions, when no trace was written (to reproduce it from the model).
+    pub actions: Option<Vec<String>>,
 }
 
 /// What a conform run did.
@@ -253,15 +255,19 @@ fn run_tour(spec: &Spec, backend: Backend, tour: &Tour) -> TourResult {
     }
 }
 
-/// The identity a minimised trace must keep: the call's name, expected and actual.
+/// The identity a minimised trace must keep: the call's name, expected and actual; for a trace
+/// the model printed that cannot run (step 0), the call its first problem is on.
 fn same_disagreement(a: &Divergence, b: &Divergence) -> bool {
     let function = |d: &Divergence| d.call.split(['(', ' ']).next().unwrap_or("").to_string();
+    if a.step == 0 || b.step == 0 {
+        return a.step == b.step && function(a) == function(b);
+    }
     function(a) == function(b) && a.expected == b.expected && a.actual == b.actual
 }
 
 /// Deletes steps from `actions` while the engine still disagrees, in the same way, at the last
 /// action: each candidate's expectations come from the model again.
-fn minimise(
+pub(crate) fn minimise(
     spec: &Spec,
     backend: Backend,
     actions: Vec<Action>,
@@ -279,7 +285,8 @@ fn minimise(
         if let Err(d) = replay_as(&trace, backend, Some(spec.profile)) {
             steps += d.step as u64;
             let last_start = ends.len().checked_sub(2).map_or(0, |p| ends[p]);
-            if d.step > last_start && same_disagreement(&d, first) {
+            let at_the_end = d.step > last_start || d.step == 0;
+            if at_the_end && same_disagreement(&d, first) {
                 kept = candidate;
                 divergence = d;
             }
@@ -357,10 +364,24 @@ pub fn run_conform(
         let (actions, d, steps) = minimise(&spec, options.backend, actions, &d);
         engine_calls += steps;
         let trace_path = match &options.out {
-            Some(dir) => Some(write_regression(&spec, dir, &actions, &d)?),
+            Some(dir) => write_regression(
+                &spec,
+                dir,
+                "conform",
+                &format!(
+                    "jetspec conform, configuration {}, profile {}",
+                    spec.config.name,
+                    spec.profile.name()
+                ),
+                &actions,
+                &d,
+            )?,
             None => None,
         };
         regressions.push(Disagreement {
+            actions: trace_path
+                .is_none()
+                .then(|| actions.iter().map(|a| format!("{a:?}")).collect()),
             call: d.call.clone(),
             expected: d.expected.clone(),
             actual: d.actual.clone(),
@@ -435,13 +456,21 @@ fn run_tours(
     results.into_iter().flatten().collect()
 }
 
-/// Writes the minimised trace of a disagreement under `dir`, named after the call and codes.
-fn write_regression(
+/// Writes the minimised trace of a disagreement under `dir`, named after the finder (`conform`,
+/// `fuzz`), the call and the codes; `source` says how it was found. A trace that cannot run
+/// (the model printed something the trace format cannot say) is not written, since the corpus
+/// holds only valid traces: `None`.
+pub(crate) fn write_regression(
     spec: &Spec,
     dir: &Path,
+    finder: &str,
+    source: &str,
     actions: &[Action],
     d: &Divergence,
-) -> Result<PathBuf, String> {
+) -> Result<Option<PathBuf>, String> {
+    if d.step == 0 {
+        return Ok(None);
+    }
     let function = d.call.split(['(', ' ']).next().unwrap_or("call");
     // `JET_errInvalidPath` -> `invalid_path`; what is not a code (a harness failure) -> `error`.
     let code = |text: &str| match JetErr::from_name(text) {
@@ -452,14 +481,14 @@ fn write_regression(
         None => "error".to_string(),
     };
     let name = format!(
-        "conform_{}_{}_{}_got_{}",
+        "{finder}_{}_{}_{}_got_{}",
         spec.config.name,
         snake(function),
         code(&d.expected),
         code(&d.actual)
     );
     let about = format!(
-        "jetspec conform: on {function} the engine gave {} where the model ({} profile) \
+        "jetspec {finder}: on {function} the engine gave {} where the model ({} profile) \
          predicts {}; minimised to {} actions.",
         d.actual,
         spec.profile.name(),
@@ -467,16 +496,12 @@ fn write_regression(
         actions.len()
     );
     let (mut trace, _) = path_to_indexed_trace(spec, actions, &name, &about);
-    trace.source = Some(format!(
-        "jetspec conform, configuration {}, profile {}",
-        spec.config.name,
-        spec.profile.name()
-    ));
+    trace.source = Some(source.to_string());
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file = dir.join(format!("{name}.json"));
     write_atomically(&file, &print_trace(&trace))
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    Ok(file)
+    Ok(Some(file))
 }
 
 /// The report as text.

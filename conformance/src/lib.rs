@@ -11,6 +11,7 @@ pub mod check;
 pub mod conform;
 pub mod coverage;
 pub mod dispatch;
+pub mod fuzz;
 pub mod not_built;
 pub mod replay;
 pub mod replay_report;

@@ -181,8 +181,47 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Random walks with injected faults, shrunk to a minimal trace (not built yet).
-    Fuzz(Planned),
+    /// Seeded random walks through the model, weighted toward rare outcomes and mixed with
+    /// crashes, log write failures (EIO), a full log disk (ENOSPC), fatal errors and held long
+    /// calls, each walk replayed on a fresh engine. A disagreement is shrunk to a minimal trace
+    /// and written to --out; every failure names its seed and walk.
+    ///
+    /// Exit 0 when no new disagreement was found (those recorded under --known do not count);
+    /// 1 otherwise; 2 for a usage error.
+    Fuzz {
+        /// The seed (any 64-bit number); without it one is taken from the clock and printed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Actions in all.
+        #[arg(long, default_value_t = 10_000)]
+        steps: usize,
+        /// Actions per walk (each walk is a fresh engine).
+        #[arg(long, default_value_t = 200)]
+        walk_len: usize,
+        /// The bounds the walks keep to: small, default or large.
+        #[arg(long, default_value = "default")]
+        config: String,
+        /// Whose behaviour: esent or documented.
+        #[arg(long, default_value = "esent")]
+        profile: String,
+        /// The engine's files: sim or os.
+        #[arg(long, default_value = "sim")]
+        vfs: String,
+        /// Where shrunk failures are written.
+        #[arg(long, default_value = "traces/regressions")]
+        out: PathBuf,
+        /// Write no traces.
+        #[arg(long)]
+        no_write: bool,
+        /// Traces of disagreements already known; failures matching one are reported as known.
+        #[arg(long, default_value = "traces/regressions")]
+        known: PathBuf,
+        /// Print JSON: {seed, config, profile, steps, walks, engine_steps, classes_seen,
+        /// environment_moves, failed, failures: [{seed, walk, call, expected, actual, actions,
+        /// shrunk_to, trace, known}], seconds}.
+        #[arg(long)]
+        json: bool,
+    },
     /// The whole verification suite, for CI (not built yet).
     Verify(Planned),
     /// Benchmarks against baselines measured in the same run. Built: `backup` (JetReadFile
@@ -304,7 +343,28 @@ fn main() -> ExitCode {
             (!no_write).then_some(out),
             json,
         ),
-        Command::Fuzz(_) => planned("fuzz"),
+        Command::Fuzz {
+            seed,
+            steps,
+            walk_len,
+            config,
+            profile,
+            vfs,
+            out,
+            no_write,
+            known,
+            json,
+        } => fuzz(FuzzArgs {
+            seed,
+            steps,
+            walk_len,
+            config,
+            profile,
+            vfs,
+            out: (!no_write).then_some(out),
+            known,
+            json,
+        }),
         Command::Verify(_) => planned("verify"),
         Command::Bench(args) => bench(&args),
     }
@@ -493,6 +553,73 @@ fn conform(
         print!("{}", render(&report));
     }
     if report.disagreements == 0 && report.edges_covered == report.edges_total {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+struct FuzzArgs {
+    seed: Option<u64>,
+    steps: usize,
+    walk_len: usize,
+    config: String,
+    profile: String,
+    vfs: String,
+    out: Option<PathBuf>,
+    known: PathBuf,
+    json: bool,
+}
+
+fn fuzz(args: FuzzArgs) -> ExitCode {
+    use conformance::fuzz::{FuzzOptions, render, run_fuzz};
+    let (config, profile) = match config_and_profile("fuzz", &args.config, &args.profile) {
+        Ok(pair) => pair,
+        Err(code) => return code,
+    };
+    let backend = match backend_named("fuzz", &args.vfs) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    eprintln!("jetspec fuzz --seed {seed}");
+    let options = FuzzOptions {
+        config,
+        profile,
+        backend,
+        seed,
+        steps: args.steps,
+        walk_len: args.walk_len,
+        out: args.out,
+        known: args.known.is_dir().then_some(args.known),
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(args.steps as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("fuzz {bar:30} {pos}/{len} actions {elapsed}")
+            .expect("the template is valid"),
+    );
+    let result = run_fuzz(&options, |n| bar.set_position(n as u64));
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("jetspec fuzz: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        println!("{}", to_json(&report));
+    } else {
+        print!("{}", render(&report));
+    }
+    if report.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -21,7 +21,7 @@ use engine::storage::{
 use engine::{Engine, JetErr};
 use jetapi::Call;
 use jetapi::args::HandleRef;
-use jetapi::trace::{Expect, Profile, Returns, Step, Trace, load_trace_file};
+use jetapi::trace::{Expect, Profile, Returns, Step, Trace, check_trace, load_trace_file};
 
 use crate::dispatch::{
     DispatchError, Dispatched, Handles, abandon, copy_backup_file, dispatch, hold_at, new_engine,
@@ -116,12 +116,27 @@ pub fn replay(trace: &Trace, backend: Backend) -> Result<(), Divergence> {
     replay_as(trace, backend, None)
 }
 
-/// [`replay`] with the engine in `profile` when given, else in the trace's own.
+/// [`replay`] with the engine in `profile` when given, else in the trace's own. A trace that
+/// cannot run (`check_trace`) is refused before anything runs: step 0, its first problem's call.
 pub fn replay_as(
     trace: &Trace,
     backend: Backend,
     profile: Option<Profile>,
 ) -> Result<(), Divergence> {
+    let problems = check_trace(trace);
+    if let Some(first) = problems.first() {
+        return Err(Divergence {
+            file: None,
+            step: 0,
+            call: first.call.into(),
+            expected: "a valid trace".into(),
+            actual: problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+    }
     let profile = profile.or(trace.profile).unwrap_or(Profile::Esent);
     let (inner, sim, dir): (Arc<dyn Storage>, _, _) = match backend {
         Backend::Os => {

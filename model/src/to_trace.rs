@@ -40,6 +40,11 @@ struct Names {
     temporary: [bool; MAX_INSTANCES],
     /// Whether a JetBeginSession of slot i has bound `@s{i}`.
     session_bound: [bool; MAX_INSTANCES],
+    /// The instance names a successful JetCreateInstance or JetInit has bound. An instance the
+    /// caller never learned the handle of (a legacy JetInit with a NULL pinstance, or one given
+    /// a handle value that was not its own) is passed as 0, which in one-instance mode
+    /// ErrFindPinst takes as the single instance.
+    bound: std::collections::BTreeSet<String>,
 }
 
 /// The raw value the traces pass for a handle that never existed.
@@ -58,9 +63,13 @@ impl Names {
             // The caller never learns a temporary instance's handle; in one-instance mode, where
             // such an instance is the single one, ErrFindPinst ignores the handle passed.
             InstArg::Slot(i) if self.temporary[usize::from(i)] => HandleRef::Raw(0),
-            InstArg::Slot(i) | InstArg::Stale(i) if self.incarnation[usize::from(i)] > 0 => {
+            InstArg::Slot(i) | InstArg::Stale(i)
+                if self.incarnation[usize::from(i)] > 0
+                    && self.bound.contains(&self.instance(i)) =>
+            {
                 HandleRef::Name(self.instance(i))
             }
+            InstArg::Slot(i) if self.incarnation[usize::from(i)] > 0 => HandleRef::Raw(0),
             InstArg::Zero => HandleRef::Raw(0),
             InstArg::Nil => HandleRef::Raw(-1),
             InstArg::Slot(_) | InstArg::Stale(_) | InstArg::Garbage => {
@@ -154,6 +163,7 @@ pub fn path_to_indexed_trace(
         incarnation: [0; MAX_INSTANCES],
         temporary: [false; MAX_INSTANCES],
         session_bound: [false; MAX_INSTANCES],
+        bound: std::collections::BTreeSet::new(),
     };
     let mut steps = vec![set_param(
         None,
@@ -219,6 +229,11 @@ pub fn path_to_indexed_trace(
             }
             last.note = Some(outcome.rule.to_string());
         }
+        if outcome.code.is_success() {
+            names
+                .bound
+                .extend(call_steps.iter().filter_map(|s| binds_instance(&s.call)));
+        }
         steps.extend(call_steps);
         ends.push(steps.len());
         if let Action::BeginSession { .. } = action {
@@ -278,6 +293,21 @@ pub fn path_to_indexed_trace(
         source: Some(format!("jetspec model, configuration {}", spec.config.name)),
     };
     (trace, ends)
+}
+
+/// The instance name a call binds when it succeeds.
+fn binds_instance(call: &Call) -> Option<String> {
+    match call {
+        Call::CreateInstance { instance, .. }
+        | Call::CreateInstance2 { instance, .. }
+        | Call::Init { instance }
+        | Call::Init2 { instance, .. }
+        | Call::Init3 { instance, .. } => match instance {
+            Some(HandleRef::Name(n)) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn target_slot(state: &State, target: Target) -> u8 {
@@ -699,22 +729,22 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             }
         }
         Action::RollLog { slot } => Call::RollLog {
-            instance: name(names.instance(slot)),
+            instance: Some(names.handle(InstArg::Slot(slot))),
         },
         Action::AdvanceCheckpoint { slot } => Call::FlushCheckpoint {
-            instance: name(names.instance(slot)),
+            instance: Some(names.handle(InstArg::Slot(slot))),
         },
         Action::Crash => Call::Crash {},
         Action::LogWriteFails { slot } => Call::FailLogWrites {
-            instance: name(names.instance(slot)),
+            instance: Some(names.handle(InstArg::Slot(slot))),
             error: Some(Word("EIO".into())),
         },
         Action::LogDiskFills { slot } => Call::FailLogWrites {
-            instance: name(names.instance(slot)),
+            instance: Some(names.handle(InstArg::Slot(slot))),
             error: Some(Word("ENOSPC".into())),
         },
         Action::FatalError { slot, disk_full } => Call::MakeUnavailable {
-            instance: name(names.instance(slot)),
+            instance: Some(names.handle(InstArg::Slot(slot))),
             error: Some(Word(if disk_full { "ENOSPC" } else { "EIO" }.into())),
         },
         Action::DamageCheckpoint {
@@ -760,7 +790,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         Action::OtherSessionOpens { db } => {
             return vec![
                 step(Call::BeginSession {
-                    instance: name(names.instance(WORKER)),
+                    instance: Some(names.handle(InstArg::Slot(WORKER))),
                     session: name(format!("@s{WORKER}b")),
                     user_name: None,
                     password: None,
@@ -816,7 +846,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         },
         Action::StartTerm { slot, grbit: g } => Call::Start {
             call: Some(Box::new(Call::Term2 {
-                instance: name(names.instance(slot)),
+                instance: Some(names.handle(InstArg::Slot(slot))),
                 grbit: grbit(g),
             })),
             id: Some("term".into()),

@@ -160,13 +160,18 @@ fn commands_not_built_yet_say_so_and_exit_2() {
 }
 
 #[test]
-fn conform_refuses_bad_arguments_before_any_work() {
+fn conform_and_fuzz_refuse_bad_arguments_before_any_work() {
     for (args, says) in [
         (&["conform", "--shard", "0/2"][..], "--shard takes I/N"),
         (&["conform", "--shard", "3/2"], "--shard takes I/N"),
         (&["conform", "--config", "huge"], "no configuration"),
         (&["conform", "--vfs", "nfs"], "unknown --vfs"),
         (&["conform", "--profile", "x"], "no profile"),
+        (
+            &["fuzz", "--walk-len", "0", "--steps", "1"],
+            "--walk-len must be at least 1",
+        ),
+        (&["fuzz", "--config", "huge"], "no configuration"),
     ] {
         let output = jetspec(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -184,6 +189,7 @@ fn every_subcommand_has_help() {
         &["trace", "fmt", "--help"],
         &["replay", "--help"],
         &["conform", "--help"],
+        &["fuzz", "--help"],
     ] {
         let output = jetspec(args);
         assert!(output.status.success(), "{args:?}");

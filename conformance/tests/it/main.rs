@@ -9,5 +9,6 @@ mod conform;
 mod corpus;
 mod coverage;
 mod engine_witnesses;
+mod fuzz;
 mod replay;
 mod witnesses;

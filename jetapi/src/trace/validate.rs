@@ -144,6 +144,8 @@ impl Checker {
             Call::Finish { id: Some(id) } if self.started.remove(id).is_none() => {
                 reasons.push(format!("no started call has id {id:?}"));
             }
+            // A power loss takes every held call with the process: none is left to finish.
+            Call::Crash {} => self.started.clear(),
             _ => {}
         }
         let checks_a_code = matches!(

@@ -136,6 +136,14 @@ fn a_started_call_must_be_finished() {
 }
 
 #[test]
+fn a_crash_takes_a_started_call_with_it() {
+    let start = r#"{"call": "Start", "args": {"call": {"call": "JetTerm2", "args": {"instance": "@a"}}, "id": "t"}}"#;
+    let crash = r#"{"call": "Crash"}"#;
+    let text = trace_with(&[CREATE, INIT, start, crash]);
+    assert!(load_trace(&text).is_ok(), "{text}");
+}
+
+#[test]
 fn only_long_calls_can_be_started() {
     let start = r#"{"call": "Start", "args": {"call": {"call": "JetStopService"}, "id": "t"}}"#;
     let finish = r#"{"call": "Finish", "args": {"id": "t"}}"#;

@@ -1,0 +1,44 @@
+//! A fixed-seed `jetspec fuzz` run: seeded walks through the model with crashes, faults and
+//! held calls, replayed on the engine. Every disagreement it meets must be one already recorded
+//! under `traces/regressions/` (the open ones, each a shrunk trace); a new one fails the test
+//! with its seed, walk and shrunk trace.
+
+use std::path::PathBuf;
+
+use conformance::fuzz::{FuzzOptions, render, run_fuzz};
+use conformance::replay::Backend;
+use jetapi::trace::Profile;
+use model::Config;
+
+/// The seed the suite walks with; any seed reproduces from the command line with
+/// `jetspec fuzz --seed S --steps N --config small`.
+const SEED: u64 = 20_261_206;
+
+#[test]
+fn a_fixed_seed_walk_finds_no_disagreement_not_already_recorded() {
+    let regressions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/regressions");
+    let out = std::env::temp_dir().join(format!("jetspec-fuzz-test-{}", std::process::id()));
+    let report = run_fuzz(
+        &FuzzOptions {
+            config: Config::SMALL,
+            profile: Profile::Esent,
+            backend: Backend::Sim,
+            seed: SEED,
+            steps: 3_000,
+            walk_len: 150,
+            out: Some(out.clone()),
+            known: regressions.is_dir().then_some(regressions),
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.steps, 3_000);
+    assert!(report.environment_moves > 0, "{report:?}");
+    assert!(
+        report.failed == 0,
+        "new disagreements (traces under {}):\n{}",
+        out.display(),
+        render(&report)
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
