@@ -16,4 +16,5 @@ pub mod not_built;
 pub mod replay;
 pub mod replay_report;
 pub mod trace_files;
+pub mod verify;
 pub mod witnesses;
