@@ -8,5 +8,6 @@ mod cli;
 mod corpus;
 mod coverage;
 mod engine_witnesses;
+mod harness_witnesses;
 mod replay;
 mod witnesses;
