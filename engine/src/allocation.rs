@@ -1,7 +1,7 @@
 //! Allocation failures on demand, for a test harness (the trace contract's `FailAllocation`):
 //! the engine allocates from Rust's heap, which does not fail, so the places where ESE
 //! allocates, and can fail with `JET_errOutOfMemory` or `JET_errOutOfBuffers`, ask
-//! [`AllocationFaults::allocate`] at the same point of their check order. Arming a kind with
+//! `AllocationFaults::allocate` at the same point of their check order. Arming a kind with
 //! [`Engine::fail_next_allocation`] makes the next such point of that kind fail, once; an
 //! unarmed point costs one atomic load. Not a behaviour of normal use: nothing else arms it.
 //!
