@@ -3,11 +3,13 @@
 //! later the lockstep judge, go through it. It resolves `@handles` to raw values, passes
 //! arguments left out as NULL or zero, and reports the code, the handles to bind and the
 //! outputs a step's `returns` may compare. The harness actions that make engine calls
-//! (InsertRecords, VerifyRecords, Crash) and the pause points of Start/Finish are here too.
+//! (InsertRecords, VerifyRecords, Crash, FailAllocation), the engine halves of FailLogWrites
+//! and MakeUnavailable, and the pause points of Start/Finish are here too.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use engine::allocation::Allocation;
 use engine::restore::LOGINFO_CB_SIZE;
 use engine::{
     BackupFileHandle, DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId,
@@ -76,9 +78,6 @@ pub enum DispatchError {
     /// A symbolic handle was used before a successful call bound it.
     #[error("handle {0} was never bound (the call that should bind it failed or never ran)")]
     Unbound(String),
-    /// A harness action the model's traces use, which the engine runner does not drive yet.
-    #[error("{0} is a model harness action the engine runner does not drive yet (issue 6)")]
-    HarnessNotBuilt(&'static str),
     /// The call is a harness action the runner performs itself.
     #[error("{0} is a harness action performed by the runner, not an engine call")]
     Harness(&'static str),
@@ -290,11 +289,10 @@ pub fn dispatch(
             engine.stop_service_instance2(inst(instance)?, bits(grbit)),
         )),
         // The engine returns the list by value; the C API's NULL output pointers are refused
-        // here, first, as ESE's ErrIsamGetInstanceInfo refuses them before any work.
-        Call::GetInstanceInfo {
-            null_outputs: Some(true),
-        } => done(JetErr::InvalidParameter),
-        Call::GetInstanceInfo { null_outputs: _ } => match engine.get_instance_info() {
+        // here, after the engine's work (its one allocation), as the exported ANSI form
+        // refuses them after the wide call (`CAutoINSTANCE_INFOW::ErrGet`).
+        Call::GetInstanceInfo { null_outputs } => match engine.get_instance_info() {
+            Ok(_) if *null_outputs == Some(true) => done(JetErr::InvalidParameter),
             Ok(list) => {
                 let instances = list
                     .into_iter()
@@ -663,14 +661,19 @@ pub fn dispatch(
         Call::ResetSessionContext { session } => {
             done(code(engine.reset_session_context(ses(session)?)))
         }
+        Call::FailAllocation { what } => {
+            let kind = match what.as_ref().map(|w| w.0.as_str()) {
+                Some("buffers") => Allocation::Buffers,
+                _ => Allocation::Memory,
+            };
+            engine.fail_next_allocation(kind);
+            done(JetErr::Success)
+        }
         Call::FailLogWrites { .. }
         | Call::MakeUnavailable { .. }
-        | Call::FailAllocation { .. }
         | Call::MakeReadOnly { .. }
-        | Call::HoldFile { .. } => {
-            return Err(DispatchError::HarnessNotBuilt(call.name()));
-        }
-        Call::CopyBackupFile { .. }
+        | Call::HoldFile { .. }
+        | Call::CopyBackupFile { .. }
         | Call::CopyFile { .. }
         | Call::DeleteFile { .. }
         | Call::CorruptFile { .. }
@@ -691,6 +694,33 @@ pub fn new_engine(
 /// Drops every instance without shutting it down (the end of a replay, or a crash).
 pub fn abandon(engine: &Engine) {
     engine.crash();
+}
+
+/// FailLogWrites and MakeUnavailable, first half: where the instance's log lives, to aim a
+/// write fault at; `None` when the move does not apply (the instance is not running, or its
+/// logging is off or has already failed), and then the action changes nothing.
+pub fn log_directory(engine: &Engine, instance: u64) -> Option<std::path::PathBuf> {
+    engine.log_directory(InstanceHandle(instance))
+}
+
+/// FailLogWrites, second half, with a write fault armed on the log directory: the instance
+/// writes its log now and records the failure. An error when the write did not fail.
+pub fn write_log_now(engine: &Engine, instance: u64) -> Result<(), String> {
+    match engine.write_log_now(InstanceHandle(instance)) {
+        Err(JetErr::LogWriteFail | JetErr::LogDiskFull) => Ok(()),
+        Err(e) => Err(format!("the log write failed with {}", e.name())),
+        Ok(_) => Err("the instance's log write did not fail".into()),
+    }
+}
+
+/// MakeUnavailable, second half, with a write fault armed on the log directory: a rollback
+/// runs now, cannot be logged, and leaves the instance unavailable. An error when it could.
+pub fn roll_back_now(engine: &Engine, instance: u64) -> Result<(), String> {
+    match engine.roll_back_now(InstanceHandle(instance)) {
+        Err(JetErr::LogWriteFail | JetErr::LogDiskFull) => Ok(()),
+        Err(e) => Err(format!("the rollback failed with {}", e.name())),
+        Ok(_) => Err("the instance's rollback did not fail".into()),
+    }
 }
 
 /// Start: arms the pause point a long call will be held at.

@@ -24,8 +24,8 @@ use jetapi::args::HandleRef;
 use jetapi::trace::{Expect, Profile, Returns, Step, Trace, check_trace, load_trace_file};
 
 use crate::dispatch::{
-    DispatchError, Dispatched, Handles, abandon, copy_backup_file, dispatch, hold_at, new_engine,
-    release, wait_held,
+    DispatchError, Dispatched, Handles, abandon, copy_backup_file, dispatch, hold_at,
+    log_directory, new_engine, release, roll_back_now, wait_held, write_log_now,
 };
 
 /// Where a replay's files live.
@@ -178,6 +178,7 @@ pub fn replay_as(
         let _ = thread.join();
     }
     abandon(&runner.engine);
+    runner.storage.release_all();
     if let Some(dir) = dir {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -226,14 +227,25 @@ impl Runner {
                     op: OpKind::from_word(op),
                     path: path.as_ref().map(|p| sandbox_path(&p.0)),
                     after: after.unwrap_or(0).max(0) as u64,
-                    error: match error.as_ref().map(|w| w.0.as_str()) {
-                        Some("ENOSPC") => IoError::NoSpace,
-                        _ => IoError::Io,
-                    },
+                    error: fault_error(error.as_ref()),
                 };
                 self.storage.inject(rule);
                 harness(Ok(()))
             }
+            Call::FailLogWrites { instance, error } => {
+                harness(self.fail_log_write(instance.as_ref(), error.as_ref(), write_log_now))
+            }
+            Call::MakeUnavailable { instance, error } => {
+                harness(self.fail_log_write(instance.as_ref(), error.as_ref(), roll_back_now))
+            }
+            Call::MakeReadOnly { path } => harness(self.make_read_only(path.as_ref())),
+            Call::HoldFile { path } => match path {
+                Some(p) => {
+                    self.storage.hold(&sandbox_path(&p.0));
+                    harness(Ok(()))
+                }
+                None => harness(Err("HoldFile needs path".into())),
+            },
             Call::Start { call, id, pause_at } => {
                 let (Some(call), Some(id)) = (call, id) else {
                     return harness(Err("Start needs call and id".into()));
@@ -471,6 +483,51 @@ impl Runner {
         Ok(d)
     }
 
+    /// FailLogWrites and MakeUnavailable: a one-shot write fault on the instance's log
+    /// directory, then `provoke` (the engine's log write or rollback, through `dispatch`)
+    /// makes it fire. Where the move does not apply (the instance is not running, or its
+    /// logging is off or has failed) nothing changes, as in the model's environment.
+    fn fail_log_write(
+        &self,
+        instance: Option<&HandleRef>,
+        error: Option<&jetapi::args::Word>,
+        provoke: fn(&Engine, u64) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let instance = match instance {
+            Some(HandleRef::Raw(v)) => *v as u64,
+            Some(HandleRef::Name(n)) => *self
+                .handles
+                .get(n)
+                .ok_or_else(|| DispatchError::Unbound(n.clone()).to_string())?,
+            None => return Err("the action needs instance".into()),
+        };
+        let Some(dir) = log_directory(&self.engine, instance) else {
+            return Ok(());
+        };
+        let rule = FaultRule {
+            op: Some(OpKind::Write),
+            path: Some(dir),
+            after: 0,
+            error: fault_error(error),
+        };
+        let fired = self.storage.fired();
+        self.storage.inject(rule.clone());
+        let result = provoke(&self.engine, instance);
+        if self.storage.fired() == fired {
+            self.storage.disarm(&rule);
+        }
+        result
+    }
+
+    fn make_read_only(&self, path: Option<&jetapi::args::PathArg>) -> Result<(), String> {
+        let Some(path) = path else {
+            return Err("MakeReadOnly needs path".into());
+        };
+        self.storage
+            .set_read_only(&sandbox_path(&path.0), true)
+            .map_err(|e| format!("{}: {e}", path.0))
+    }
+
     fn delete(&self, path: Option<&jetapi::args::PathArg>) -> Result<(), String> {
         let Some(path) = path else {
             return Err("DeleteFile needs path".into());
@@ -509,6 +566,14 @@ impl Runner {
         }
         s.write_at(&p, offset, &data).map_err(|e| e.to_string())?;
         s.sync(&p).map_err(|e| e.to_string())
+    }
+}
+
+/// The I/O error an `error` argument names: ENOSPC, or EIO (the default).
+fn fault_error(error: Option<&jetapi::args::Word>) -> IoError {
+    match error.map(|w| w.0.as_str()) {
+        Some("ENOSPC") => IoError::NoSpace,
+        _ => IoError::Io,
     }
 }
 

@@ -206,6 +206,15 @@ impl Core {
         }
     }
 
+    /// A rollback, which cannot fail, could not be logged: the instance becomes unavailable
+    /// (ese-behaviour.md §7), with the fatal-log-disk-full code when the log disk is full.
+    pub(crate) fn rollback_failed(&mut self) {
+        self.became_unavailable = Some(match self.failed {
+            Some(JetErr::LogDiskFull) => JetErr::InstanceUnavailableDueToFatalLogDiskFull,
+            _ => JetErr::InstanceUnavailable,
+        });
+    }
+
     /// Records the first failure: from now on the core refuses logged work.
     pub(crate) fn fail(&mut self, e: JetErr) -> JetErr {
         if self.failed.is_none() {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use jetapi::JetErr;
 
+use crate::allocation::Allocation;
 use crate::core::Core;
 use crate::dbfile::{DbFile, DbState};
 use crate::engine::{Engine, Instance, api_enter, lock};
@@ -21,6 +22,8 @@ use crate::tables::rollback_all;
 
 /// `JET_bitDbOverwriteExisting`.
 pub const DB_OVERWRITE_EXISTING: u32 = 0x200;
+/// `JET_bitDbReadOnly` (JetAttachDatabase).
+pub const DB_READ_ONLY: u32 = 0x1;
 
 impl Engine {
     fn session_instance(
@@ -53,6 +56,13 @@ impl Engine {
             return Err(JetErr::InvalidSesid);
         }
         let result = f(core, session.0);
+        self.publish_unavailable(&inst, core);
+        result
+    }
+
+    /// Moves a core's `became_unavailable` to the instance's API state, where every entry
+    /// check then refuses (ese-behaviour.md §7; the first cause is kept).
+    pub(crate) fn publish_unavailable(&self, inst: &Instance, core: &mut Core) {
         if let Some(mut code) = core.became_unavailable.take() {
             // `fatal-log-disk-full-code`: the pages list only JET_errInstanceUnavailable.
             if self.documented() && code == JetErr::InstanceUnavailableDueToFatalLogDiskFull {
@@ -60,7 +70,6 @@ impl Engine {
             }
             lock(&inst.api).unavailable.get_or_insert(code);
         }
-        result
     }
 
     /// JetBeginSession.
@@ -174,11 +183,15 @@ impl Engine {
                 if core.dbs.len() >= crate::core::ATTACHED_MAX {
                     return Err(JetErr::TooManyAttachedDatabases);
                 }
+                // FMP::ErrStoreDbName copies the name of the new database.
+                self.allocations.allocate(Allocation::Memory)?;
                 let exists = storage.exists(&path).map_err(|_| JetErr::DiskIO)?;
                 if exists && grbit & DB_OVERWRITE_EXISTING == 0 {
                     return Err(JetErr::DatabaseDuplicate);
                 }
                 core.check_writable()?;
+                // The new file's header page takes a buffer of the cache.
+                self.allocations.allocate(Allocation::Buffers)?;
                 let log_signature = core.log.as_ref().map_or(0, |l| l.signature());
                 let file = DbFile::create(
                     storage.as_ref(),
@@ -221,7 +234,7 @@ impl Engine {
         &self,
         session: SessionHandle,
         filename: Option<&str>,
-        _grbit: u32,
+        grbit: u32,
     ) -> Result<JetErr, JetErr> {
         let storage = Arc::clone(&self.storage);
         self.with_session(session, false, |core, sid| {
@@ -234,6 +247,11 @@ impl Engine {
             let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
             if !storage.exists(&path).map_err(|_| JetErr::DiskIO)? {
                 return Err(JetErr::FileNotFound);
+            }
+            // ErrUtilPathReadOnly: a read-only file attaches only with JET_bitDbReadOnly.
+            let read_only = storage.read_only(&path).map_err(|_| JetErr::DiskIO)?;
+            if read_only && grbit & DB_READ_ONLY == 0 {
+                return Err(JetErr::DatabaseFileReadOnly);
             }
             if core.backup.is_some() {
                 return Err(JetErr::BackupInProgress);
@@ -253,6 +271,8 @@ impl Engine {
                 return Err(e);
             }
             let attached = (|| {
+                // The header page takes a buffer of the cache.
+                self.allocations.allocate(Allocation::Buffers)?;
                 let file = DbFile::open(storage.as_ref(), &path, core.page_size)?;
                 if file.header.backup_in_progress.gen_low != 0 {
                     // A streamed copy not yet restored (ese-behaviour.md §6.2).

@@ -13,6 +13,7 @@ use jetapi::JetErr;
 use jetapi::args::ParamValue;
 use jetapi::trace::Profile;
 
+use crate::allocation::Allocation;
 use crate::core::{Core, Stats};
 use crate::handles::{InstanceHandle, SessionHandle};
 use crate::lifecycle::{Lifecycle, RunMode};
@@ -145,6 +146,8 @@ pub struct Engine {
     /// Whose behaviour the engine follows where ESE's implementation and its documentation
     /// disagree (`esent` by default; see `docs/divergences` via `jetspec divergences`).
     pub(crate) profile: Profile,
+    /// Allocation failures a test harness armed (`allocation.rs`).
+    pub(crate) allocations: crate::allocation::AllocationFaults,
 }
 
 /// The entry check of instance-scoped calls, `INST::ErrAPIEnter` (§1.2 step 4).
@@ -189,6 +192,7 @@ impl Engine {
             pauses: PauseGates::default(),
             attached: Mutex::new(BTreeMap::new()),
             profile,
+            allocations: Default::default(),
         }
     }
 
@@ -423,6 +427,10 @@ impl Engine {
     pub fn get_instance_info(&self) -> Result<Vec<InstanceInfo>, JetErr> {
         let instances: Vec<Arc<Instance>> =
             lock(&self.process).instances.values().cloned().collect();
+        if !instances.is_empty() {
+            // ErrIsamGetInstanceInfo allocates the list when an instance exists.
+            self.allocations.allocate(Allocation::Memory)?;
+        }
         let mut out = Vec::new();
         for inst in instances {
             if lock(&inst.api).state != Lifecycle::Running {
@@ -469,7 +477,9 @@ fn set_on_instance(inst: &Instance, param: u32, value: &ParamValue) -> Result<()
         // at (§1.2 step 4c).
         Lifecycle::Terminating => Err(JetErr::TermInProgress),
         Lifecycle::Restoring => Err(JetErr::RestoreInProgress),
-        Lifecycle::Running | Lifecycle::Initializing | Lifecycle::Freed => {
+        // ErrAPIEnterWithoutInit: the lock JetInit holds ("initializing").
+        Lifecycle::Initializing => Err(JetErr::InitInProgress),
+        Lifecycle::Running | Lifecycle::Freed => {
             api.params.get(param).map(|_| ())?;
             Err(JetErr::AlreadyInitialized)
         }

@@ -27,6 +27,7 @@ pub fn io_to_jet(error: &IoError, area: Area) -> JetErr {
         (Area::LogWrite, IoError::NoSpace) => JetErr::LogDiskFull,
         (Area::LogWrite, _) => JetErr::LogWriteFail,
         (Area::LogRead, IoError::NotFound) => JetErr::MissingLogFile,
+        (_, IoError::AccessDenied) => JetErr::FileAccessDenied,
         (Area::LogRead, _) => JetErr::DiskIO,
         (Area::Checkpoint, IoError::NotFound) => JetErr::CheckpointFileNotFound,
         (Area::Database, IoError::NotFound) => JetErr::FileNotFound,

@@ -26,6 +26,7 @@
 //! jetspec only through `jetapi`. Layouts are in `docs/file-formats.md`, write orders in
 //! `docs/durability.md`.
 
+pub mod allocation;
 pub mod backup;
 pub mod checkpoint;
 pub mod codec;
@@ -49,6 +50,7 @@ pub mod storage;
 mod tables;
 
 pub use backup::{AlignedBuffer, BackupFileHandle, LogInfo};
+pub use data::DB_READ_ONLY;
 pub use engine::{Engine, InstanceInfo};
 pub use handles::{DatabaseId, InstanceHandle, SessionHandle, TableId};
 pub use jetapi::JetErr;

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use jetapi::JetErr;
 
+use crate::allocation::Allocation;
 use crate::checkpoint::{self, Checkpoint};
 use crate::core::ATTACHED_MAX;
 use crate::dbfile::{BackupInfo, DbFile, DbState, read_trailer};
@@ -126,6 +127,8 @@ impl Engine {
             .clone()
             .filter(|i| i.cb_size == LOGINFO_CB_SIZE)
             .ok_or(JetErr::InvalidParameter)?; // §6.1.1
+        // The exported (ANSI) forms convert the paths and the map before any other check.
+        self.allocations.allocate(Allocation::Memory)?;
         if args.target_instance_log_path.is_some() != args.target_instance_checkpoint_path.is_some()
             || (args.target_instance_name.is_some() && args.target_instance_log_path.is_some())
         {

@@ -93,6 +93,8 @@ impl Engine {
         let page_size = usize::try_from(p.global.page_size).expect("range-checked");
         let collision = path_collision(&p, &inst, &params);
         drop(p);
+        // The API lock is held ("initializing"): a harness can hold JetInit here.
+        self.pauses.pass(API_LOCKED);
         let result =
             collision.and_then(|()| self.start_core(&params, page_size, restore_map, grbit));
         let mut p = lock(&self.process);

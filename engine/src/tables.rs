@@ -474,9 +474,6 @@ pub(crate) fn rollback_all(core: &mut Core, sid: u64) {
         && !core.log_stopped_deliberately
     {
         // The rollback cannot be logged: ese-behaviour.md §7.
-        core.became_unavailable = Some(match core.failed {
-            Some(JetErr::LogDiskFull) => JetErr::InstanceUnavailableDueToFatalLogDiskFull,
-            _ => JetErr::InstanceUnavailable,
-        });
+        core.rollback_failed();
     }
 }

@@ -45,16 +45,6 @@ const DISAGREES: &[(&str, usize, &str)] = &[
          replay needs only the logs up to that generation, not the whole backup's range",
     ),
     (
-        "JetExternalRestore2/JET_errInstanceUnavailable.json",
-        9,
-        "MakeUnavailable is a model harness action the engine runner does not drive",
-    ),
-    (
-        "JetExternalRestore2/JET_errInstanceUnavailableDueToFatalLogDiskFull.json",
-        9,
-        "MakeUnavailable is a model harness action the engine runner does not drive",
-    ),
-    (
         "JetRestore/JET_errPageSizeMismatch.json",
         16,
         "the engine reads each file's page size from its own header and does not compare the \
@@ -74,16 +64,6 @@ const DISAGREES: &[(&str, usize, &str)] = &[
         "the engine reads each file's page size from its own header and does not compare the \
          set's with the process-wide JET_paramDatabasePageSize, as ESE's ErrLGReadFileHdr does \
          (issue 6 settles it)",
-    ),
-    (
-        "JetExternalRestore/JET_errOutOfMemory.json",
-        2,
-        "FailAllocation is a model harness action the engine runner does not drive",
-    ),
-    (
-        "JetExternalRestore2/JET_errOutOfMemory.json",
-        2,
-        "FailAllocation is a model harness action the engine runner does not drive",
     ),
 ];
 

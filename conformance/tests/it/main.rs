@@ -10,5 +10,6 @@ mod corpus;
 mod coverage;
 mod engine_witnesses;
 mod fuzz;
+mod harness_witnesses;
 mod replay;
 mod witnesses;

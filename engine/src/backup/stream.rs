@@ -17,6 +17,7 @@ use super::{
     BackupKind, BackupPhase, BackupSession, BackupTarget, OpenBackupFile, multi_string,
     now_seconds,
 };
+use crate::allocation::Allocation;
 use crate::checkpoint;
 use crate::core::Core;
 use crate::dbfile::{BackupInfo, BackupSlot, TrailerIds};
@@ -136,7 +137,11 @@ impl Engine {
                 }
                 0
             } else {
-                // §2.3.12: a full backup copies logs from the checkpoint file's generation.
+                // §2.3.12: a full backup copies logs from the checkpoint file's generation,
+                // read into a buffer it allocates first.
+                if !surrogate {
+                    self.allocations.allocate(Allocation::Memory)?;
+                }
                 let path = checkpoint_file(&core.system_dir, &core.params.base_name);
                 checkpoint::read(core.storage.as_ref(), &path)?
                     .ok_or(JetErr::CheckpointFileNotFound)?

@@ -1,8 +1,15 @@
 //! The fault wrapper: passes every operation to an inner backend, except the ones a
 //! [`FaultRule`] aims at, which fail with EIO or ENOSPC (redb's fuzz backend, pebble's
 //! `errorfs`). It also counts operations, so a sweep can aim at "operation number n".
+//!
+//! It also plays the other processes of a test harness: [`FaultyStorage::hold`] is a process
+//! that opened a file with no sharing and keeps it open (Windows' share mode 0), so every
+//! open of it for reading or writing is denied (`IoError::AccessDenied`) while lookups (its
+//! length, whether it exists) still answer, as they do on Windows. Linux has no such lock, so
+//! the wrapper is where the harness holds a file on every backend alike.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{IoError, IoResult, OpKind, Storage};
@@ -32,6 +39,8 @@ struct Faults {
     rules: Vec<FaultRule>,
     ops: u64,
     fired: u64,
+    /// Files another process holds with no sharing.
+    held: BTreeSet<PathBuf>,
 }
 
 /// Wraps a backend and fails chosen operations.
@@ -59,6 +68,30 @@ impl FaultyStorage {
         self.lock().rules.push(rule);
     }
 
+    /// Another process opens `path` with no sharing and keeps it open until
+    /// [`FaultyStorage::release_all`]: opening it (to read, write, sync, rename or delete it,
+    /// or to create it anew) fails with `IoError::AccessDenied`; lookups still answer.
+    pub fn hold(&self, path: &Path) {
+        self.lock().held.insert(path.to_path_buf());
+    }
+
+    /// The other processes close every file they hold.
+    pub fn release_all(&self) {
+        self.lock().held.clear();
+    }
+
+    /// Disarms `rule` if it is still armed (it has not fired); true when it was.
+    pub fn disarm(&self, rule: &FaultRule) -> bool {
+        let mut f = self.lock();
+        match f.rules.iter().position(|r| r == rule) {
+            Some(i) => {
+                f.rules.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Disarms every rule.
     pub fn clear(&self) {
         self.lock().rules.clear();
@@ -81,6 +114,9 @@ impl FaultyStorage {
     fn check(&self, kind: OpKind, path: &Path) -> IoResult<()> {
         let mut f = self.lock();
         f.ops += 1;
+        if kind != OpKind::Open && f.held.contains(path) {
+            return Err(IoError::AccessDenied);
+        }
         let mut failure = None;
         f.rules.retain_mut(|rule| {
             if failure.is_some() || !rule.matches(kind, path) {
@@ -134,6 +170,9 @@ impl Storage for FaultyStorage {
     }
     fn rename(&self, from: &Path, to: &Path) -> IoResult<()> {
         self.check(OpKind::Rename, from)?;
+        if self.lock().held.contains(to) {
+            return Err(IoError::AccessDenied);
+        }
         self.inner.rename(from, to)
     }
     fn delete(&self, path: &Path) -> IoResult<()> {
@@ -151,6 +190,12 @@ impl Storage for FaultyStorage {
     fn list(&self, dir: &Path) -> IoResult<Vec<String>> {
         self.check(OpKind::Open, dir)?;
         self.inner.list(dir)
+    }
+    fn read_only(&self, path: &Path) -> IoResult<bool> {
+        self.inner.read_only(path)
+    }
+    fn set_read_only(&self, path: &Path, read_only: bool) -> IoResult<()> {
+        self.inner.set_read_only(path, read_only)
     }
 
     fn stays_inside(&self, path: &Path) -> bool {

@@ -84,6 +84,9 @@ pub enum IoError {
     Io,
     /// ENOSPC: the device is full.
     NoSpace,
+    /// The file cannot be opened: another process holds it with no sharing
+    /// ([`FaultyStorage::hold`]), or the OS refused the permission.
+    AccessDenied,
     /// The simulated machine has lost power; nothing works until `crash()`.
     PoweredOff,
     /// Anything else the OS reported, with its message.
@@ -97,6 +100,7 @@ impl fmt::Display for IoError {
             IoError::AlreadyExists => f.write_str("file exists"),
             IoError::Io => f.write_str("I/O error (EIO)"),
             IoError::NoSpace => f.write_str("no space left on device (ENOSPC)"),
+            IoError::AccessDenied => f.write_str("access denied (the file is held or protected)"),
             IoError::PoweredOff => f.write_str("the simulated machine is powered off"),
             IoError::Other(m) => f.write_str(m),
         }
@@ -148,6 +152,13 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn exists(&self, path: &Path) -> IoResult<bool>;
     /// The names of the files directly in `dir`, sorted.
     fn list(&self, dir: &Path) -> IoResult<Vec<String>>;
+    /// Whether the file has the read-only attribute (ESE's `ErrUtilPathReadOnly`): the OS
+    /// backend reports its permission bits, the simulation its own flag. Neither backend
+    /// refuses writes because of it (the OS would for a user other than root); the engine asks
+    /// before it attaches a database for writing. Not an operation the fault wrapper counts.
+    fn read_only(&self, path: &Path) -> IoResult<bool>;
+    /// Sets or clears the file's read-only attribute (a test harness's `MakeReadOnly`).
+    fn set_read_only(&self, path: &Path, read_only: bool) -> IoResult<()>;
     /// Whether a streaming backup should read the next chunk of a database on a worker
     /// thread while its caller writes the last one (`backup/ahead.rs`). False by default: the
     /// simulated and faulty backends keep every read on the caller's thread, in call order.

@@ -24,6 +24,7 @@ fn map_err(e: std::io::Error) -> IoError {
         ErrorKind::NotFound => IoError::NotFound,
         ErrorKind::AlreadyExists => IoError::AlreadyExists,
         ErrorKind::StorageFull => IoError::NoSpace,
+        ErrorKind::PermissionDenied => IoError::AccessDenied,
         _ if e.raw_os_error() == Some(5) => IoError::Io,
         _ if e.raw_os_error() == Some(28) => IoError::NoSpace,
         _ => IoError::Other(e.to_string()),
@@ -171,6 +172,18 @@ impl Storage for OsStorage {
         }
         names.sort();
         Ok(names)
+    }
+
+    fn read_only(&self, path: &Path) -> IoResult<bool> {
+        let meta = fs::metadata(self.full(path)).map_err(map_err)?;
+        Ok(meta.permissions().readonly())
+    }
+
+    fn set_read_only(&self, path: &Path, read_only: bool) -> IoResult<()> {
+        let full = self.full(path);
+        let mut permissions = fs::metadata(&full).map_err(map_err)?.permissions();
+        permissions.set_readonly(read_only);
+        fs::set_permissions(&full, permissions).map_err(map_err)
     }
 
     fn reads_ahead(&self) -> bool {

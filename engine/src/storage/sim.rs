@@ -20,6 +20,8 @@ struct Inode {
     durable: Vec<u8>,
     /// Writes since the last sync, in order: what a torn crash may keep part of.
     pending: Vec<(usize, Vec<u8>)>,
+    /// The read-only attribute: metadata, durable when set (like a directory).
+    read_only: bool,
 }
 
 #[derive(Debug, Default)]
@@ -320,6 +322,19 @@ impl Storage for SimStorage {
         let s = self.lock();
         s.check_power()?;
         Ok(s.names.contains_key(path) || s.dirs.contains(path))
+    }
+
+    fn read_only(&self, path: &Path) -> IoResult<bool> {
+        let mut s = self.lock();
+        s.check_power()?;
+        Ok(s.inode(path)?.read_only)
+    }
+
+    fn set_read_only(&self, path: &Path, read_only: bool) -> IoResult<()> {
+        let mut s = self.lock();
+        s.check_power()?;
+        s.inode(path)?.read_only = read_only;
+        Ok(())
     }
 
     fn list(&self, dir: &Path) -> IoResult<Vec<String>> {

@@ -10,6 +10,7 @@ mod data;
 mod fault_sweep;
 mod formats;
 mod fuzzy_backup;
+mod harness_seams;
 mod lifecycle;
 mod read_ahead;
 mod restore;

@@ -1,0 +1,137 @@
+//! The model's witnesses that use the harness actions of the world around the engine
+//! (FailLogWrites, MakeUnavailable, FailAllocation, MakeReadOnly, HoldFile) or hold a JetInit
+//! with Start / Finish replay on the engine, on the simulated disk and on real files. Where the
+//! engine disagrees with the model, the witness is listed in `DISAGREES` with the step it
+//! diverges at and why; a listed witness that starts to agree fails the test too, so the list
+//! cannot go stale.
+
+use std::path::PathBuf;
+
+use conformance::replay::{Backend, replay_file};
+use conformance::trace_files::collect_trace_files;
+
+/// What marks a witness as one of these: the actions, and a started JetInit.
+const MARKS: &[&str] = &[
+    r#""call": "FailLogWrites""#,
+    r#""call": "MakeUnavailable""#,
+    r#""call": "FailAllocation""#,
+    r#""call": "MakeReadOnly""#,
+    r#""call": "HoldFile""#,
+    r#"{"call": {"call": "JetInit"#,
+];
+
+/// Why the session witnesses of an unavailable instance disagree.
+const NEVER_A_SESSION: &str = "the model's shortest path never begins a session and passes a \
+    handle that never existed (0x77770001), checking unavailability first; the engine finds no \
+    instance for an unknown session and returns JET_errInvalidSesid. With a session begun \
+    first the engine returns JET_errInstanceUnavailable \
+    (traces/engine/unavailable_instance_refuses_its_sessions.json)";
+
+/// `(folder/file, step that diverges, why)`.
+const DISAGREES: &[(&str, usize, &str)] = &[
+    (
+        "JetAttachDatabase/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetAttachDatabase2/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetBeginTransaction/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetCloseDatabase/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetCreateDatabase/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetCreateDatabase2/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetDetachDatabase/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetDetachDatabase2/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetEndSession/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetOpenDatabase/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+    (
+        "JetRollback/JET_errInstanceUnavailable.json",
+        9,
+        NEVER_A_SESSION,
+    ),
+];
+
+fn witnesses() -> Vec<(String, PathBuf)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/witnesses");
+    let mut out = Vec::new();
+    for file in collect_trace_files(std::slice::from_ref(&root)).unwrap() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if !MARKS.iter().any(|m| text.contains(m)) {
+            continue;
+        }
+        let folder = file
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        let name = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
+        out.push((name, file));
+    }
+    assert!(out.len() >= 77, "only {} harness witnesses", out.len());
+    out
+}
+
+fn check(backend: Backend) {
+    let mut problems = Vec::new();
+    for (name, file) in witnesses() {
+        let listed = DISAGREES.iter().find(|(n, _, _)| *n == name);
+        match (replay_file(&file, backend), listed) {
+            (Ok(()), None) => {}
+            (Ok(()), Some(_)) => problems.push(format!(
+                "{name} now replays on the engine: remove it from DISAGREES"
+            )),
+            (Err(d), None) => problems.push(d.to_string()),
+            (Err(d), Some((_, step, why))) if d.step != *step => {
+                problems.push(format!("{d}: listed as diverging at step {step} ({why})"))
+            }
+            (Err(_), Some(_)) => {}
+        }
+    }
+    assert!(problems.is_empty(), "{backend:?}:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_harness_action_witnesses_replay_on_the_engine_on_the_simulated_disk() {
+    check(Backend::Sim);
+}
+
+#[test]
+fn the_harness_action_witnesses_replay_on_the_engine_on_real_files() {
+    check(Backend::Os);
+}
