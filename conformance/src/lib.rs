@@ -12,6 +12,7 @@ pub mod conform;
 pub mod coverage;
 pub mod dispatch;
 pub mod fuzz;
+pub mod model_replay;
 pub mod not_built;
 pub mod replay;
 pub mod replay_report;

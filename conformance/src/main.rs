@@ -120,11 +120,14 @@ enum Command {
         #[arg(long, default_value = "esent")]
         profile: String,
     },
-    /// Replay trace files on the engine, each on a fresh engine and sandbox, stopping each at
-    /// its first step whose result differs from what the trace expects.
+    /// Replay trace files on the engine (each on a fresh engine and sandbox), on the model
+    /// (the trace read back into the model's actions), or on both, stopping each at its first
+    /// step whose result differs from what the trace expects.
     ///
-    /// Exit 0 only if every trace passes; 1 if any fails or cannot run (invalid); 2 for a
-    /// usage error. Replaying against the model (or both) is not built yet and exits 2.
+    /// Against the model, a trace whose steps the model cannot say (hand-written paths or
+    /// handle names it never prints) is counted as unmodelled, from its first such step.
+    /// Exit 0 only if every trace passes; 1 if any fails, cannot run (invalid) or is
+    /// unmodelled; 2 for a usage error.
     Replay {
         /// Trace files, or directories searched recursively for *.json.
         #[arg(required = true)]
@@ -139,8 +142,9 @@ enum Command {
         /// or sim (the simulated disk).
         #[arg(long, default_value = "sim")]
         vfs: String,
-        /// Print JSON: {traces, passed, failed, invalid, failures: [{file, step, call,
-        /// expected, actual}]} (step 0: the trace cannot run).
+        /// Print JSON: {traces, passed, failed, invalid, unmodelled, failures: [{file, step,
+        /// call, expected, actual, judge}]} (step 0: the trace cannot run; judge: engine or
+        /// model).
         #[arg(long)]
         json: bool,
     },
@@ -457,7 +461,7 @@ fn replay(
     vfs: &str,
     json: bool,
 ) -> ExitCode {
-    use conformance::replay_report::{Against, render_text, replay_on_engine, trace_files};
+    use conformance::replay_report::{Against, render_text, replay_files, trace_files};
     let usage = |message: String| {
         eprintln!("jetspec replay: {message}");
         ExitCode::from(2)
@@ -466,11 +470,6 @@ fn replay(
         Ok(a) => a,
         Err(e) => return usage(e),
     };
-    if against != Against::Engine {
-        return usage(
-            "--against model and --against both are not built yet (issue 6): the model cannot read a trace back into its actions; use --against engine".into(),
-        );
-    }
     let backend = match backend_named("replay", vfs) {
         Ok(b) => b,
         Err(code) => return code,
@@ -498,7 +497,7 @@ fn replay(
         indicatif::ProgressStyle::with_template("replay {bar:30} {pos}/{len} traces {msg}")
             .expect("a valid progress template"),
     );
-    let report = replay_on_engine(&files, backend, profile, |_| bar.inc(1));
+    let report = replay_files(&files, against, backend, profile, |_| bar.inc(1));
     bar.finish_and_clear();
     if json {
         println!("{}", to_json(&report));

@@ -1,25 +1,31 @@
-//! `jetspec replay`: every trace file under the given paths replayed on a fresh engine, each
-//! stopped at its first differing step, summed up as a report (text or JSON).
+//! `jetspec replay`: every trace file under the given paths replayed on a fresh engine, on the
+//! model, or on both, each stopped at its first differing step, summed up as a report (text or
+//! JSON).
 //!
 //! A trace that cannot run (bad JSON, an unknown call, an unbound handle, a path outside the
-//! sandbox) is counted `invalid`, never `failed`: it says nothing about the engine.
+//! sandbox) is counted `invalid`, never `failed`: it says nothing about the engine. A trace the
+//! model cannot read back (a hand-written one that passes paths or handles the model never
+//! prints) is counted `unmodelled` when replayed against the model: neither a pass nor a failure.
 
 use std::path::{Path, PathBuf};
 
 use jetapi::trace::Profile;
 use serde::Serialize;
 
+use jetapi::trace::load_trace_file;
+
+use crate::model_replay::{ModelVerdict, replay_on_model};
 use crate::replay::{Backend, Divergence, replay_file_as};
 use crate::trace_files::collect_trace_files;
 
 /// What the traces are replayed against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Against {
-    /// The engine (built).
+    /// The engine.
     Engine,
-    /// The model (not built yet: it needs the trace read back into the model's actions).
+    /// The model: the trace read back into the model's actions ([`crate::model_replay`]).
     Model,
-    /// Both, side by side (not built yet).
+    /// Both: a trace passes when it passes on each.
     Both,
 }
 
@@ -48,8 +54,10 @@ pub struct Failure {
     pub call: String,
     /// What the trace expects.
     pub expected: String,
-    /// What the engine did.
+    /// What the engine (or the model) did.
     pub actual: String,
+    /// Who disagreed: `engine` or `model`.
+    pub judge: &'static str,
 }
 
 impl From<Divergence> for Failure {
@@ -60,6 +68,7 @@ impl From<Divergence> for Failure {
             call: d.call,
             expected: d.expected,
             actual: d.actual,
+            judge: "engine",
         }
     }
 }
@@ -75,7 +84,10 @@ pub struct ReplayReport {
     pub failed: usize,
     /// Traces that cannot run.
     pub invalid: usize,
-    /// Every failed and invalid trace, in file order.
+    /// Traces the model cannot read back (against the model or both), with the first step it
+    /// cannot say.
+    pub unmodelled: usize,
+    /// Every failed, invalid and unmodelled trace, in file order.
     pub failures: Vec<Failure>,
 }
 
@@ -102,10 +114,11 @@ pub fn trace_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Replays `files` on the engine (`backend`; the engine in `profile` when given, else each
-/// trace's own), calling `progress` after each file.
-pub fn replay_on_engine(
+/// Replays `files` against `against` (the engine on `backend`, in `profile` when given, else
+/// each trace's own), calling `progress` after each file.
+pub fn replay_files(
     files: &[PathBuf],
+    against: Against,
     backend: Backend,
     profile: Option<Profile>,
     mut progress: impl FnMut(&Path),
@@ -115,20 +128,78 @@ pub fn replay_on_engine(
         ..ReplayReport::default()
     };
     for file in files {
-        match replay_file_as(file, backend, profile) {
-            Ok(()) => report.passed += 1,
-            Err(d) => {
+        let engine = match against {
+            Against::Model => Ok(()),
+            Against::Engine | Against::Both => replay_file_as(file, backend, profile),
+        };
+        let model = match (against, &engine) {
+            (Against::Engine, _) => ModelVerdict::Pass,
+            // A trace that cannot run is reported once, as invalid.
+            (_, Err(d)) if d.step == 0 => ModelVerdict::Pass,
+            _ => match load_trace_file(file) {
+                Ok(trace) => replay_on_model(&trace),
+                Err(errors) => ModelVerdict::Fail(Divergence {
+                    file: None,
+                    step: 0,
+                    call: "-".into(),
+                    expected: "a valid trace".into(),
+                    actual: errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }),
+            },
+        };
+        let with_file = |d: Divergence, judge: &'static str| Failure {
+            file: file.display().to_string(),
+            judge,
+            ..Failure::from(d)
+        };
+        match (engine, model) {
+            (Ok(()), ModelVerdict::Pass) => report.passed += 1,
+            (Err(d), _) if d.step == 0 => {
+                report.invalid += 1;
+                report.failures.push(with_file(d, "engine"));
+            }
+            (Err(d), _) => {
+                report.failed += 1;
+                report.failures.push(with_file(d, "engine"));
+            }
+            (Ok(()), ModelVerdict::Fail(d)) => {
                 if d.step == 0 {
                     report.invalid += 1;
                 } else {
                     report.failed += 1;
                 }
-                report.failures.push(d.into());
+                report.failures.push(with_file(d, "model"));
+            }
+            (Ok(()), ModelVerdict::Unmodelled { step, call }) => {
+                report.unmodelled += 1;
+                report.failures.push(Failure {
+                    file: file.display().to_string(),
+                    step,
+                    call,
+                    expected: "a step the model can say".into(),
+                    actual: "no action of the model prints as this step".into(),
+                    judge: "model",
+                });
             }
         }
         progress(file);
     }
     report
+}
+
+/// Replays `files` on the engine (`backend`; the engine in `profile` when given, else each
+/// trace's own), calling `progress` after each file.
+pub fn replay_on_engine(
+    files: &[PathBuf],
+    backend: Backend,
+    profile: Option<Profile>,
+    progress: impl FnMut(&Path),
+) -> ReplayReport {
+    replay_files(files, Against::Engine, backend, profile, progress)
 }
 
 /// The report as text: one line per failure, then the counts.
@@ -137,16 +208,30 @@ pub fn render_text(report: &ReplayReport) -> String {
     for f in &report.failures {
         if f.step == 0 {
             out.push_str(&format!("INVALID {}: {}\n", f.file, f.actual));
+        } else if f.judge == "model" && f.expected == "a step the model can say" {
+            out.push_str(&format!(
+                "UNMODELLED {} from step {} ({}): {}\n",
+                f.file, f.step, f.call, f.actual
+            ));
         } else {
             out.push_str(&format!(
-                "FAILED {} step {} ({}): expected {}, got {}\n",
-                f.file, f.step, f.call, f.expected, f.actual
+                "FAILED {} step {} ({}): expected {}, got {}{}\n",
+                f.file,
+                f.step,
+                f.call,
+                f.expected,
+                f.actual,
+                if f.judge == "model" { " (model)" } else { "" }
             ));
         }
     }
     out.push_str(&format!(
-        "{} traces: {} passed, {} failed, {} invalid\n",
+        "{} traces: {} passed, {} failed, {} invalid",
         report.traces, report.passed, report.failed, report.invalid
     ));
+    if report.unmodelled > 0 {
+        out.push_str(&format!(", {} unmodelled", report.unmodelled));
+    }
+    out.push('\n');
     out
 }

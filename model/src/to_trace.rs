@@ -182,6 +182,11 @@ pub fn path_to_indexed_trace(
     let mut state = State::INITIAL;
     for action in path {
         let (next, outcome) = spec.step(&state, action);
+        // A move of the environment that changes nothing is no event: nothing to print.
+        if action.is_environment() && next == state {
+            ends.push(steps.len());
+            continue;
+        }
         // Incarnations: a slot that comes alive gets a new handle name.
         for slot in 0..spec.config.instances {
             let was = state.instances[usize::from(slot)].life;
