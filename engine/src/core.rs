@@ -60,6 +60,9 @@ pub struct Session {
     pub txn: Option<Txn>,
     /// Databases opened: dbid -> database log id.
     pub dbids: BTreeMap<u64, u32>,
+    /// Databases this session opened with `JET_bitDbExclusive` (log ids); ESE's
+    /// `FMP::SetExclusiveOpen`, reset when the session closes one of its opens of it.
+    pub exclusive: std::collections::BTreeSet<u32>,
     /// Tables opened: tableid -> (database log id, table).
     pub tables: BTreeMap<u64, (u32, String)>,
     /// The thread that set a context with JetSetSessionContext (the value itself is the

@@ -17,13 +17,36 @@ use crate::core::Core;
 use crate::dbfile::{DbFile, DbState};
 use crate::engine::{Engine, Instance, api_enter, lock};
 use crate::handles::{DatabaseId, InstanceHandle, SessionHandle};
-use crate::paths::checked_file;
+use crate::paths::{checked_file, checked_path};
 use crate::tables::rollback_all;
 
 /// `JET_bitDbOverwriteExisting`.
 pub const DB_OVERWRITE_EXISTING: u32 = 0x200;
 /// `JET_bitDbReadOnly` (JetAttachDatabase).
 pub const DB_READ_ONLY: u32 = 0x1;
+/// `JET_bitDbExclusive`.
+pub const DB_EXCLUSIVE: u32 = 0x2;
+/// `JET_bitForceDetach`.
+pub const FORCE_DETACH: u32 = 0x1;
+
+/// Where ESE keeps the instance's temporary database (jetapi.cxx ErrInit): TempPath itself
+/// when it names a file, `tmp.edb` in it when it names a folder, and a bare file name (the
+/// default is `tmp.edb`) in the system path. The engine makes no temporary database; the
+/// name is still ESE's, not a user database's. `None` when the path is not one the engine
+/// accepts.
+fn temp_database(core: &Core) -> Option<std::path::PathBuf> {
+    let temp = core.params.temp_path.as_str();
+    if temp.is_empty() {
+        return Some(core.system_dir.join("tmp.edb"));
+    }
+    if temp.ends_with('/') {
+        return checked_path(temp).ok().map(|dir| dir.join("tmp.edb"));
+    }
+    if !temp.contains('/') {
+        return Some(core.system_dir.join(temp));
+    }
+    checked_path(temp).ok()
+}
 
 impl Engine {
     fn session_instance(
@@ -289,13 +312,18 @@ impl Engine {
     }
 
     /// JetDetachDatabase(2): one database, or all when `filename` is `None` or empty.
+    /// `JET_bitForceDetach` is refused once the session is entered, before anything else
+    /// (jetapi.cxx JetDetachDatabaseEx: `JET_errForceDetachNotAllowed`).
     pub fn detach_database(
         &self,
         session: SessionHandle,
         filename: Option<&str>,
-        _grbit: u32,
+        grbit: u32,
     ) -> Result<(), JetErr> {
         self.with_session(session, false, |core, sid| {
+            if grbit & FORCE_DETACH != 0 {
+                return Err(JetErr::ForceDetachNotAllowed);
+            }
             if core.sessions[&sid].txn.is_some() {
                 return Err(JetErr::InTransaction);
             }
@@ -334,12 +362,18 @@ impl Engine {
         })
     }
 
-    /// JetOpenDatabase: opens an attached database in the session.
+    /// JetOpenDatabase: opens an attached database in the session, in the order of ESE's
+    /// `db.cxx` ErrDBOpenDatabase and ErrIsamOpenDatabase: the name; the temporary database
+    /// (it opens, then is refused: `JET_errInvalidDatabase`); an attached database
+    /// (`JET_errDatabaseNotFound`); `JET_paramOneDatabasePerSession` with another database
+    /// open in the session; another session's exclusive open (`JET_errDatabaseLocked`); an
+    /// exclusive open while any session has it open, this one included (`FMP::CPin`,
+    /// `JET_errDatabaseInUse`).
     pub fn open_database(
         &self,
         session: SessionHandle,
         filename: Option<&str>,
-        _grbit: u32,
+        grbit: u32,
     ) -> Result<DatabaseId, JetErr> {
         let dbid = DatabaseId(self.new_handle());
         self.with_session(session, false, |core, sid| {
@@ -347,17 +381,37 @@ impl Engine {
                 .filter(|f| !f.is_empty())
                 .ok_or(JetErr::DatabaseInvalidPath)?;
             let path = checked_file(name).map_err(|_| JetErr::DatabaseInvalidPath)?;
+            if temp_database(core).is_some_and(|t| t == path) {
+                return Err(JetErr::InvalidDatabase);
+            }
             let id = core
                 .dbs
                 .iter()
                 .find(|(_, d)| d.file.path == path)
                 .map(|(id, _)| *id)
                 .ok_or(JetErr::DatabaseNotFound)?;
-            core.sessions
-                .get_mut(&sid)
-                .expect("checked")
-                .dbids
-                .insert(dbid.0, id);
+            let mine = &core.sessions[&sid];
+            if core.params.one_database_per_session && mine.dbids.values().any(|d| *d != id) {
+                return Err(JetErr::OneDatabasePerSession);
+            }
+            let others = || core.sessions.iter().filter(|(s, _)| **s != sid);
+            if others().any(|(_, s)| s.exclusive.contains(&id)) {
+                return Err(JetErr::DatabaseLocked);
+            }
+            let exclusive = grbit & DB_EXCLUSIVE != 0;
+            if exclusive
+                && core
+                    .sessions
+                    .values()
+                    .any(|s| s.dbids.values().any(|d| *d == id))
+            {
+                return Err(JetErr::DatabaseInUse);
+            }
+            let s = core.sessions.get_mut(&sid).expect("checked");
+            s.dbids.insert(dbid.0, id);
+            if exclusive {
+                s.exclusive.insert(id);
+            }
             Ok(())
         })?;
         Ok(dbid)
@@ -373,6 +427,8 @@ impl Engine {
         self.with_session(session, false, |core, sid| {
             let s = core.sessions.get_mut(&sid).expect("checked");
             let db = s.dbids.remove(&dbid.0).ok_or(JetErr::InvalidDatabaseId)?;
+            // ErrDBCloseDatabase: closing resets the session's exclusive open.
+            s.exclusive.remove(&db);
             if !s.dbids.values().any(|d| *d == db) {
                 s.tables.retain(|_, (d, _)| *d != db);
             }

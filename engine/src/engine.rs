@@ -368,11 +368,18 @@ impl Engine {
     pub fn set_system_parameter(
         &self,
         instance: InstanceHandle,
-        _session: SessionHandle,
+        session: SessionHandle,
         param: u32,
         value: &ParamValue,
     ) -> Result<(), JetErr> {
         let mut p = lock(&self.process);
+        // JetSetSystemParameterEx (jetapi.cxx): in multi-instance mode a session other than
+        // 0 and JET_sesidNil is validated first (ErrJetValidateSession) and names the
+        // instance, whatever the instance argument says.
+        let mut instance = instance;
+        if p.mode == RunMode::MultiInst && session.0 != 0 && session.0 != u64::MAX {
+            instance = *p.sessions.get(&session).ok_or(JetErr::InvalidSesid)?;
+        }
         if is_global(param) {
             if p.instances
                 .values()
@@ -468,7 +475,6 @@ fn set_on_instance(inst: &Instance, param: u32, value: &ParamValue) -> Result<()
             api.params = params.clone();
             drop(api);
             if let Some(core) = lock(&inst.core).as_mut() {
-                core.params.circular_log = params.circular_log;
                 core.params.checkpoint_depth_max = params.checkpoint_depth_max;
             }
             Ok(())
@@ -480,7 +486,12 @@ fn set_on_instance(inst: &Instance, param: u32, value: &ParamValue) -> Result<()
         // ErrAPIEnterWithoutInit: the lock JetInit holds ("initializing").
         Lifecycle::Initializing => Err(JetErr::InitInProgress),
         Lifecycle::Running | Lifecycle::Freed => {
-            api.params.get(param).map(|_| ())?;
+            // CJetParam::ValidateSet (jetapi.cxx): a number equal to the current value is
+            // accepted before fMayNotWriteAfterInstanceInit refuses a change.
+            let current = api.params.get(param)?;
+            if matches!(value, ParamValue::Number(_)) && current == *value {
+                return Ok(());
+            }
             Err(JetErr::AlreadyInitialized)
         }
     }

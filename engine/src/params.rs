@@ -3,14 +3,15 @@
 //!
 //! | parameter | default | accepted values | after JetInit |
 //! |---|---|---|---|
-//! | SystemPath, TempPath, LogFilePath | `""` (the storage root) | a path inside the root | AlreadyInitialized |
+//! | SystemPath, LogFilePath | `""` (the storage root) | a path inside the root, at most 246 characters | AlreadyInitialized |
+//! | TempPath | `""` (the storage root) | a path inside the root, at most 247 characters | AlreadyInitialized |
 //! | BaseName | `edb` | three ASCII letters or digits | AlreadyInitialized |
 //! | MaxSessions | 128 | 1..=30000 | AlreadyInitialized |
 //! | LogFileSize (KiB) | 5120 | 64..=1048576 | AlreadyInitialized |
-//! | CircularLog | 0 | any number (nonzero is on) | allowed |
+//! | CircularLog | 0 | any number (nonzero is on) | AlreadyInitialized |
 //! | CheckpointDepthMax (bytes) | 20 MiB | 0..=2^31-1 (0: a checkpoint after every commit) | allowed |
 //! | Recovery | `On` | `On` or `Off` (any case) | AlreadyInitialized |
-//! | DeleteOutOfRangeLogs, CreatePathIfNotExist | 0 | any number | AlreadyInitialized |
+//! | DeleteOutOfRangeLogs, CreatePathIfNotExist, OneDatabasePerSession | 0 | any number | AlreadyInitialized |
 //!
 //! TempPath is kept and compared for `JET_errTempPathInUse`; the engine makes no temporary
 //! database. DeleteOutOfRangeLogs acts at recovery (`recovery.rs`).
@@ -18,12 +19,16 @@
 //! | MaxInstances (global) | 16 | 1..=1024 | AlreadyInitialized once any instance started |
 //!
 //! Any other id, a value of the wrong type, or one out of range: `JET_errInvalidParameter`.
+//! "After JetInit" is ESE's `fMayNotWriteAfterInstanceInit` (sysparamtable.g.cxx), checked by
+//! `CJetParam::ValidateSet` (jetapi.cxx) after a number equal to the current value, which is
+//! accepted unchanged, and before the range; a path's length is checked there too, before the
+//! path itself (the folder parameters allow 246 characters, TempPath 247).
 
 use jetapi::JetErr;
 use jetapi::args::ParamValue;
 use jetapi::params::{ParamScope, sys_param_by_id};
 
-use crate::paths::{MAX_PATH, checked_path};
+use crate::paths::checked_path;
 
 /// `JET_paramSystemPath`.
 pub const SYSTEM_PATH: u32 = 0;
@@ -49,6 +54,12 @@ pub const DELETE_OUT_OF_RANGE_LOGS: u32 = 52;
 pub const DATABASE_PAGE_SIZE: u32 = 64;
 /// `JET_paramCreatePathIfNotExist`.
 pub const CREATE_PATH_IF_NOT_EXIST: u32 = 100;
+/// `JET_paramOneDatabasePerSession`.
+pub const ONE_DATABASE_PER_SESSION: u32 = 102;
+/// The longest SystemPath or LogFilePath ESE accepts (its folder parameters' range).
+pub const FOLDER_PATH_MAX_CHARS: usize = 246;
+/// The longest TempPath ESE accepts.
+pub const TEMP_PATH_MAX_CHARS: usize = 247;
 /// `JET_paramMaxInstances`.
 pub const MAX_INSTANCES: u32 = 104;
 
@@ -77,6 +88,8 @@ pub struct InstanceParams {
     pub delete_out_of_range_logs: bool,
     /// `JET_paramCreatePathIfNotExist`.
     pub create_path_if_not_exist: bool,
+    /// `JET_paramOneDatabasePerSession`: a session opens one database at a time.
+    pub one_database_per_session: bool,
 }
 
 impl Default for InstanceParams {
@@ -93,6 +106,7 @@ impl Default for InstanceParams {
             recovery: true,
             delete_out_of_range_logs: false,
             create_path_if_not_exist: false,
+            one_database_per_session: false,
         }
     }
 }
@@ -120,9 +134,11 @@ pub fn is_global(id: u32) -> bool {
     sys_param_by_id(id).is_some_and(|p| p.scope == ParamScope::Global)
 }
 
-/// True when an instance parameter may still change after JetInit.
+/// True when an instance parameter may still change after JetInit: of the engine's, only
+/// CheckpointDepthMax lacks ESE's `fMayNotWriteAfterInstanceInit` (sysparamtable.g.cxx;
+/// CircularLog has it).
 pub fn is_dynamic(id: u32) -> bool {
-    matches!(id, CIRCULAR_LOG | CHECKPOINT_DEPTH_MAX)
+    id == CHECKPOINT_DEPTH_MAX
 }
 
 fn number(value: &ParamValue) -> Result<i64, JetErr> {
@@ -148,9 +164,11 @@ fn text(value: &ParamValue) -> Result<&str, JetErr> {
     }
 }
 
-fn path(value: &ParamValue) -> Result<String, JetErr> {
+/// A path parameter of at most `max_chars` characters (`CJetParam::ValidateSet`'s range
+/// check, before the path is looked at), then a path inside the root.
+fn path(value: &ParamValue, max_chars: usize) -> Result<String, JetErr> {
     let s = text(value)?;
-    if s.len() >= MAX_PATH {
+    if s.chars().count() > max_chars {
         return Err(JetErr::InvalidParameter);
     }
     checked_path(s)?;
@@ -161,9 +179,9 @@ impl InstanceParams {
     /// Sets parameter `id`.
     pub fn set(&mut self, id: u32, value: &ParamValue) -> Result<(), JetErr> {
         match id {
-            SYSTEM_PATH => self.system_path = path(value)?,
-            TEMP_PATH => self.temp_path = path(value)?,
-            LOG_FILE_PATH => self.log_file_path = path(value)?,
+            SYSTEM_PATH => self.system_path = path(value, FOLDER_PATH_MAX_CHARS)?,
+            TEMP_PATH => self.temp_path = path(value, TEMP_PATH_MAX_CHARS)?,
+            LOG_FILE_PATH => self.log_file_path = path(value, FOLDER_PATH_MAX_CHARS)?,
             BASE_NAME => {
                 let s = text(value)?;
                 if s.len() != 3 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -186,6 +204,7 @@ impl InstanceParams {
             }
             DELETE_OUT_OF_RANGE_LOGS => self.delete_out_of_range_logs = number(value)? != 0,
             CREATE_PATH_IF_NOT_EXIST => self.create_path_if_not_exist = number(value)? != 0,
+            ONE_DATABASE_PER_SESSION => self.one_database_per_session = number(value)? != 0,
             _ => return Err(JetErr::InvalidParameter),
         }
         Ok(())
@@ -206,6 +225,7 @@ impl InstanceParams {
             RECOVERY => ParamValue::Text(if self.recovery { "On" } else { "Off" }.into()),
             DELETE_OUT_OF_RANGE_LOGS => flag(self.delete_out_of_range_logs),
             CREATE_PATH_IF_NOT_EXIST => flag(self.create_path_if_not_exist),
+            ONE_DATABASE_PER_SESSION => flag(self.one_database_per_session),
             _ => return Err(JetErr::InvalidParameter),
         })
     }

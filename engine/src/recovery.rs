@@ -57,6 +57,22 @@ pub fn list_logs(
     log_dir: &Path,
     base: &str,
 ) -> Result<BTreeMap<u32, PathBuf>, JetErr> {
+    let mut logs = archived_logs(storage, log_dir, base)?;
+    let current = current_log(log_dir, base);
+    if storage.exists(&current).map_err(|_| JetErr::DiskIO)? {
+        let header = read_log_header(storage, &current)?;
+        logs.insert(header.generation, current);
+    }
+    Ok(logs)
+}
+
+/// The archived generations in `log_dir` (named `<base>XXXXX.log`), by their names alone:
+/// generation -> file, oldest first.
+pub fn archived_logs(
+    storage: &dyn Storage,
+    log_dir: &Path,
+    base: &str,
+) -> Result<BTreeMap<u32, PathBuf>, JetErr> {
     let names = storage.list(log_dir).map_err(|e| match e {
         crate::storage::IoError::NotFound => JetErr::InvalidLogDirectory,
         other => crate::errors::io_to_jet(&other, crate::errors::Area::LogRead),
@@ -66,11 +82,6 @@ pub fn list_logs(
         if let Some(generation) = archived_generation(&name, base) {
             logs.insert(generation, log_dir.join(&name));
         }
-    }
-    let current = current_log(log_dir, base);
-    if storage.exists(&current).map_err(|_| JetErr::DiskIO)? {
-        let header = read_log_header(storage, &current)?;
-        logs.insert(header.generation, current);
     }
     Ok(logs)
 }

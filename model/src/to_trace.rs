@@ -30,6 +30,9 @@ use crate::step::Spec;
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
 /// (ESE's own default is 4 KiB; no trace depends on which).
 pub const PAGE_SIZE: i64 = 8192;
+/// A checkpoint file's length: ESE's checkpoint and its shadow copy, 4 KiB each (the engine's
+/// two slots are the same size).
+const CHECKPOINT_FILE_BYTES: i64 = 8192;
 /// The context value traces pass to JetSetSessionContext.
 const SESSION_CONTEXT: i64 = 0x1234;
 
@@ -758,13 +761,16 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         } => Call::DeleteFile {
             path: path(format!("i{slot}/edb.chk")),
         },
+        // Both copies: ESE's checkpoint file holds the checkpoint and its shadow, 4 KiB each,
+        // and reads the shadow when the first does not check (log.cxx ErrLGReadCheckpoint,
+        // fileu.cxx ErrUtilReadShadowedHeader), so damaging the first alone is no damage.
         Action::DamageCheckpoint {
             slot,
             missing: false,
         } => Call::CorruptFile {
             path: path(format!("i{slot}/edb.chk")),
             offset: Some(0),
-            bytes: Some(16),
+            bytes: Some(CHECKPOINT_FILE_BYTES),
         },
         // Both header pages of a database, or
         // a log's file header: what a backup's read verifies first.
@@ -988,10 +994,13 @@ fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<St
             if let Some(d) = set_dbs.clone().next() {
                 let to = format!("restore/db{d}.edb");
                 steps.push(copy(format!("{dir}db{d}.edb"), to.clone()));
+                // Both header pages: ESE reads a database header with its shadow
+                // (fileu.cxx ErrUtilReadShadowedHeader), so damaging the first alone is
+                // no damage.
                 steps.push(step(Call::CorruptFile {
                     path: path(to.clone()),
                     offset: Some(0),
-                    bytes: Some(16),
+                    bytes: Some(2 * PAGE_SIZE),
                 }));
                 map.push(entry(d, to));
             } else {

@@ -21,18 +21,6 @@ const FOLDERS: &[&str] = &[
 /// `(folder/file, step that diverges, why)`.
 const DISAGREES: &[(&str, usize, &str)] = &[
     (
-        "JetExternalRestore/JET_errDatabaseCorrupted.json",
-        14,
-        "the engine's database copy carries its header in two slots; damaging the first 16 \
-         bytes leaves the second, so the copy restores, correctly (the model has one header)",
-    ),
-    (
-        "JetExternalRestore2/JET_errDatabaseCorrupted.json",
-        14,
-        "the engine's database copy carries its header in two slots; damaging the first 16 \
-         bytes leaves the second, so the copy restores, correctly (the model has one header)",
-    ),
-    (
         "JetExternalRestore/JET_errRequiredLogFilesMissing.json",
         14,
         "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
@@ -47,23 +35,26 @@ const DISAGREES: &[(&str, usize, &str)] = &[
     (
         "JetRestore/JET_errPageSizeMismatch.json",
         16,
-        "the engine reads each file's page size from its own header and does not compare the \
-         set's with the process-wide JET_paramDatabasePageSize, as ESE's ErrLGReadFileHdr does \
-         (issue 6 settles it)",
+        "ESE compares the page size in the set's first log header with the process-wide \
+         JET_paramDatabasePageSize (logstream.cxx LOG_STREAM::ErrLGReadFileHdr); the engine's \
+         log header records no page size (docs/file-formats.md) and this set holds logs only, \
+         so nothing can be compared until a log format version records it (issue 6)",
     ),
     (
         "JetRestore2/JET_errPageSizeMismatch.json",
         16,
-        "the engine reads each file's page size from its own header and does not compare the \
-         set's with the process-wide JET_paramDatabasePageSize, as ESE's ErrLGReadFileHdr does \
-         (issue 6 settles it)",
+        "ESE compares the page size in the set's first log header with the process-wide \
+         JET_paramDatabasePageSize (logstream.cxx LOG_STREAM::ErrLGReadFileHdr); the engine's \
+         log header records no page size (docs/file-formats.md) and this set holds logs only, \
+         so nothing can be compared until a log format version records it (issue 6)",
     ),
     (
         "JetRestoreInstance/JET_errPageSizeMismatch.json",
         16,
-        "the engine reads each file's page size from its own header and does not compare the \
-         set's with the process-wide JET_paramDatabasePageSize, as ESE's ErrLGReadFileHdr does \
-         (issue 6 settles it)",
+        "ESE compares the page size in the set's first log header with the process-wide \
+         JET_paramDatabasePageSize (logstream.cxx LOG_STREAM::ErrLGReadFileHdr); the engine's \
+         log header records no page size (docs/file-formats.md) and this set holds logs only, \
+         so nothing can be compared until a log format version records it (issue 6)",
     ),
 ];
 

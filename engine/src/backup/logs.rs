@@ -18,7 +18,7 @@ use crate::engine::Engine;
 use crate::errors::{Area, in_area};
 use crate::handles::InstanceHandle;
 use crate::paths::archived_log;
-use crate::recovery::list_logs;
+use crate::recovery::archived_logs;
 use crate::storage::IoError;
 
 /// `JET_LOGINFO` as JetGetLogInfoInstance2 fills it.
@@ -268,8 +268,12 @@ fn prepare_logs(core: &mut Core) -> Result<LogRanges, JetErr> {
     }
     let kind = b.kind;
     let begin_checkpoint = b.begin_checkpoint;
-    let logs = list_logs(core.storage.as_ref(), &core.log_dir, &core.params.base_name)?;
-    let oldest = *logs.keys().next().ok_or(JetErr::FileNotFound)?;
+    // The archived generations by name and the current one from the writer, as ESE knows it
+    // in memory (backup.cxx ErrBKIPrepareLogFiles reads no log header here): a damaged
+    // header is found when the copy verifies the generation (JET_errLogReadVerifyFailure).
+    let archived = archived_logs(core.storage.as_ref(), &core.log_dir, &core.params.base_name)?;
+    let current = core.log_end().generation;
+    let oldest = archived.keys().next().copied().unwrap_or(current);
     if kind == BackupKind::Incremental {
         // §5.2: each database's last full or incremental backup must reach the oldest log.
         let broken = core.dbs.values().any(|d| {

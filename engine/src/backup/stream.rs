@@ -260,7 +260,16 @@ impl Engine {
                 }
                 None => match open_log(core, &path)? {
                     Some(found) => found,
-                    None => return Err(JetErr::FileAccessDenied), // safer than ESE
+                    // §2.4 OpenFile 7 (backup.cxx ErrBKOpenFile): in the log phase ESE opens
+                    // any other name as a patch file, and a missing one is
+                    // JET_errMissingFileToBackup, which ABORTS.
+                    None if !core.storage.exists(&path).unwrap_or(false) => {
+                        abort(core);
+                        return Err(JetErr::MissingFileToBackup);
+                    }
+                    // An existing file that is not one of this backup's is not served
+                    // (safer than ESE, which would stream it as a patch file).
+                    None => return Err(JetErr::FileAccessDenied),
                 },
             };
             let b = session(core);

@@ -439,3 +439,63 @@ fn recovery_replaying_more_than_the_memory_bound_flushes_midway_and_loses_nothin
             .all(|(i, (k, v))| *k == big_key(i) && *v == big_value(i))
     );
 }
+
+#[test]
+fn open_database_refuses_the_temporary_database_a_locked_one_and_a_second_under_one_database_per_session()
+ {
+    let engine = Engine::new(Arc::new(SimStorage::new()));
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("d")).unwrap();
+    let set = |id: u32, v: ParamValue| {
+        engine
+            .set_system_parameter(inst, SessionHandle(0), id, &v)
+            .unwrap()
+    };
+    set(engine::params::TEMP_PATH, ParamValue::Text("tmp/".into()));
+    set(
+        engine::params::ONE_DATABASE_PER_SESSION,
+        ParamValue::Number(1),
+    );
+    let mut started = inst;
+    engine.init(Some(&mut started)).unwrap();
+    let s = engine.begin_session(inst, None, None).unwrap();
+    let s2 = engine.begin_session(inst, None, None).unwrap();
+    assert_eq!(
+        engine.open_database(s, Some("tmp/tmp.edb"), 0),
+        Err(JetErr::InvalidDatabase)
+    );
+    let exclusive = 0x2; // JET_bitDbExclusive
+    let a = engine.create_database(s, Some("a.edb"), 0).unwrap();
+    let b = engine.create_database(s2, Some("b.edb"), 0).unwrap();
+    // The caller's own open counts (ESE's FMP::CPin).
+    assert_eq!(
+        engine.open_database(s, Some("a.edb"), exclusive),
+        Err(JetErr::DatabaseInUse)
+    );
+    assert_eq!(
+        engine.open_database(s, Some("b.edb"), 0),
+        Err(JetErr::OneDatabasePerSession)
+    );
+    engine.close_database(s, a, 0).unwrap();
+    engine.close_database(s2, b, 0).unwrap();
+    let held = engine.open_database(s2, Some("a.edb"), exclusive).unwrap();
+    assert_eq!(
+        engine.open_database(s, Some("a.edb"), 0),
+        Err(JetErr::DatabaseLocked)
+    );
+    engine.close_database(s2, held, 0).unwrap();
+    engine.open_database(s, Some("a.edb"), 0).unwrap();
+}
+
+#[test]
+fn a_forced_detach_is_refused_before_the_name_is_looked_at() {
+    let o = open(Arc::new(SimStorage::new()), true, true);
+    let force = 0x1; // JET_bitForceDetach
+    for name in [Some("d.edb"), Some("missing.edb"), None] {
+        assert_eq!(
+            o.engine.detach_database(o.s, name, force),
+            Err(JetErr::ForceDetachNotAllowed)
+        );
+    }
+    o.engine.term(o.inst).unwrap();
+}

@@ -190,3 +190,64 @@ fn a_session_context_blocks_jet_end_session_until_the_thread_that_set_it_resets_
     engine.reset_session_context(session).unwrap();
     assert_eq!(engine.end_session(session, 0), Ok(()));
 }
+
+#[test]
+fn set_system_parameter_checks_the_session_the_instance_state_and_the_path_length_as_ese_does() {
+    use engine::params::{
+        CHECKPOINT_DEPTH_MAX, CIRCULAR_LOG, CREATE_PATH_IF_NOT_EXIST, LOG_FILE_PATH,
+        ONE_DATABASE_PER_SESSION, TEMP_PATH,
+    };
+    use jetapi::args::ParamValue;
+    let engine = Engine::new(Arc::new(SimStorage::new()));
+    engine.enable_multi_instance(Some(&[]), 0).unwrap();
+    let mut inst = InstanceHandle::NULL;
+    engine.create_instance(Some(&mut inst), Some("a")).unwrap();
+    let set = |session: u64, id: u32, value: ParamValue| {
+        engine.set_system_parameter(inst, SessionHandle(session), id, &value)
+    };
+    let text = |n: usize| ParamValue::Text(format!("{}/", "x".repeat(n - 1)));
+    // ValidateSet's range: 246 characters for a folder, 247 for TempPath.
+    assert_eq!(
+        set(0, LOG_FILE_PATH, text(247)),
+        Err(JetErr::InvalidParameter)
+    );
+    assert_eq!(set(0, LOG_FILE_PATH, text(246)), Ok(()));
+    assert_eq!(set(0, TEMP_PATH, text(248)), Err(JetErr::InvalidParameter));
+    assert_eq!(set(0, TEMP_PATH, text(247)), Ok(()));
+    assert_eq!(
+        set(0, LOG_FILE_PATH, ParamValue::Text("logs/".into())),
+        Ok(())
+    );
+    assert_eq!(set(0, TEMP_PATH, ParamValue::Text("tmp/".into())), Ok(()));
+    assert_eq!(
+        set(0, CREATE_PATH_IF_NOT_EXIST, ParamValue::Number(1)),
+        Ok(())
+    );
+    // A made-up session in multi-instance mode: ErrJetValidateSession comes first.
+    assert_eq!(
+        set(0x7777, CIRCULAR_LOG, ParamValue::Number(1)),
+        Err(JetErr::InvalidSesid)
+    );
+    assert_eq!(
+        set(u64::MAX, ONE_DATABASE_PER_SESSION, ParamValue::Number(1)),
+        Ok(()),
+        "JET_sesidNil is no session; OneDatabasePerSession is a known parameter"
+    );
+    let mut started = inst;
+    engine.init(Some(&mut started)).unwrap();
+    let s = engine.begin_session(inst, None, None).unwrap();
+    assert_eq!(
+        set(s.0, CIRCULAR_LOG, ParamValue::Number(1)),
+        Err(JetErr::AlreadyInitialized),
+        "fMayNotWriteAfterInstanceInit: the session names the running instance"
+    );
+    assert_eq!(set(s.0, CIRCULAR_LOG, ParamValue::Number(0)), Ok(()));
+    assert_eq!(
+        set(0, ONE_DATABASE_PER_SESSION, ParamValue::Number(0)),
+        Err(JetErr::AlreadyInitialized)
+    );
+    assert_eq!(
+        set(0, CHECKPOINT_DEPTH_MAX, ParamValue::Number(65536)),
+        Ok(())
+    );
+}
