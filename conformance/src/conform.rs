@@ -24,8 +24,9 @@ use std::time::Instant;
 use jetapi::JetErr;
 use jetapi::trace::{Profile, print_trace};
 use model::edges::{ClassKey, Graph, explore};
+use model::generate::{Mode, actions};
 use model::to_trace::path_to_indexed_trace;
-use model::{Action, Config, Spec};
+use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
 use crate::replay::{Backend, Divergence, replay_as};
@@ -281,6 +282,9 @@ pub(crate) fn minimise(
         i -= 1;
         let mut candidate = kept.clone();
         candidate.remove(i);
+        if !generated(spec, &candidate) {
+            continue;
+        }
         let (trace, ends) = path_to_indexed_trace(spec, &candidate, "conform_candidate", "-");
         if let Err(d) = replay_as(&trace, backend, Some(spec.profile)) {
             steps += d.step as u64;
@@ -295,6 +299,22 @@ pub(crate) fn minimise(
         }
     }
     (kept, divergence, steps)
+}
+
+/// True when every action of `path` is one the model offers in the state it is taken from, so
+/// that the shrunk trace is a walk of the model's own (and reads back into the model).
+fn generated(spec: &Spec, path: &[Action]) -> bool {
+    let mut state = State::INITIAL;
+    let mut offered = Vec::with_capacity(256);
+    for action in path {
+        offered.clear();
+        actions(spec, &state, Mode::Probe, &mut offered);
+        if !offered.contains(action) {
+            return false;
+        }
+        state = spec.step(&state, action).0;
+    }
+    true
 }
 
 /// A bound on the rounds of tours; each round gets past at least one disagreement per tour.
