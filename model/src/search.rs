@@ -220,6 +220,12 @@ impl Report {
 /// Explores every state reachable from [`State::INITIAL`], trying the actions of `mode`:
 /// [`Mode::Explore`] to check properties fast, [`Mode::Probe`] to also record every outcome.
 pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Report {
+    search_one_thread(spec, mode, &mut progress)
+}
+
+/// [`search`], compiled once here, beside the step function it calls (a generic body would be
+/// compiled in each caller's crate, where the step function cannot be inlined).
+fn search_one_thread(spec: &Spec, mode: Mode, progress: &mut dyn FnMut(Progress)) -> Report {
     check_config(spec);
     let started = Instant::now();
     let mut found = Found::new();
@@ -241,9 +247,10 @@ pub fn search(spec: &Spec, mode: Mode, mut progress: impl FnMut(Progress)) -> Re
             if record {
                 found.record(action, &outcome, id);
             }
-            let Some(next) = next else { continue };
-            let next_fp = fingerprint(&next);
-            siblings.offer(next, next_fp, *action);
+            if let Some(next) = next {
+                let next_fp = fingerprint(&next);
+                siblings.offer(next, next_fp, *action);
+            }
         }
         found.seen.touch(siblings.fps.iter().copied());
         for (&next_fp, (next, action)) in siblings.fps.iter().zip(siblings.next.drain(..)) {
