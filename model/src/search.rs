@@ -140,11 +140,11 @@ impl Siblings {
         self.next.clear();
     }
 
-    /// Keeps `next` unless a sibling had its fingerprint.
-    fn offer(&mut self, next: State, fp: Fingerprint, action: Action) {
+    /// Keeps a copy of `next` unless a sibling had its fingerprint.
+    fn offer(&mut self, next: &State, fp: Fingerprint, action: Action) {
         if !self.fps.contains(&fp) {
             self.fps.push(fp);
-            self.next.push((next, action));
+            self.next.push((next.clone(), action));
         }
     }
 
@@ -243,13 +243,14 @@ fn search_one_thread(spec: &Spec, mode: Mode, progress: &mut dyn FnMut(Progress)
         actions(spec, &state, mode, &mut buffer);
         for action in &buffer {
             found.edges += 1;
-            let (next, outcome) = spec.apply(&state, action);
+            // Borrowed, not moved: most edges leave the state unchanged, and a moved result
+            // is copied whole before it is looked at.
+            let transition = spec.apply(&state, action);
             if record {
-                found.record(action, &outcome, id);
+                found.record(action, &transition.1, id);
             }
-            if let Some(next) = next {
-                let next_fp = fingerprint(&next);
-                siblings.offer(next, next_fp, *action);
+            if let Some(next) = &transition.0 {
+                siblings.offer(next, fingerprint(next), *action);
             }
         }
         found.seen.touch(siblings.fps.iter().copied());
