@@ -27,7 +27,7 @@ use crate::action::{
     InitForm, InstArg, MiscInfoArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc,
     Target,
 };
-use crate::config::MAX_DBS;
+use crate::config::{MAX_DBS, MAX_INSTANCES};
 use crate::state::{
     BackupKind, CheckpointFile, DbFile, FileTarget, Health, Life, Pending, RunMode, Session, State,
 };
@@ -65,6 +65,31 @@ const READ_ARGS: [ReadArg; 5] = [
     ReadArg::Unaligned,
 ];
 
+/// A list of at most `N` items on the stack: the few targets, handles or forms one state tries,
+/// gathered without a heap allocation per state. More than `N` is a programmer error.
+struct Few<T: Copy, const N: usize> {
+    items: [Option<T>; N],
+    len: usize,
+}
+
+impl<T: Copy, const N: usize> Few<T, N> {
+    fn new() -> Self {
+        Few {
+            items: [None; N],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        self.items[self.len] = Some(item);
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.items[..self.len].iter().flatten().copied()
+    }
+}
+
 /// Which actions to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -98,7 +123,7 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     let legacy_valid = spec.config.legacy && s.mode == RunMode::OneInst && worker_live;
 
     // The worker's targets: both forms when legacy mode makes both valid (probe), one otherwise.
-    let mut work_targets: Vec<Target> = Vec::with_capacity(2);
+    let mut work_targets: Few<Target, 2> = Few::new();
     if worker_live {
         work_targets.push(Target::Instance(InstArg::Slot(WORKER)));
     }
@@ -126,7 +151,7 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 
     lifecycle(spec, s, mode, worker_quiet, out);
     let backup = worker.backup;
-    for &target in &work_targets {
+    for target in work_targets.iter() {
         if companion_live {
             refused_backup_calls(target, out);
         } else {
@@ -195,14 +220,15 @@ fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out:
         return;
     }
     let worker_live = s.instances[usize::from(WORKER)].is_live();
-    let mut forms = vec![RestoreForm::Instance(InstArg::Slot(WORKER))];
+    let mut forms: Few<RestoreForm, 4> = Few::new();
+    forms.push(RestoreForm::Instance(InstArg::Slot(WORKER)));
     if spec.config.legacy {
         forms.push(RestoreForm::Restore);
     }
     if !worker_live {
         forms.push(RestoreForm::Instance(InstArg::Zero));
     }
-    for &form in &forms {
+    for form in forms.iter() {
         out.push(Action::Restore {
             form,
             src: RestoreSrc::Set,
@@ -221,7 +247,7 @@ fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out:
             src: RestoreSrc::Set,
         });
     }
-    for &form in &forms {
+    for form in forms.iter() {
         for src in [RestoreSrc::NoLogs, RestoreSrc::TooLong] {
             out.push(Action::Restore { form, src });
         }
@@ -430,7 +456,7 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
     let companion_live = s.instances[1..usize::from(spec.config.instances)]
         .iter()
         .any(|i| i.is_live());
-    let mut args: Vec<InstArg> = Vec::with_capacity(4);
+    let mut args: Few<InstArg, { MAX_INSTANCES + 2 }> = Few::new();
     for i in 0..spec.config.instances {
         let live = s.instances[usize::from(i)].is_live();
         if live && (i == WORKER || worker_quiet) || (probe && !live) {
@@ -438,11 +464,10 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         }
     }
     // Companions may always be terminated.
-    let terminable: Vec<InstArg> = (1..spec.config.instances)
+    let terminable = (1..spec.config.instances)
         .filter(|&i| s.instances[usize::from(i)].is_live() && !worker_quiet)
-        .map(InstArg::Slot)
-        .collect();
-    for &inst in &terminable {
+        .map(InstArg::Slot);
+    for inst in terminable {
         out.push(Action::Term { inst, grbit: None });
     }
     if probe {
@@ -522,7 +547,7 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
                 inst: InitArg::Fresh,
             });
         }
-        for &arg in &args {
+        for arg in args.iter() {
             if arg != InstArg::Zero {
                 out.push(Action::Init {
                     form,
@@ -531,7 +556,7 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
             }
         }
     }
-    for &inst in &args {
+    for inst in args.iter() {
         let live_slot = matches!(inst, InstArg::Slot(i) if s.instances[usize::from(i)].is_live());
         let worker = inst == InstArg::Slot(WORKER);
         out.push(Action::Term { inst, grbit: None });
@@ -594,7 +619,7 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         out.push(Action::GetInstanceInfo { null_out: false });
         out.push(Action::GetInstanceInfo { null_out: true });
         out.push(Action::FreeBuffer);
-        for &inst in &args {
+        for inst in args.iter() {
             for arg in [
                 MiscInfoArg::Signature,
                 MiscInfoArg::SmallBuffer,

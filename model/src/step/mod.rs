@@ -87,6 +87,7 @@ impl Spec {
     }
 
     /// Like [`Spec::step`], but `None` when the state does not change (cheaper: no copy).
+    #[inline]
     pub fn apply(&self, s: &State, action: &Action) -> Transition {
         match self.apply_raw(s, action) {
             (Some(mut next), outcome) => {
