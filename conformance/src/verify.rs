@@ -9,7 +9,8 @@
 //!    open disagreement under `traces/regressions/` already records is **known**; any other
 //!    fails the phase.
 //! 4. **regressions**: the open disagreements, replayed; those that now pass are reported as
-//!    fixed (they stay as regression tests), never as failures.
+//!    fixed (they stay as regression tests), never as failures. Then **model replay**: every
+//!    trace the model printed (witnesses, regressions) reads back into the model and agrees.
 //! 5. **conform**: lockstep over every edge class of the configuration; new disagreements fail.
 //! 6. **coverage**: every documented (function, code) row is witnessed, divergent or
 //!    unreachable with a reason (no row missing), `docs/coverage.md` is what the model prints,
@@ -22,13 +23,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use jetapi::trace::Profile;
+use jetapi::trace::{Profile, load_trace_file};
 use model::Config;
 use serde::Serialize;
 
 use crate::check::run_check;
 use crate::conform::{ConformOptions, Shard, run_conform};
 use crate::coverage::{Status, coverage, render_markdown};
+use crate::model_replay::{ModelVerdict, replay_on_model};
 use crate::replay::{Backend, Divergence, replay_file};
 use crate::trace_files::collect_trace_files;
 
@@ -62,7 +64,7 @@ pub enum Verdict {
 /// One phase's result.
 #[derive(Clone, Debug, Serialize)]
 pub struct Phase {
-    /// `model`, `corpus`, `witnesses`, `regressions`, `conform` or `coverage`.
+    /// `model`, `corpus`, `witnesses`, `regressions`, `model replay`, `conform` or `coverage`.
     pub name: &'static str,
     /// Its verdict.
     pub verdict: Verdict,
@@ -280,6 +282,36 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
         seconds: t.elapsed().as_secs_f64(),
     });
     phases.push(regressions_phase);
+
+    // 4b. The model reads back every trace it printed, and agrees with each.
+    let t = Instant::now();
+    let printed: Vec<&PathBuf> = witnesses.iter().chain(&regressions).collect();
+    progress("model replay", format!("{} traces", printed.len()));
+    let disagreeing: Vec<String> = printed
+        .iter()
+        .filter_map(|f| match load_trace_file(f) {
+            Ok(trace) => match replay_on_model(&trace) {
+                ModelVerdict::Pass => None,
+                verdict => Some(format!("{}: {verdict:?}", f.display())),
+            },
+            Err(e) => Some(format!("{}: {}", f.display(), e[0])),
+        })
+        .collect();
+    phases.push(Phase {
+        name: "model replay",
+        verdict: if disagreeing.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
+        summary: format!(
+            "{} of {} printed traces (witnesses, regressions) read back into the model and agree",
+            printed.len() - disagreeing.len(),
+            printed.len()
+        ),
+        details: disagreeing,
+        seconds: t.elapsed().as_secs_f64(),
+    });
 
     // 5. Lockstep.
     let t = Instant::now();

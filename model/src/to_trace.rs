@@ -153,8 +153,9 @@ pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str
     path_to_indexed_trace(spec, path, trace_name, about).0
 }
 
-/// [`path_to_trace`], and for each action of `path` the 1-based number of the trace step that
-/// carries its result (its last step), so that a replay's failing step names its action.
+/// [`path_to_trace`], and for each action of `path` the 1-based number of the last trace step it
+/// printed (its call, then the settings a new instance gets), so that a replay's failing step
+/// names its action. Settings follow only a call that succeeded.
 pub fn path_to_indexed_trace(
     spec: &Spec,
     path: &[Action],
@@ -243,7 +244,6 @@ pub fn path_to_indexed_trace(
                 .extend(call_steps.iter().filter_map(|s| binds_instance(&s.call)));
         }
         steps.extend(call_steps);
-        ends.push(steps.len());
         if let Action::BeginSession { .. } = action {
             for slot in 0..spec.config.instances {
                 let opened = state.instances[usize::from(slot)].session
@@ -268,6 +268,7 @@ pub fn path_to_indexed_trace(
                 ));
             }
         }
+        ends.push(steps.len());
         state = next;
     }
     // A trace may not end with a started call still held: finish it.
