@@ -77,6 +77,9 @@ pub struct InstanceParams {
     pub delete_out_of_range_logs: bool,
     /// `JET_paramCreatePathIfNotExist`.
     pub create_path_if_not_exist: bool,
+    /// The engine's deliberate mistake, if any (`mutant.rs`): not a parameter, carried here
+    /// so that every instance, core, recovery and restore sees it.
+    pub(crate) mutant: crate::mutant::Planted,
 }
 
 impl Default for InstanceParams {
@@ -93,6 +96,7 @@ impl Default for InstanceParams {
             recovery: true,
             delete_out_of_range_logs: false,
             create_path_if_not_exist: false,
+            mutant: crate::mutant::Planted::default(),
         }
     }
 }

@@ -11,5 +11,6 @@ mod coverage;
 mod engine_witnesses;
 mod fuzz;
 mod harness_witnesses;
+mod mutants;
 mod replay;
 mod witnesses;
