@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use engine::Mutant;
 use jetapi::JetErr;
 use jetapi::trace::{Profile, print_trace};
 use model::edges::{ClassKey, Graph, explore};
@@ -29,7 +30,7 @@ use model::to_trace::path_to_indexed_trace;
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
-use crate::replay::{Backend, Divergence, replay_as};
+use crate::replay::{Backend, Divergence, ReplayOptions, replay_as, replay_with};
 use crate::trace_files::write_atomically;
 use crate::witnesses::snake;
 
@@ -226,9 +227,13 @@ struct TourResult {
     steps: u64,
 }
 
-fn run_tour(spec: &Spec, backend: Backend, tour: &Tour) -> TourResult {
+fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) -> TourResult {
     let (trace, ends) = path_to_indexed_trace(spec, &tour.actions, "conform_tour", "A tour.");
-    let result = replay_as(&trace, backend, Some(spec.profile));
+    let replay = ReplayOptions {
+        profile: Some(spec.profile),
+        mutant,
+    };
+    let result = replay_with(&trace, backend, &replay);
     match result {
         Ok(()) => TourResult {
             agreed: tour.classes.iter().map(|(_, k)| *k).collect(),
@@ -320,27 +325,73 @@ fn generated(spec: &Spec, path: &[Action]) -> bool {
 /// A bound on the rounds of tours; each round gets past at least one disagreement per tour.
 const ROUNDS_MAX: usize = 1000;
 
+/// The model's graph for `options` (configuration and profile), explored once: hand it to
+/// [`run_conform_on`] or [`engine_classes`] as often as needed.
+pub fn explore_model(
+    options: &ConformOptions,
+    mut progress: impl FnMut(ConformProgress),
+) -> Result<Graph, String> {
+    options.config.validate()?;
+    Ok(explore(&spec_of(options), |n| {
+        progress(ConformProgress::Exploring(n))
+    }))
+}
+
+fn spec_of(options: &ConformOptions) -> Spec {
+    Spec {
+        config: options.config,
+        profile: options.profile,
+        mutation: None,
+    }
+}
+
 /// Runs conform.
 pub fn run_conform(
     options: &ConformOptions,
     mut progress: impl FnMut(ConformProgress) + Send,
 ) -> Result<ConformReport, String> {
     let started = Instant::now();
-    let spec = Spec {
-        config: options.config,
-        profile: options.profile,
-        mutation: None,
-    };
-    options.config.validate()?;
-    let graph = explore(&spec, |n| progress(ConformProgress::Exploring(n)));
-    let model_seconds = started.elapsed().as_secs_f64();
+    let graph = explore_model(options, &mut progress)?;
+    let mut report = run_conform_on(&graph, options, progress)?;
+    report.model_seconds = started.elapsed().as_secs_f64() - report.seconds;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// What the engine did with the classes of one share of a graph: [`engine_classes`].
+#[derive(Clone, Debug, Default)]
+pub struct EngineClasses {
+    /// The classes of the share.
+    pub wanted: BTreeSet<ClassKey>,
+    /// Classes executed with the model's result.
+    pub agreed: BTreeSet<ClassKey>,
+    /// Classes not reached because an earlier step of every tour to them disagreed.
+    pub blocked: BTreeSet<ClassKey>,
+    /// The first divergence of each distinct disagreement (call, expected, actual), in that
+    /// order, with the model's actions up to it.
+    pub differing: BTreeMap<(String, String, String), (Divergence, Vec<Action>)>,
+    /// Tours run (fresh engines).
+    pub tours: usize,
+    /// Steps replayed on the engine.
+    pub engine_calls: u64,
+}
+
+/// Runs the tours of `options.shard`'s classes of `graph` (explored by [`explore_model`] with
+/// the same options) on engines making the mistake `mutant` (none: the engine as built), with
+/// no minimising: the engine half of [`run_conform`], for a graph explored once.
+pub fn engine_classes(
+    graph: &Graph,
+    options: &ConformOptions,
+    mutant: Option<Mutant>,
+    mut progress: impl FnMut(ConformProgress) + Send,
+) -> EngineClasses {
+    let spec = spec_of(options);
     let wanted: BTreeSet<ClassKey> = graph
         .class_keys()
         .enumerate()
         .filter(|(i, _)| i % options.shard.count == options.shard.index)
         .map(|(_, k)| *k)
         .collect();
-    let engine_started = Instant::now();
     let mut agreed: BTreeSet<ClassKey> = BTreeSet::new();
     let mut differing: BTreeMap<(String, String, String), (Divergence, Vec<Action>)> =
         BTreeMap::new();
@@ -354,13 +405,13 @@ pub fn run_conform(
         if left.is_empty() {
             break;
         }
-        let tours = plan_tours(&graph, &left);
+        let tours = plan_tours(graph, &left);
         progress(ConformProgress::Planned {
             tours: tours.len(),
             classes: left.len(),
         });
         tours_run += tours.len();
-        let results = run_tours(&spec, options, &tours, &mut progress);
+        let results = run_tours(&spec, options, mutant, &tours, &mut progress);
         let mut blocked = BTreeSet::new();
         for result in results {
             engine_calls += result.steps;
@@ -379,6 +430,34 @@ pub fn run_conform(
         blocked_last = next.clone();
         left = next;
     }
+    EngineClasses {
+        wanted,
+        agreed,
+        blocked: blocked_last,
+        differing,
+        tours: tours_run,
+        engine_calls,
+    }
+}
+
+/// [`run_conform`] on a graph [`explore_model`] explored with the same options (its
+/// `model_seconds` is 0): the engine as built, every disagreement minimised.
+pub fn run_conform_on(
+    graph: &Graph,
+    options: &ConformOptions,
+    progress: impl FnMut(ConformProgress) + Send,
+) -> Result<ConformReport, String> {
+    let started = Instant::now();
+    let spec = spec_of(options);
+    let engine_started = Instant::now();
+    let EngineClasses {
+        wanted,
+        agreed,
+        blocked: blocked_last,
+        differing,
+        tours: tours_run,
+        mut engine_calls,
+    } = engine_classes(graph, options, None, progress);
     let mut regressions = Vec::new();
     for (d, actions) in differing.into_values() {
         let (actions, d, steps) = minimise(&spec, options.backend, actions, &d);
@@ -432,7 +511,7 @@ pub fn run_conform(
         blocked: blocked_last.len(),
         tours: tours_run,
         engine_calls,
-        model_seconds,
+        model_seconds: 0.0,
         engine_seconds,
         seconds: started.elapsed().as_secs_f64(),
         calls_per_sec: if engine_seconds > 0.0 {
@@ -449,6 +528,7 @@ pub fn run_conform(
 fn run_tours(
     spec: &Spec,
     options: &ConformOptions,
+    mutant: Option<Mutant>,
     tours: &[Tour],
     progress: &mut (impl FnMut(ConformProgress) + Send),
 ) -> Vec<TourResult> {
@@ -461,7 +541,10 @@ fn run_tours(
             let backend = options.backend;
             scope.spawn(move || {
                 for (i, tour) in tours.iter().enumerate().skip(t).step_by(threads) {
-                    if sender.send((i, run_tour(spec, backend, tour))).is_err() {
+                    if sender
+                        .send((i, run_tour(spec, backend, mutant, tour)))
+                        .is_err()
+                    {
                         return;
                     }
                 }

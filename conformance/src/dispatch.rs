@@ -688,7 +688,17 @@ pub fn new_engine(
     storage: std::sync::Arc<dyn engine::storage::Storage>,
     profile: engine::Profile,
 ) -> Engine {
-    Engine::with_profile(storage, profile)
+    new_engine_with(storage, profile, None)
+}
+
+/// [`new_engine`] making the deliberate mistake `mutant` (the mutation check; the mutant acts
+/// only when the engine is built with its `mutants` feature, `engine::mutant::BUILT`).
+pub fn new_engine_with(
+    storage: std::sync::Arc<dyn engine::storage::Storage>,
+    profile: engine::Profile,
+    mutant: Option<engine::Mutant>,
+) -> Engine {
+    Engine::with_mutant(storage, profile, mutant)
 }
 
 /// Drops every instance without shutting it down (the end of a replay, or a crash).

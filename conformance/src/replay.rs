@@ -25,7 +25,7 @@ use jetapi::trace::{Expect, Profile, Returns, Step, Trace, check_trace, load_tra
 
 use crate::dispatch::{
     DispatchError, Dispatched, Handles, abandon, copy_backup_file, dispatch, hold_at,
-    log_directory, new_engine, release, roll_back_now, wait_held, write_log_now,
+    log_directory, new_engine_with, release, roll_back_now, wait_held, write_log_now,
 };
 
 /// Where a replay's files live.
@@ -35,6 +35,16 @@ pub enum Backend {
     Os,
     /// The simulated disk.
     Sim,
+}
+
+/// How to replay, beyond the backend: [`replay_with`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// The engine's profile; `None` is the trace's own (`esent` when it names none).
+    pub profile: Option<Profile>,
+    /// A deliberate engine mistake (the mutation check, `docs/mutants.md`); `None` is the
+    /// engine as built.
+    pub mutant: Option<engine::Mutant>,
 }
 
 /// The first step whose result differs.
@@ -93,6 +103,22 @@ pub fn replay_file_as(
     backend: Backend,
     profile: Option<Profile>,
 ) -> Result<(), Divergence> {
+    replay_file_with(
+        path,
+        backend,
+        &ReplayOptions {
+            profile,
+            mutant: None,
+        },
+    )
+}
+
+/// [`replay_file`] with `options`.
+pub fn replay_file_with(
+    path: &Path,
+    backend: Backend,
+    options: &ReplayOptions,
+) -> Result<(), Divergence> {
     let trace = load_trace_file(path).map_err(|errors| Divergence {
         file: Some(path.to_path_buf()),
         step: 0,
@@ -104,7 +130,7 @@ pub fn replay_file_as(
             .collect::<Vec<_>>()
             .join("; "),
     })?;
-    replay_as(&trace, backend, profile).map_err(|mut d| {
+    replay_with(&trace, backend, options).map_err(|mut d| {
         d.file = Some(path.to_path_buf());
         d
     })
@@ -123,6 +149,22 @@ pub fn replay_as(
     backend: Backend,
     profile: Option<Profile>,
 ) -> Result<(), Divergence> {
+    replay_with(
+        trace,
+        backend,
+        &ReplayOptions {
+            profile,
+            mutant: None,
+        },
+    )
+}
+
+/// [`replay_as`] with `options`: the profile, and the engine's deliberate mistake if any.
+pub fn replay_with(
+    trace: &Trace,
+    backend: Backend,
+    options: &ReplayOptions,
+) -> Result<(), Divergence> {
     let problems = check_trace(trace);
     if let Some(first) = problems.first() {
         return Err(Divergence {
@@ -137,7 +179,7 @@ pub fn replay_as(
                 .join("; "),
         });
     }
-    let profile = profile.or(trace.profile).unwrap_or(Profile::Esent);
+    let profile = options.profile.or(trace.profile).unwrap_or(Profile::Esent);
     let (inner, sim, dir): (Arc<dyn Storage>, _, _) = match backend {
         Backend::Os => {
             let dir = fresh_sandbox();
@@ -158,7 +200,7 @@ pub fn replay_as(
     };
     let storage = Arc::new(FaultyStorage::new(inner));
     let mut runner = Runner {
-        engine: Arc::new(new_engine(storage.clone(), profile)),
+        engine: Arc::new(new_engine_with(storage.clone(), profile, options.mutant)),
         storage,
         sim,
         handles: Handles::new(),

@@ -19,6 +19,7 @@ use crate::backup::BackupSession;
 use crate::checkpoint::{self, Checkpoint};
 use crate::dbfile::{DbFile, DbState};
 use crate::log::{LogPos, LogRecord, LogWriter, TxnOp};
+use crate::mutant::Mutant;
 use crate::params::InstanceParams;
 use crate::paths::{archived_log, checkpoint_file, current_log};
 use crate::recovery::{Recovered, list_logs};
@@ -379,6 +380,7 @@ impl Core {
             return Ok(());
         }
         let floor = self.backup.as_ref().and_then(BackupSession::log_floor);
+        let floor = floor.filter(|_| !self.params.mutant.is(Mutant::CircularLogIgnoresBackup));
         let keep_from = floor.map_or(chk.pos.generation, |f| f.min(chk.pos.generation));
         let logs = list_logs(self.storage.as_ref(), &self.log_dir, &self.params.base_name)?;
         let current = current_log(&self.log_dir, &self.params.base_name);

@@ -17,6 +17,7 @@ use crate::allocation::Allocation;
 use crate::core::{Core, Stats};
 use crate::handles::{InstanceHandle, SessionHandle};
 use crate::lifecycle::{Lifecycle, RunMode};
+use crate::mutant::{Mutant, Planted};
 use crate::params::{GlobalParams, InstanceParams, is_dynamic, is_global};
 use crate::paths::NAME_MOST;
 use crate::pause::PauseGates;
@@ -148,6 +149,9 @@ pub struct Engine {
     pub(crate) profile: Profile,
     /// Allocation failures a test harness armed (`allocation.rs`).
     pub(crate) allocations: crate::allocation::AllocationFaults,
+    /// The deliberate mistake this engine makes, if any (`mutant.rs`; inert unless built with
+    /// the `mutants` feature).
+    pub(crate) mutant: Planted,
 }
 
 /// The entry check of instance-scoped calls, `INST::ErrAPIEnter` (§1.2 step 4).
@@ -179,12 +183,27 @@ impl Engine {
     /// `documented` profile returns what the documentation says for every divergence of
     /// `jetspec divergences` that touches a call the engine builds.
     pub fn with_profile(storage: Arc<dyn Storage>, profile: Profile) -> Engine {
+        Engine::with_mutant(storage, profile, None)
+    }
+
+    /// [`Engine::with_profile`] making the deliberate mistake `mutant` (the mutation check,
+    /// `docs/mutants.md`). Without the `mutants` feature ([`crate::mutant::BUILT`] false) the
+    /// mutant does nothing and this is [`Engine::with_profile`].
+    pub fn with_mutant(
+        storage: Arc<dyn Storage>,
+        profile: Profile,
+        mutant: Option<Mutant>,
+    ) -> Engine {
+        let mutant = Planted::new(mutant);
         Engine {
             storage,
             process: Mutex::new(Process {
                 mode: RunMode::NoSet,
                 global: GlobalParams::default(),
-                defaults: InstanceParams::default(),
+                defaults: InstanceParams {
+                    mutant,
+                    ..InstanceParams::default()
+                },
                 instances: BTreeMap::new(),
                 sessions: BTreeMap::new(),
             }),
@@ -193,6 +212,7 @@ impl Engine {
             attached: Mutex::new(BTreeMap::new()),
             profile,
             allocations: Default::default(),
+            mutant,
         }
     }
 
@@ -228,7 +248,10 @@ impl Engine {
         p.sessions.clear();
         p.mode = RunMode::NoSet;
         p.global = GlobalParams::default();
-        p.defaults = InstanceParams::default();
+        p.defaults = InstanceParams {
+            mutant: self.mutant,
+            ..InstanceParams::default()
+        };
         lock(&self.attached).clear();
     }
 

@@ -90,6 +90,9 @@ pub struct InstanceParams {
     pub create_path_if_not_exist: bool,
     /// `JET_paramOneDatabasePerSession`: a session opens one database at a time.
     pub one_database_per_session: bool,
+    /// The engine's deliberate mistake, if any (`mutant.rs`): not a parameter, carried here
+    /// so that every instance, core, recovery and restore sees it.
+    pub(crate) mutant: crate::mutant::Planted,
 }
 
 impl Default for InstanceParams {
@@ -107,6 +110,7 @@ impl Default for InstanceParams {
             delete_out_of_range_logs: false,
             create_path_if_not_exist: false,
             one_database_per_session: false,
+            mutant: crate::mutant::Planted::default(),
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct RecoveryOptions {
     /// `JET_paramDeleteOutOfRangeLogs`: logs of another stream, or past a gap after the
     /// checkpoint's generation, are deleted instead of failing recovery.
     pub delete_out_of_range_logs: bool,
+    /// The engine's deliberate mistake, if any (`mutant.rs`).
+    pub mutant: crate::mutant::Planted,
 }
 
 struct ReplayDb {
@@ -153,7 +155,12 @@ pub fn recover(
         open_db(storage, *db, path, None, page_size, options, &mut dbs)?;
     }
     let mut pending: BTreeMap<u64, Vec<TxnOp>> = BTreeMap::new();
-    for generation in start.generation..=out.last_generation {
+    let skip_last = options
+        .mutant
+        .is(crate::mutant::Mutant::RecoverySkipsLastGeneration);
+    let replay_last =
+        out.last_generation - u32::from(skip_last && out.last_generation > start.generation);
+    for generation in start.generation..=replay_last {
         let path = &logs[&generation];
         let from = if generation == start.generation {
             start.offset

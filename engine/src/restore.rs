@@ -35,6 +35,7 @@ use crate::lifecycle::{Lifecycle, RunMode};
 use crate::log::{
     LogPos, LogRecord, LogWriter, TxnOp, read_generation, read_log_header, verify_closed_generation,
 };
+use crate::mutant::Mutant;
 use crate::paths::{archived_log, checked_file, checked_path, checkpoint_file, current_log};
 use crate::recovery::{flush_if_full, list_logs};
 use crate::storage::{Storage, read_all};
@@ -263,6 +264,7 @@ impl Engine {
         let job = Restore {
             storage,
             documented: self.documented(),
+            mutant: self.mutant,
             page_size,
             base: info.base_name.clone(),
             log_dir: log_path,
@@ -308,6 +310,8 @@ struct Restore<'a> {
     storage: &'a dyn Storage,
     /// The `documented` profile's codes where §6.1 and the pages disagree.
     documented: bool,
+    /// The engine's deliberate mistake, if any (`mutant.rs`).
+    mutant: crate::mutant::Planted,
     page_size: usize,
     base: String,
     log_dir: PathBuf,
@@ -319,13 +323,17 @@ impl Restore<'_> {
     /// §6.1.8: every generation of the range is in the backup directory, of one stream.
     /// Returns the stream's signature.
     fn check_backup_logs(&self, gen_low: u32, gen_high: u32) -> Result<u64, JetErr> {
-        if gen_low == 0 || gen_high < gen_low {
+        let zero = gen_low == 0 && !self.mutant.is(Mutant::RestoreAcceptsGenLowZero);
+        if zero || gen_high < gen_low {
             return Err(JetErr::InvalidParameter);
         }
         let mut signature = None;
         for g in gen_low..=gen_high {
             let path = archived_log(&self.backup_dir, &self.base, g);
             if !self.storage.exists(&path).map_err(|_| JetErr::DiskIO)? {
+                if self.mutant.is(Mutant::RestoreIgnoresMissingLog) && g > gen_low {
+                    continue;
+                }
                 return Err(JetErr::FileNotFound);
             }
             let header = read_log_header(self.storage, &path)?;

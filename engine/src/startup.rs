@@ -149,6 +149,7 @@ impl Engine {
                 restore_map: restore_map.to_vec(),
                 ignore_missing_db: grbit & REPLAY_IGNORE_MISSING_DB != 0,
                 delete_out_of_range_logs: params.delete_out_of_range_logs,
+                mutant: params.mutant,
             };
             recover(
                 storage,

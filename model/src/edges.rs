@@ -76,6 +76,12 @@ impl Graph {
 
 /// Explores `spec`'s graph with every call, calling `progress` with the states found so far.
 pub fn explore(spec: &Spec, mut progress: impl FnMut(usize)) -> Graph {
+    explore_dyn(spec, &mut progress)
+}
+
+/// [`explore`]'s body, not generic, so that it is compiled (and optimized) in this crate, not
+/// in each caller's: a test binary built without optimization explores at full speed.
+fn explore_dyn(spec: &Spec, progress: &mut dyn FnMut(usize)) -> Graph {
     let mut seen: FxHashMap<u64, u32> = FxHashMap::default();
     let mut parents: Vec<(u32, Option<Action>)> = Vec::new();
     // Keyed by the rule's address while exploring (fast); the report sorts by text.

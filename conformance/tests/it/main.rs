@@ -12,5 +12,6 @@ mod engine_witnesses;
 mod fuzz;
 mod harness_witnesses;
 mod model_replay;
+mod mutants;
 mod replay;
 mod witnesses;

@@ -17,6 +17,7 @@ use crate::dbfile::{BackupInfo, BackupSlot};
 use crate::engine::Engine;
 use crate::errors::{Area, in_area};
 use crate::handles::InstanceHandle;
+use crate::mutant::Mutant;
 use crate::paths::archived_log;
 use crate::recovery::archived_logs;
 use crate::storage::IoError;
@@ -84,9 +85,13 @@ impl Engine {
         buffer: Option<&mut [u8]>,
         list: LogList,
     ) -> Result<(usize, LogInfo), JetErr> {
+        let mutant = self.mutant;
         self.with_running_backup(instance, |_, core| {
             let r = prepare_logs(core)?;
             let (lo, hi) = match list {
+                LogList::Copy if mutant.is(Mutant::LogInfoOmitsLastGeneration) => {
+                    (r.copy_mic, r.copy_mac - 1)
+                }
                 LogList::Copy => (r.copy_mic, r.copy_mac),
                 LogList::Truncate => (r.delete_mic, r.delete_mac),
             };
@@ -109,7 +114,7 @@ impl Engine {
             };
             let info = LogInfo {
                 gen_low: r.copy_mic,
-                gen_high: r.copy_mac - 1,
+                gen_high: r.copy_mac - u32::from(!mutant.is(Mutant::LogInfoGenHighOneTooFar)),
                 base_name: base.clone(),
             };
             Ok((actual, info))
@@ -126,22 +131,28 @@ impl Engine {
     /// end the backup.
     pub fn truncate_log_instance(&self, instance: InstanceHandle) -> Result<(), JetErr> {
         let documented = self.documented();
+        let mutant = self.mutant;
         self.with_running_backup(instance, |_, core| {
             let b = running(core, true)?;
             if b.open.is_some() {
                 return Err(JetErr::InvalidBackupSequence);
             }
+            if mutant.is(Mutant::TruncateCopyCheckBeforeLogList) && !b.all_logs_copied() {
+                return Err(JetErr::LogFileNotCopied);
+            }
             let Some(r) = b.ranges else {
                 return Err(JetErr::InvalidBackupSequence);
             };
             // `truncate-log-file-not-copied`: the pages have no such check.
-            if !b.all_logs_copied() && !documented {
+            if !b.all_logs_copied() && !documented && !mutant.is(Mutant::TruncateWithoutCopyCheck) {
                 return Err(JetErr::LogFileNotCopied);
             }
             session(core).truncated = true;
             let storage = Arc::clone(&core.storage);
             let mut deleted = false;
-            for g in r.delete_mic..r.delete_mac {
+            let delete_mac =
+                r.delete_mac + u32::from(mutant.is(Mutant::TruncateOneGenerationTooFar));
+            for g in r.delete_mic..delete_mac {
                 let path = archived_log(&core.log_dir, &core.params.base_name, g);
                 match storage.delete(&path) {
                     Ok(()) => deleted = true,
@@ -179,11 +190,17 @@ impl Engine {
         grbit: u32,
     ) -> Result<(), JetErr> {
         let documented = self.documented();
+        let mutant = self.mutant;
         self.with_backup_core(instance, |_, core| {
-            if (grbit & BACKUP_END_NORMAL != 0) == (grbit & BACKUP_END_ABORT != 0) {
+            if (grbit & BACKUP_END_NORMAL != 0) == (grbit & BACKUP_END_ABORT != 0)
+                && !mutant.is(Mutant::EndGrbitUnchecked)
+            {
                 return Err(JetErr::InvalidParameter); // §4.2
             }
             let Some(b) = core.backup.as_ref() else {
+                if mutant.is(Mutant::EndWithoutBackupSucceeds) {
+                    return Ok(());
+                }
                 return Err(JetErr::NoBackup); // §4.3
             };
             let normal = grbit & BACKUP_END_ABORT == 0 && !b.stop && b.phase == BackupPhase::Logs;
@@ -225,8 +242,14 @@ impl Engine {
                 }
                 _ => None,
             };
+            if mutant.is(Mutant::EndKeepsBackup) {
+                return documented_code.map_or(Ok(()), Err);
+            }
             abort(core);
             if let Some((slot, dbs, info)) = record {
+                if mutant.is(Mutant::FullBackupHeaderNotUpdated) && slot == BackupSlot::Full {
+                    return documented_code.map_or(Ok(()), Err);
+                }
                 record_in_headers(core, slot, &dbs, info);
             }
             documented_code.map_or(Ok(()), Err)
@@ -282,6 +305,7 @@ fn prepare_logs(core: &mut Core) -> Result<LogRanges, JetErr> {
                 .gen_high
                 .max(h.backup(BackupSlot::Incremental).gen_high)
                 + 1
+                + u32::from(core.params.mutant.is(Mutant::IncrementalGapOffByOne))
                 < oldest
         });
         if broken {

@@ -24,6 +24,7 @@ use crate::dbfile::{BackupInfo, BackupSlot, TrailerIds};
 use crate::engine::{Engine, Instance, api_enter, lock};
 use crate::handles::InstanceHandle;
 use crate::lifecycle::RunMode;
+use crate::mutant::Mutant;
 use crate::paths::{archived_generation, checked_file, checkpoint_file};
 
 /// The newest generation a log may have (five hex digits).
@@ -87,9 +88,13 @@ impl Engine {
         instance: InstanceHandle,
         grbit: u32,
     ) -> Result<(), JetErr> {
+        let mutant = self.mutant;
         self.with_backup_core(instance, |inst, core| {
             if !lock(&inst.api).backup_allowed {
                 return Err(JetErr::BackupNotAllowedYet); // §1.3
+            }
+            if mutant.is(Mutant::BeginBackupInProgressFirst) && core.backup.is_some() {
+                return Err(JetErr::BackupInProgress);
             }
             let incremental = grbit & BACKUP_INCREMENTAL != 0;
             let surrogate = grbit & BACKUP_SURROGATE != 0;
@@ -99,10 +104,17 @@ impl Engine {
                 (log_stopped(core), JetErr::LogWriteFail),        // §2.3.2
                 (
                     grbit & !(BACKUP_INCREMENTAL | BACKUP_SURROGATE | BACKUP_INTERNAL_COPY) != 0,
-                    JetErr::InvalidGrbit, // §2.3.4
+                    if mutant.is(Mutant::BeginUnknownGrbitWrongCode) {
+                        JetErr::InvalidParameter
+                    } else {
+                        JetErr::InvalidGrbit // §2.3.4
+                    },
                 ),
-                (incremental && circular, JetErr::InvalidBackup), // §2.3.5
-                (surrogate && circular, JetErr::InvalidBackup),   // §2.3.6
+                (
+                    incremental && circular && !mutant.is(Mutant::BeginIncrementalWithCircularLog),
+                    JetErr::InvalidBackup, // §2.3.5
+                ),
+                (surrogate && circular, JetErr::InvalidBackup), // §2.3.6
                 (
                     grbit & BACKUP_INTERNAL_COPY != 0 && (incremental || surrogate),
                     JetErr::InvalidGrbit, // §2.3.7
@@ -128,10 +140,11 @@ impl Engine {
             }
             let begin_checkpoint = if incremental {
                 // §2.3.12: every attached database needs a previous full backup.
-                if core
-                    .dbs
-                    .values()
-                    .any(|d| d.file.header.backup(BackupSlot::Full).gen_low == 0)
+                if !mutant.is(Mutant::BeginIncrementalWithoutFullBackup)
+                    && core
+                        .dbs
+                        .values()
+                        .any(|d| d.file.header.backup(BackupSlot::Full).gen_low == 0)
                 {
                     return Err(JetErr::MissingFullBackup);
                 }
@@ -189,9 +202,11 @@ impl Engine {
         instance: InstanceHandle,
         buffer: Option<&mut [u8]>,
     ) -> Result<usize, JetErr> {
+        let mutant = self.mutant;
         self.with_running_backup(instance, |_, core| {
             let b = running(core, true)?;
-            if b.kind == BackupKind::Incremental {
+            if b.kind == BackupKind::Incremental && !mutant.is(Mutant::AttachInfoDuringIncremental)
+            {
                 return Err(JetErr::InvalidBackupSequence);
             }
             let names: Vec<String> = core.dbs.values().map(|d| d.name.clone()).collect();
@@ -217,12 +232,16 @@ impl Engine {
         instance: InstanceHandle,
         filename: Option<&str>,
     ) -> Result<(BackupFileHandle, u64), JetErr> {
+        let mutant = self.mutant;
         self.with_running_backup(instance, |_, core| {
             let b = running(core, true)?;
+            if mutant.is(Mutant::OpenFileHandleCheckBeforeName) && b.open.is_some() {
+                return Err(JetErr::OutOfMemory);
+            }
             let name = filename
                 .filter(|n| !n.is_empty())
                 .ok_or(JetErr::InvalidParameter)?;
-            if b.open.is_some() {
+            if b.open.is_some() && !mutant.is(Mutant::OpenFileTwoHandles) {
                 return Err(JetErr::OutOfMemory); // §2.4 OpenFile 4: one handle only
             }
             let path = checked_file(name)?;
@@ -272,6 +291,9 @@ impl Engine {
                     None => return Err(JetErr::FileAccessDenied),
                 },
             };
+            if mutant.is(Mutant::OpenFileTwoHandles) {
+                close_open_file(core); // the first handle's pin goes with it
+            }
             let b = session(core);
             b.handles_ever = b.handles_ever.max(1);
             b.open = Some(OpenBackupFile {
@@ -297,9 +319,12 @@ impl Engine {
         file: BackupFileHandle,
         buffer: &mut [u8],
     ) -> Result<usize, JetErr> {
+        let mutant = self.mutant;
         self.with_running_backup(instance, |_, core| {
             running(core, true)?;
-            if buffer.as_ptr() as usize % BUFFER_ALIGNMENT != 0 {
+            if buffer.as_ptr() as usize % BUFFER_ALIGNMENT != 0
+                && !mutant.is(Mutant::ReadFileUnalignedBuffer)
+            {
                 return Err(JetErr::InvalidParameter); // §2.4 ReadFile 2
             }
             let page = core.page_size;
@@ -310,7 +335,8 @@ impl Engine {
                 .as_ref()
                 .map_or(0, crate::log::LogWriter::signature);
             let b = session(core);
-            let Some(open) = b.open.as_mut().filter(|_| file.0 == 0) else {
+            let handle_ok = file.0 == 0 || mutant.is(Mutant::ReadFileIgnoresHandle);
+            let Some(open) = b.open.as_mut().filter(|_| handle_ok) else {
                 // §2.4 ReadFile 3 and 8: the handle is not validated; one that is not open
                 // reads like an empty log.
                 return if cb % page == 0 && cb >= 2 * page {
@@ -416,6 +442,7 @@ impl Engine {
         instance: InstanceHandle,
         file: BackupFileHandle,
     ) -> Result<(), JetErr> {
+        let mutant = self.mutant;
         self.with_running_backup(instance, |_, core| {
             let b = running(core, false)?;
             if file.0 >= b.handles_ever || b.open.is_none() {
@@ -431,6 +458,7 @@ impl Engine {
                     BackupTarget::Log { generation, .. } => {
                         if b.ranges
                             .is_some_and(|r| (r.copy_mic..r.copy_mac).contains(generation))
+                            && !mutant.is(Mutant::CloseFileForgetsCopiedLog)
                         {
                             b.logs_copied.insert(*generation);
                         }
@@ -453,7 +481,7 @@ impl Engine {
     pub fn stop_backup_instance(&self, instance: InstanceHandle) -> Result<(), JetErr> {
         let inst = lock(&self.process).find_checked(instance, self.profile)?;
         if let Some(b) = lock(&inst.core).as_mut().and_then(|c| c.backup.as_mut()) {
-            b.stop = true;
+            b.stop = !self.mutant.is(Mutant::StopBackupIgnored);
         }
         Ok(())
     }
@@ -472,7 +500,7 @@ pub(crate) fn running(core: &Core, check_stop: bool) -> Result<&BackupSession, J
         .as_ref()
         .filter(|b| b.is_local())
         .ok_or(JetErr::NoBackup)?;
-    if check_stop && b.stop {
+    if check_stop && b.stop && !core.params.mutant.is(Mutant::StopFlagUnchecked) {
         return Err(JetErr::BackupAbortByServer);
     }
     Ok(b)

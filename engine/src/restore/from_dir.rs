@@ -196,6 +196,7 @@ impl Engine {
         let job = Restore {
             storage,
             documented: self.documented(),
+            mutant: self.mutant,
             page_size: r.page_size,
             base: r.params.base_name.clone(),
             log_dir,
