@@ -313,65 +313,81 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
         seconds: t.elapsed().as_secs_f64(),
     });
 
-    // 5. Lockstep.
-    let t = Instant::now();
-    progress("conform", format!("configuration {}", options.config.name));
-    phases.push(
-        match run_conform(
-            &ConformOptions {
-                config: options.config,
-                profile: Profile::Esent,
-                backend,
-                shard: Shard::ALL,
-                out: None,
-                threads: options.threads,
-            },
-            |_| {},
-        ) {
-            Ok(report) => {
-                let (old, new): (Vec<_>, Vec<_>) = report.regressions.iter().partition(|r| {
-                    let function = r.call.split(['(', ' ']).next().unwrap_or("").to_string();
-                    known.contains(&(function, r.expected.clone(), r.actual.clone()))
-                });
-                let line = |r: &crate::conform::Disagreement| {
-                    format!("{}: model {}, engine {}", r.call, r.expected, r.actual)
-                };
-                Phase {
-                    name: "conform",
-                    verdict: verdict(new.len(), old.len()),
-                    summary: format!(
-                        "{} of {} edge classes covered ({} blocked); {} new disagreements, {} \
-                         known; {} engine steps at {:.0}/s",
-                        report.edges_covered,
-                        report.edges_total,
-                        report.blocked,
-                        new.len(),
-                        old.len(),
-                        report.engine_calls,
-                        report.calls_per_sec
-                    ),
-                    details: new
-                        .iter()
-                        .map(|r| line(r))
-                        .chain(old.iter().map(|r| format!("known: {}", line(r))))
-                        .collect(),
-                    seconds: t.elapsed().as_secs_f64(),
-                }
-            }
-            Err(e) => Phase {
-                name: "conform",
-                verdict: Verdict::Fail,
-                summary: "could not run".into(),
-                details: vec![e],
-                seconds: t.elapsed().as_secs_f64(),
-            },
-        },
+    // 5 and 6 explore the model's graph, each on its own: they run side by side.
+    progress(
+        "conform and coverage",
+        format!(
+            "exploring configuration {} for both, side by side",
+            options.config.name
+        ),
     );
+    let ((conformed, conform_seconds), (report, coverage_seconds)) = std::thread::scope(|scope| {
+        let lockstep = scope.spawn(|| {
+            let t = Instant::now();
+            let result = run_conform(
+                &ConformOptions {
+                    config: options.config,
+                    profile: Profile::Esent,
+                    backend,
+                    shard: Shard::ALL,
+                    out: None,
+                    threads: options.threads,
+                },
+                |_| {},
+            );
+            (result, t.elapsed().as_secs_f64())
+        });
+        let t = Instant::now();
+        let report = coverage(options.config);
+        let coverage = (report, t.elapsed().as_secs_f64());
+        let conformed = lockstep
+            .join()
+            .unwrap_or_else(|_| (Err("conform panicked".to_string()), 0.0));
+        (conformed, coverage)
+    });
+
+    // 5. Lockstep.
+    phases.push(match conformed {
+        Ok(report) => {
+            let (old, new): (Vec<_>, Vec<_>) = report.regressions.iter().partition(|r| {
+                let function = r.call.split(['(', ' ']).next().unwrap_or("").to_string();
+                known.contains(&(function, r.expected.clone(), r.actual.clone()))
+            });
+            let line = |r: &crate::conform::Disagreement| {
+                format!("{}: model {}, engine {}", r.call, r.expected, r.actual)
+            };
+            Phase {
+                name: "conform",
+                verdict: verdict(new.len(), old.len()),
+                summary: format!(
+                    "{} of {} edge classes covered ({} blocked); {} new disagreements, {} \
+                         known; {} engine steps at {:.0}/s",
+                    report.edges_covered,
+                    report.edges_total,
+                    report.blocked,
+                    new.len(),
+                    old.len(),
+                    report.engine_calls,
+                    report.calls_per_sec
+                ),
+                details: new
+                    .iter()
+                    .map(|r| line(r))
+                    .chain(old.iter().map(|r| format!("known: {}", line(r))))
+                    .collect(),
+                seconds: conform_seconds,
+            }
+        }
+        Err(e) => Phase {
+            name: "conform",
+            verdict: Verdict::Fail,
+            summary: "could not run".into(),
+            details: vec![e],
+            seconds: conform_seconds,
+        },
+    });
 
     // 6. Coverage.
-    let t = Instant::now();
-    progress("coverage", "searching the model under both profiles".into());
-    let report = coverage(options.config);
     let mut details = Vec::new();
     let missing: Vec<String> = report
         .rows
@@ -436,7 +452,7 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
         },
         summary,
         details,
-        seconds: t.elapsed().as_secs_f64(),
+        seconds: coverage_seconds,
     });
     let _ = std::fs::remove_dir_all(&scratch);
     VerifyReport {
