@@ -264,11 +264,10 @@ fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) 
 /// The identity a minimised trace must keep: the call's name, expected and actual; for a trace
 /// the model printed that cannot run (step 0), the call its first problem is on.
 fn same_disagreement(a: &Divergence, b: &Divergence) -> bool {
-    let function = |d: &Divergence| d.call.split(['(', ' ']).next().unwrap_or("").to_string();
     if a.step == 0 || b.step == 0 {
-        return a.step == b.step && function(a) == function(b);
+        return a.step == b.step && a.identity().0 == b.identity().0;
     }
-    function(a) == function(b) && a.expected == b.expected && a.actual == b.actual
+    a.identity() == b.identity()
 }
 
 /// Deletes steps from `actions` while the engine still disagrees, in the same way, at the last
@@ -574,7 +573,7 @@ pub(crate) fn write_regression(
     if d.step == 0 {
         return Ok(None);
     }
-    let function = d.call.split(['(', ' ']).next().unwrap_or("call");
+    let function = d.identity().0;
     // `JET_errInvalidPath` -> `invalid_path`; what is not a code (a harness failure) -> `error`.
     let code = |text: &str| match JetErr::from_name(text) {
         Some(code) => snake(code.name())
@@ -586,7 +585,7 @@ pub(crate) fn write_regression(
     let name = format!(
         "{finder}_{}_{}_{}_got_{}",
         spec.config.name,
-        snake(function),
+        snake(&function),
         code(&d.expected),
         code(&d.actual)
     );

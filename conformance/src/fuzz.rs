@@ -25,7 +25,7 @@ use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
 use crate::conform::{minimise, write_regression};
-use crate::replay::{Backend, Divergence, replay_as};
+use crate::replay::{Backend, replay_as};
 use crate::trace_files::collect_trace_files;
 
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
@@ -195,13 +195,8 @@ fn known_disagreements(dir: &Path, backend: Backend) -> Vec<(String, String, Str
         .iter()
         .filter(|f| load_trace_file(f).is_ok())
         .filter_map(|f| crate::replay::replay_file(f, backend).err())
-        .map(|d| identity(&d))
+        .map(|d| d.identity())
         .collect()
-}
-
-fn identity(d: &Divergence) -> (String, String, String) {
-    let function = d.call.split(['(', ' ']).next().unwrap_or("").to_string();
-    (function, d.expected.clone(), d.actual.clone())
 }
 
 /// Runs the walks, calling `progress` with the actions walked so far.
@@ -256,7 +251,7 @@ pub fn run_fuzz(
                 let at = ends
                     .partition_point(|&end| end < d.step)
                     .min(path.len().saturating_sub(1));
-                let id = identity(&d);
+                let id = d.identity();
                 // One report per distinct disagreement in a run; the walk goes on being counted.
                 if !reported.contains(&id) {
                     reported.push(id.clone());

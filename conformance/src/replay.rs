@@ -62,6 +62,33 @@ pub struct Divergence {
     pub actual: String,
 }
 
+impl Divergence {
+    /// A trace that cannot be read or run: step 0, with every reason.
+    pub fn unreadable<E: fmt::Display>(errors: &[E]) -> Divergence {
+        Divergence {
+            file: None,
+            step: 0,
+            call: "-".into(),
+            expected: "a valid trace".into(),
+            actual: errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    /// What makes two disagreements the same one: the call's name, expected and actual.
+    pub fn identity(&self) -> (String, String, String) {
+        let function = self.call.split(['(', ' ']).next().unwrap_or("");
+        (
+            function.to_string(),
+            self.expected.clone(),
+            self.actual.clone(),
+        )
+    }
+}
+
 impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self
@@ -121,14 +148,7 @@ pub fn replay_file_with(
 ) -> Result<(), Divergence> {
     let trace = load_trace_file(path).map_err(|errors| Divergence {
         file: Some(path.to_path_buf()),
-        step: 0,
-        call: "-".into(),
-        expected: "a valid trace".into(),
-        actual: errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; "),
+        ..Divergence::unreadable(&errors)
     })?;
     replay_with(&trace, backend, options).map_err(|mut d| {
         d.file = Some(path.to_path_buf());

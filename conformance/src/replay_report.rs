@@ -138,17 +138,7 @@ pub fn replay_files(
             (_, Err(d)) if d.step == 0 => ModelVerdict::Pass,
             _ => match load_trace_file(file) {
                 Ok(trace) => replay_on_model(&trace),
-                Err(errors) => ModelVerdict::Fail(Divergence {
-                    file: None,
-                    step: 0,
-                    call: "-".into(),
-                    expected: "a valid trace".into(),
-                    actual: errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                }),
+                Err(errors) => ModelVerdict::Fail(Divergence::unreadable(&errors)),
             },
         };
         let with_file = |d: Divergence, judge: &'static str| Failure {

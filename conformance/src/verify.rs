@@ -96,11 +96,6 @@ impl VerifyReport {
 
 type Identity = (String, String, String);
 
-fn identity(d: &Divergence) -> Identity {
-    let function = d.call.split(['(', ' ']).next().unwrap_or("").to_string();
-    (function, d.expected.clone(), d.actual.clone())
-}
-
 fn describe(file: &Path, d: &Divergence) -> String {
     format!(
         "{} step {} ({}): expected {}, got {}",
@@ -198,7 +193,7 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
         match replay_file(file, backend) {
             Ok(()) => fixed.push(file.display().to_string()),
             Err(d) => {
-                known.insert(identity(&d));
+                known.insert(d.identity());
             }
         }
     }
@@ -261,7 +256,7 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
             Ok(()) => {
                 confirmed.insert(file.clone());
             }
-            Err(d) if known.contains(&identity(&d)) => old.push(describe(file, &d)),
+            Err(d) if known.contains(&d.identity()) => old.push(describe(file, &d)),
             Err(d) => new.push(describe(file, &d)),
         }
     }
@@ -350,8 +345,8 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
     phases.push(match conformed {
         Ok(report) => {
             let (old, new): (Vec<_>, Vec<_>) = report.regressions.iter().partition(|r| {
-                let function = r.call.split(['(', ' ']).next().unwrap_or("").to_string();
-                known.contains(&(function, r.expected.clone(), r.actual.clone()))
+                let function = r.call.split(['(', ' ']).next().unwrap_or("");
+                known.contains(&(function.to_string(), r.expected.clone(), r.actual.clone()))
             });
             let line = |r: &crate::conform::Disagreement| {
                 format!("{}: model {}, engine {}", r.call, r.expected, r.actual)

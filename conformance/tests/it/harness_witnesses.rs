@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use conformance::replay::{Backend, replay_file};
+use conformance::replay::Backend;
 use conformance::trace_files::collect_trace_files;
 
 /// What marks a witness as one of these: the actions, and a started JetInit.
@@ -108,22 +108,7 @@ fn witnesses() -> Vec<(String, PathBuf)> {
 }
 
 fn check(backend: Backend) {
-    let mut problems = Vec::new();
-    for (name, file) in witnesses() {
-        let listed = DISAGREES.iter().find(|(n, _, _)| *n == name);
-        match (replay_file(&file, backend), listed) {
-            (Ok(()), None) => {}
-            (Ok(()), Some(_)) => problems.push(format!(
-                "{name} now replays on the engine: remove it from DISAGREES"
-            )),
-            (Err(d), None) => problems.push(d.to_string()),
-            (Err(d), Some((_, step, why))) if d.step != *step => {
-                problems.push(format!("{d}: listed as diverging at step {step} ({why})"))
-            }
-            (Err(_), Some(_)) => {}
-        }
-    }
-    assert!(problems.is_empty(), "{backend:?}:\n{}", problems.join("\n"));
+    crate::listed::check_against_list(witnesses(), DISAGREES, backend);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod coverage;
 mod engine_witnesses;
 mod fuzz;
 mod harness_witnesses;
+mod listed;
 mod model_replay;
 mod mutants;
 mod replay;
