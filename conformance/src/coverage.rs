@@ -121,6 +121,9 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
         ("JetExternalRestore", JetErr::BadRestoreTargetInstance) => {
             "JetExternalRestore has no target-instance parameters; the v1 page describes JetExternalRestore2's (ese-doc-notes.md §6)"
         }
+        ("JetEnableMultiInstance" | "JetSetSystemParameter", JetErr::InvalidPath) => {
+            "a path parameter longer than its range (246 characters, 247 for JET_paramTempPath) is JET_errInvalidParameter before the path is looked at (ESE source, jetapi.cxx CJetParam::ValidateSet; sysparamtable.g.cxx); JET_errInvalidPath comes only from ErrPathComplete failing on a shorter path (CJetParam::SetFolder / SetPath), e.g. one whose completion against the process's working directory passes MAX_PATH, which the model does not represent"
+        }
         ("JetEnableMultiInstance" | "JetSetSystemParameter", JetErr::IndexTuplesInvalidLimits) => {
             "the pages date this error to Windows XP and Server 2003 only (ese-doc-notes.md §7); the esent profile follows the current implementation"
         }

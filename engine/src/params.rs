@@ -62,6 +62,8 @@ pub const FOLDER_PATH_MAX_CHARS: usize = 246;
 pub const TEMP_PATH_MAX_CHARS: usize = 247;
 /// `JET_paramMaxInstances`.
 pub const MAX_INSTANCES: u32 = 104;
+/// `JET_paramOSSnapshotTimeout`.
+pub const OS_SNAPSHOT_TIMEOUT: u32 = 82;
 
 /// The parameters of one instance (or the process defaults new instances copy).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +124,9 @@ pub struct GlobalParams {
     pub page_size: i64,
     /// `JET_paramMaxInstances`.
     pub max_instances: i64,
+    /// `JET_paramOSSnapshotTimeout`, milliseconds: kept and reported, the engine takes no OS
+    /// snapshots (sysparamtable.g.cxx: global, 0 to 2^31-1, default 70,000).
+    pub os_snapshot_timeout_ms: i64,
 }
 
 impl Default for GlobalParams {
@@ -129,6 +134,7 @@ impl Default for GlobalParams {
         GlobalParams {
             page_size: 8192,
             max_instances: 16,
+            os_snapshot_timeout_ms: 70_000,
         }
     }
 }
@@ -247,6 +253,9 @@ impl GlobalParams {
                 self.page_size = n;
             }
             MAX_INSTANCES => self.max_instances = in_range(value, 1, 1024)?,
+            OS_SNAPSHOT_TIMEOUT => {
+                self.os_snapshot_timeout_ms = in_range(value, 0, i64::from(i32::MAX))?
+            }
             _ => return Err(JetErr::InvalidParameter),
         }
         Ok(())
@@ -257,6 +266,7 @@ impl GlobalParams {
         match id {
             DATABASE_PAGE_SIZE => Ok(ParamValue::Number(self.page_size)),
             MAX_INSTANCES => Ok(ParamValue::Number(self.max_instances)),
+            OS_SNAPSHOT_TIMEOUT => Ok(ParamValue::Number(self.os_snapshot_timeout_ms)),
             _ => Err(JetErr::InvalidParameter),
         }
     }

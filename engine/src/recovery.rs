@@ -97,7 +97,19 @@ pub fn recover(
     page_size: usize,
     options: &RecoveryOptions,
 ) -> Result<Recovered, JetErr> {
-    let chk = checkpoint::read(storage, &checkpoint_file(system_dir, base))?;
+    // logredo.cxx LOG::ErrLGSoftStart: a checkpoint that ErrLGReadCheckpoint cannot read (both
+    // copies damaged) is no error; it is deleted and redo starts at the lowest log generation
+    // present, as with no checkpoint at all. JetInit writes a new one.
+    let chk_path = checkpoint_file(system_dir, base);
+    let chk = match checkpoint::read(storage, &chk_path) {
+        Err(JetErr::CheckpointCorrupt) => {
+            storage
+                .delete(&chk_path)
+                .map_err(crate::errors::in_area(crate::errors::Area::Checkpoint))?;
+            None
+        }
+        other => other?,
+    };
     let mut logs = list_logs(storage, log_dir, base)?;
     let mut out = Recovered {
         log_signature: chk.as_ref().map_or(0, |c| c.log_signature),

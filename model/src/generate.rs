@@ -644,7 +644,9 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
             out.push(Action::EndSession { slot });
             out.push(Action::Rollback { slot });
         }
-        if (works && session == Session::Open && no_backup) || (probe && session == Session::None) {
+        if (works && session == Session::Open && no_backup)
+            || (probe && (session == Session::None || worker.health.unavailable()))
+        {
             out.push(Action::BeginTransaction { slot });
         }
         if session != Session::None || probe {
@@ -749,6 +751,15 @@ fn environment(s: &State, out: &mut Vec<Action>) {
             out.push(Action::DamageCheckpoint {
                 slot,
                 missing: false,
+            });
+        }
+        // With a session begun, one fault: its calls then meet the instance unavailable
+        // (jetapi.cxx APICALL_SESID::FEnter), where a session never begun is
+        // JET_errInvalidSesid.
+        if worker.backup.is_none() && worker.session == Session::Open {
+            out.push(Action::FatalError {
+                slot,
+                disk_full: false,
             });
         }
     }

@@ -78,6 +78,7 @@ pub fn pack(state: &State) -> Packed {
     let State {
         mode,
         global_params_set,
+        defaults,
         instances,
         pending,
         violation,
@@ -94,6 +95,12 @@ pub fn pack(state: &State) -> Packed {
         2,
     );
     top.flag(*global_params_set);
+    let Settings {
+        circular,
+        recovery_off,
+    } = defaults;
+    top.flag(*circular);
+    top.flag(*recovery_off);
     top.option(*pending, 36, |b, p| match p {
         Pending::Term { slot, grbit } => {
             b.flag(false);

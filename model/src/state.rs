@@ -3,7 +3,7 @@
 //! held in progress.
 //!
 //! Every field is small and `Copy`, arrays have fixed sizes, and a value that cannot be observed
-//! is kept in one canonical form (a freed instance's settings are reset, a stop flag without a
+//! is kept in one canonical form (a freed instance's settings are the process defaults, a stop flag without a
 //! backup is dropped) so that equal behaviour means equal states.
 
 use crate::config::{MAX_DBS, MAX_INSTANCES};
@@ -359,14 +359,19 @@ impl Instance {
 
     /// Drops what can no longer be observed, so that equal behaviour means equal states:
     /// an unavailable instance answers every call but JetTerm, JetStopService and
-    /// JetStopBackup with its unavailable code, and a stopped one every backup call with
+    /// JetStopBackup with its unavailable code (a session's calls once the session is known
+    /// to exist), and a stopped one every backup call with
     /// `JET_errClientRequestToStopJetService`, so their backup details, session and log faults
     /// no longer matter (a stopped instance keeps the fact that a backup runs, which JetTerm
     /// checks).
     pub fn canonicalize(&mut self) {
         if self.health.unavailable() {
             self.backup = None;
-            self.session = Session::None;
+            // Whether a session was begun still shows: its calls get the unavailable code, a
+            // handle never begun JET_errInvalidSesid (jetapi.cxx JET_VALIDATE_SESID first).
+            if self.session != Session::None {
+                self.session = Session::Open;
+            }
             self.open_dbs = 0;
         } else if self.stop_service {
             self.health = Health::Ok;
@@ -432,6 +437,11 @@ pub struct State {
     pub mode: RunMode,
     /// True once JetEnableMultiInstance set non-default global parameters.
     pub global_params_set: bool,
+    /// The process-wide values of the instance parameters, set with no instance (the `g_rgparam`
+    /// defaults of jetapi.cxx): they outlive every instance (JetTerm frees an instance, not the
+    /// process's parameter table) and each new instance starts from them; an unused slot's
+    /// `settings` are these.
+    pub defaults: Settings,
     /// The instance slots.
     pub instances: [Instance; MAX_INSTANCES],
     /// A long call in progress.
@@ -505,6 +515,7 @@ impl State {
     pub const INITIAL: State = State {
         mode: RunMode::NoSet,
         global_params_set: false,
+        defaults: Settings::DEFAULT,
         instances: [Instance::UNUSED; MAX_INSTANCES],
         pending: None,
         violation: None,
@@ -542,6 +553,9 @@ impl State {
     pub fn free(&mut self, slot: u8) {
         let inst = &mut self.instances[usize::from(slot)];
         *inst = inst.freed();
+        // The process-wide parameter values survive the instance (jetapi.cxx: an INST copies
+        // g_rgparam when it is made; FreePinst frees only its own copy).
+        inst.settings = self.defaults;
         if self.live_count() == 0 {
             self.mode = RunMode::NoSet;
         }

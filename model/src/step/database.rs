@@ -200,6 +200,14 @@ impl Spec {
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
         }
+        if inst.health == Health::LogStopped {
+            // db.cxx ErrIsamDetachDatabase logs the detach (logapi.cxx ErrLGDetachDB), and
+            // logwrite.cxx ErrLGLogRec refuses every record once log writes have stopped.
+            return unchanged(
+                JetErr::LogWriteFail,
+                "ErrIsamDetachDatabase: ErrLGDetachDB after a log write failure (ErrLGLogRec)",
+            );
+        }
         let mut next = s.clone();
         next.instances[usize::from(slot)].storage.dbs[usize::from(db)].file = DbFile::Detached;
         moved(next, JetErr::Success, "ErrIsamDetachDatabase: detaches")

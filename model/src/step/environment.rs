@@ -73,6 +73,11 @@ impl Spec {
         }
         next.pending = None;
         next.mode = RunMode::NoSet;
+        // The process goes with them, and its parameter defaults.
+        next.defaults = crate::state::Settings::DEFAULT;
+        for inst in next.instances.iter_mut() {
+            inst.settings = crate::state::Settings::DEFAULT;
+        }
         moved(
             next,
             JetErr::Success,

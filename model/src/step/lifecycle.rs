@@ -37,9 +37,12 @@ impl Spec {
                 JetErr::RunningInOneInstanceMode,
                 "§1.3 EnableMultiInstance in one-instance mode",
             ),
+            // jetapi.cxx CJetParam::ValidateSet refuses a string longer than the parameter's
+            // range (246 characters for JET_paramSystemPath, sysparamtable.g.cxx) before
+            // SetFolder completes the path.
             RunMode::NoSet if params == GlobalParams::BadPath => unchanged(
-                JetErr::InvalidPath,
-                "§1.3 EnableMultiInstance: setting a parameter failed (path)",
+                JetErr::InvalidParameter,
+                "§1.3 EnableMultiInstance: setting a parameter failed (CJetParam::ValidateSet: path longer than 246)",
             ),
             RunMode::MultiInst => {
                 let conflict = params == GlobalParams::BadPath
@@ -160,9 +163,11 @@ impl Spec {
             );
         }
         if param == ParamArg::BadPath {
+            // The length check comes before the path is completed: JET_errInvalidPath is only
+            // for a path of at most 246 characters that ErrPathComplete cannot complete.
             return unchanged(
-                JetErr::InvalidPath,
-                "doc:JetSetSystemParameter InvalidPath row",
+                JetErr::InvalidParameter,
+                "jetapi.cxx CJetParam::ValidateSet: JET_paramLogFilePath longer than its range (246, sysparamtable.g.cxx)",
             );
         }
         let mut next = s.clone();
@@ -170,12 +175,27 @@ impl Spec {
         match param {
             ParamArg::CircularLogOn => settings.circular = true,
             ParamArg::RecoveryOff => settings.recovery_off = true,
+            ParamArg::OneDbPerSession | ParamArg::BadPath | ParamArg::UnknownId => {}
+        }
+        if global {
+            // A process-wide value (no instance yet): every slot's next instance starts from it.
+            let defaults = next.instances[usize::from(slot)].settings;
+            next.defaults = defaults;
+            for inst in next.instances.iter_mut() {
+                inst.settings = defaults;
+            }
+        }
+        match param {
             // Kept as a probe condition, for the worker only (the model's one session per
             // instance never opens two databases otherwise).
             ParamArg::OneDbPerSession if slot == 0 && next.probe.is_none() => {
                 next.probe = Some(crate::state::Probe::OneDbPerSession);
             }
-            ParamArg::OneDbPerSession | ParamArg::BadPath | ParamArg::UnknownId => {}
+            ParamArg::CircularLogOn
+            | ParamArg::RecoveryOff
+            | ParamArg::OneDbPerSession
+            | ParamArg::BadPath
+            | ParamArg::UnknownId => {}
         }
         if next == *s {
             return unchanged(JetErr::Success, "doc:JetSetSystemParameter sets the value");
@@ -232,19 +252,16 @@ impl Spec {
                 "§1.3 JetInit: ErrAPIEnterForInit",
             );
         }
-        if !inst.settings.recovery_off && inst.storage.checkpoint_file == CheckpointFile::Corrupt {
-            next.free(slot);
-            return moved(
-                next,
-                JetErr::CheckpointCorrupt,
-                "§1.3 JetInit: recovery error frees the instance",
-            );
-        }
+        // A damaged checkpoint is no recovery error: logredo.cxx LOG::ErrLGSoftStart ignores a
+        // checkpoint that ErrLGReadCheckpoint cannot read (both copies bad), deletes it and
+        // replays from the lowest log generation present (`complete_init`).
         self.complete_init(&mut next, slot);
         moved(next, JetErr::Success, "§1.3 JetInit: initialized")
     }
 
-    /// A successful JetInit: crash recovery replays the logs, databases are detached (XP+).
+    /// A successful JetInit: crash recovery replays the logs (from the checkpoint, or from the
+    /// oldest log when the checkpoint is damaged or missing: logredo.cxx ErrLGSoftStart), and
+    /// writes a good checkpoint; databases are detached (XP+).
     fn complete_init(&self, next: &mut State, slot: u8) {
         let inst = &mut next.instances[usize::from(slot)];
         debug_assert!(Life::can_transition(inst.life, Life::Initialized));
@@ -451,8 +468,12 @@ impl Spec {
         moved(next, JetErr::Success, "doc:JetBeginSession opens a session")
     }
 
-    /// The checks of a call through a session: a live session, then the instance's entry checks
-    /// (`stop_service_blocks` false for the calls JetStopService still allows).
+    /// The checks of a call through a session, in the order of jetapi.cxx: the exported
+    /// wrapper's `JET_VALIDATE_SESID` (a session that was never begun, or whose instance is
+    /// gone, is `JET_errInvalidSesid` before any instance is looked at: a JET_SESID is the
+    /// only way to its instance), then `APICALL_SESID::FEnter`: the stop-service flag
+    /// (`stop_service_blocks` false for the calls that pass `fIgnoreStopService`), the
+    /// instance unavailable, then the API lock.
     pub(super) fn session_enter(
         &self,
         s: &State,
@@ -460,21 +481,20 @@ impl Spec {
         stop_service_blocks: bool,
     ) -> Result<(), super::Outcome> {
         let inst = &s.instances[usize::from(slot)];
-        if inst.is_live() && inst.health.unavailable() {
-            return Err(refuse(
-                JetErr::InstanceUnavailable,
-                "§7 instance unavailable",
-            ));
-        }
         if !inst.is_live() || inst.session == Session::None {
-            return Err(refuse(JetErr::InvalidSesid, "doc:session handle not valid"));
+            return Err(refuse(
+                JetErr::InvalidSesid,
+                "jetapi.cxx JET_VALIDATE_SESID: a session that was never begun",
+            ));
         }
         if stop_service_blocks && inst.stop_service {
             return Err(refuse(
                 JetErr::ClientRequestToStopJetService,
-                "§1.2.4a stop-service flag",
+                "jetapi.cxx APICALL_SESID::FEnter: stop-service flag",
             ));
         }
+        // APICALL_SESID::FEnter: instance unavailable (§7).
+        self.unavailable_check(s, slot)?;
         self.api_lock_check(s, slot)
     }
 

@@ -279,24 +279,28 @@ impl Spec {
                 "§1.2.4a stop-service flag",
             ));
         }
-        match inst.health {
+        self.unavailable_check(s, slot)?;
+        self.api_lock_check(s, slot)
+    }
+
+    /// §1.2 step 4b: the instance unavailable, with `INST::ErrInstanceUnavailableErrorCode`'s
+    /// code (daedef.hxx: the log-disk-full cause has its own).
+    pub(crate) fn unavailable_check(&self, s: &State, slot: u8) -> Result<(), Outcome> {
+        match s.instances[usize::from(slot)].health {
             Health::UnavailableLogDiskFull
                 if !self.documented(Divergence::FatalLogDiskFullCode) =>
             {
-                return Err(refuse(
+                Err(refuse(
                     JetErr::InstanceUnavailableDueToFatalLogDiskFull,
                     "§1.2.4b unavailable (log disk full)",
-                ));
+                ))
             }
-            Health::UnavailableLogDiskFull | Health::Unavailable => {
-                return Err(refuse(
-                    JetErr::InstanceUnavailable,
-                    "§1.2.4b instance unavailable",
-                ));
-            }
-            Health::Ok | Health::LogStopped | Health::LogDiskLow => {}
+            Health::UnavailableLogDiskFull | Health::Unavailable => Err(refuse(
+                JetErr::InstanceUnavailable,
+                "§1.2.4b instance unavailable",
+            )),
+            Health::Ok | Health::LogStopped | Health::LogDiskLow => Ok(()),
         }
-        self.api_lock_check(s, slot)
     }
 
     /// §1.2 steps 4c and 4d: the API lock and the initialized check (also JetTerm's).
