@@ -8,8 +8,8 @@
 //! run, every class that leaves that state unchanged (refusals) and one class that moves on,
 //! continuing from where it lands. Each step's code is compared with the model's.
 //!
-//! Why classes and not every edge: the default configuration has hundreds of millions of edges
-//! (`jetspec check` counts them), which no engine replays in minutes; two edges with one label
+//! Why classes and not every edge: the default configuration has billions of edges with every
+//! call tried (this command's report counts them), which no engine replays in minutes; two edges with one label
 //! differ only in parts of the state that neither the call's arguments nor its deciding check
 //! look at. Classes are what this command promises to cover, and it says so in its report.
 //!
@@ -242,9 +242,7 @@ fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) 
             steps: trace.steps.len() as u64,
         },
         Err(divergence) => {
-            let at = ends
-                .partition_point(|&end| end < divergence.step)
-                .min(tour.actions.len().saturating_sub(1));
+            let at = action_at(&ends, divergence.step, tour.actions.len());
             let (agreed, rest): (Vec<_>, Vec<_>) =
                 tour.classes.iter().copied().partition(|(i, _)| *i < at);
             TourResult {
@@ -259,6 +257,14 @@ fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) 
             }
         }
     }
+}
+
+/// The index of the action behind 1-based trace step `step`, given each action's last step
+/// (`path_to_indexed_trace`); a step past them all (the Finish a printer closes with) is the
+/// last action's.
+pub(crate) fn action_at(ends: &[usize], step: usize, actions: usize) -> usize {
+    ends.partition_point(|&end| end < step)
+        .min(actions.saturating_sub(1))
 }
 
 /// The identity a minimised trace must keep: the call's name, expected and actual; for a trace
@@ -417,6 +423,7 @@ pub fn engine_classes(
             agreed.extend(result.agreed.iter().copied());
             blocked.extend(result.blocked.iter().copied());
             if let Some((d, actions)) = result.failed {
+                // Keyed by the whole call text: one disagreement per argument list.
                 let key = (d.call.clone(), d.expected.clone(), d.actual.clone());
                 differing.entry(key).or_insert((d, actions));
             }
@@ -448,7 +455,6 @@ pub fn run_conform_on(
 ) -> Result<ConformReport, String> {
     let started = Instant::now();
     let spec = spec_of(options);
-    let engine_started = Instant::now();
     let EngineClasses {
         wanted,
         agreed,
@@ -487,7 +493,7 @@ pub fn run_conform_on(
             steps: actions.len(),
         });
     }
-    let engine_seconds = engine_started.elapsed().as_secs_f64();
+    let engine_seconds = started.elapsed().as_secs_f64();
     let uncovered: Vec<String> = wanted
         .iter()
         .filter(|k| !agreed.contains(k))
@@ -497,10 +503,7 @@ pub fn run_conform_on(
     Ok(ConformReport {
         config: options.config.name,
         profile: options.profile.name(),
-        vfs: match options.backend {
-            Backend::Sim => "sim",
-            Backend::Os => "os",
-        },
+        vfs: options.backend.name(),
         shard: format!("{}/{}", options.shard.index + 1, options.shard.count),
         model_states: graph.states(),
         model_edges: graph.edges,

@@ -14,19 +14,18 @@
 //! here so that no library's version changes the sequence.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use jetapi::trace::{Profile, load_trace_file};
+use jetapi::trace::Profile;
 use model::edges::ClassKey;
 use model::generate::{Mode, actions};
 use model::to_trace::path_to_indexed_trace;
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
-use crate::conform::{minimise, write_regression};
-use crate::replay::{Backend, replay_as};
-use crate::trace_files::collect_trace_files;
+use crate::conform::{action_at, minimise, write_regression};
+use crate::replay::{Backend, Identity, recorded_disagreements, replay_as};
 
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
 /// OOPSLA 2014): one 64-bit state, one add and three xor-shift-multiplies per number.
@@ -162,10 +161,10 @@ fn walk(
             weighed.push((*action, 1.0 / (1.0 + count as f64), next, key));
         }
         // A state with nothing to do (a hazard's) ends the walk.
-        let total: f64 = weighed.iter().map(|w| w.1).sum();
-        if weighed.is_empty() || total <= 0.0 {
+        if weighed.is_empty() {
             break;
         }
+        let total: f64 = weighed.iter().map(|w| w.1).sum();
         let mut pick = rng.next_f64() * total;
         let mut chosen = weighed.len() - 1;
         for (i, w) in weighed.iter().enumerate() {
@@ -183,20 +182,6 @@ fn walk(
         }
     }
     path
-}
-
-/// The (call, expected, actual) of every trace under `dir`, replayed on the engine: the
-/// disagreements already recorded there.
-fn known_disagreements(dir: &Path, backend: Backend) -> Vec<(String, String, String)> {
-    let Ok(files) = collect_trace_files(&[dir.to_path_buf()]) else {
-        return Vec::new();
-    };
-    files
-        .iter()
-        .filter(|f| load_trace_file(f).is_ok())
-        .filter_map(|f| crate::replay::replay_file(f, backend).err())
-        .map(|d| d.identity())
-        .collect()
 }
 
 /// Runs the walks, calling `progress` with the actions walked so far.
@@ -217,7 +202,7 @@ pub fn run_fuzz(
     let known = options
         .known
         .as_deref()
-        .map(|dir| known_disagreements(dir, options.backend))
+        .map(|dir| recorded_disagreements(dir, options.backend).0)
         .unwrap_or_default();
     let mut seen = BTreeMap::new();
     let mut report = FuzzReport {
@@ -233,7 +218,7 @@ pub fn run_fuzz(
         failures: Vec::new(),
         seconds: 0.0,
     };
-    let mut reported: Vec<(String, String, String)> = Vec::new();
+    let mut reported: Vec<Identity> = Vec::new();
     while report.steps < options.steps {
         let len = options.walk_len.min(options.steps - report.steps);
         let mut rng = walk_rng(options.seed, report.walks);
@@ -248,9 +233,7 @@ pub fn run_fuzz(
             Ok(()) => report.engine_steps += trace.steps.len() as u64,
             Err(d) => {
                 report.engine_steps += d.step as u64;
-                let at = ends
-                    .partition_point(|&end| end < d.step)
-                    .min(path.len().saturating_sub(1));
+                let at = action_at(&ends, d.step, path.len());
                 let id = d.identity();
                 // One report per distinct disagreement in a run; the walk goes on being counted.
                 if !reported.contains(&id) {

@@ -701,15 +701,10 @@ fn verify(
 }
 
 fn backend_named(command: &str, vfs: &str) -> Result<conformance::replay::Backend, ExitCode> {
-    use conformance::replay::Backend;
-    match vfs {
-        "os" => Ok(Backend::Os),
-        "sim" => Ok(Backend::Sim),
-        other => {
-            eprintln!("jetspec {command}: unknown --vfs {other:?}: expected os or sim");
-            Err(ExitCode::from(2))
-        }
-    }
+    conformance::replay::Backend::from_name(vfs).ok_or_else(|| {
+        eprintln!("jetspec {command}: unknown --vfs {vfs:?}: expected os or sim");
+        ExitCode::from(2)
+    })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

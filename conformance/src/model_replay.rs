@@ -16,7 +16,7 @@ use model::generate::{Mode, actions};
 use model::to_trace::path_to_indexed_trace;
 use model::{Action, Config, Spec, State};
 
-use crate::replay::Divergence;
+use crate::replay::{Divergence, expected_text};
 
 /// How a trace fared against the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -168,14 +168,6 @@ impl Reader<'_> {
             );
         }
         false
-    }
-}
-
-fn expected_text(expect: &Expect) -> String {
-    match expect {
-        Expect::Default => "JET_errSuccess".into(),
-        Expect::Ok => "ok".into(),
-        Expect::Codes(c) => c.iter().map(|c| c.name()).collect::<Vec<_>>().join(" or "),
     }
 }
 

@@ -6,7 +6,7 @@
 //! and on the simulated disk ([`Backend::Sim`], where `Crash` is a power loss that drops
 //! unsynced writes; on real files it is a process crash).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,6 +35,50 @@ pub enum Backend {
     Os,
     /// The simulated disk.
     Sim,
+}
+
+impl Backend {
+    /// The name `--vfs` takes: `os` or `sim`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Os => "os",
+            Backend::Sim => "sim",
+        }
+    }
+
+    /// The backend `--vfs name` means.
+    pub fn from_name(name: &str) -> Option<Backend> {
+        [Backend::Os, Backend::Sim]
+            .into_iter()
+            .find(|b| b.name() == name)
+    }
+}
+
+/// A disagreement's identity: the call's name, expected and actual.
+pub type Identity = (String, String, String);
+
+/// The function a step's call text names (`JetOpenFile(...)` -> `JetOpenFile`).
+pub fn call_name(call: &str) -> &str {
+    call.split(['(', ' ']).next().unwrap_or("")
+}
+
+/// The disagreements recorded as traces under `dir` (such as `traces/regressions/`), replayed
+/// on `backend`: the identity of each that still fails, and the traces that now pass. A trace
+/// that cannot run records nothing.
+pub fn recorded_disagreements(dir: &Path, backend: Backend) -> (BTreeSet<Identity>, Vec<PathBuf>) {
+    let files = crate::trace_files::trace_files_under(dir);
+    let mut open = BTreeSet::new();
+    let mut passing = Vec::new();
+    for file in files {
+        match replay_file(&file, backend) {
+            Ok(()) => passing.push(file),
+            Err(d) if d.step == 0 => {}
+            Err(d) => {
+                open.insert(d.identity());
+            }
+        }
+    }
+    (open, passing)
 }
 
 /// How to replay, beyond the backend: [`replay_with`].
@@ -79,10 +123,9 @@ impl Divergence {
     }
 
     /// What makes two disagreements the same one: the call's name, expected and actual.
-    pub fn identity(&self) -> (String, String, String) {
-        let function = self.call.split(['(', ' ']).next().unwrap_or("");
+    pub fn identity(&self) -> Identity {
         (
-            function.to_string(),
+            call_name(&self.call).to_string(),
             self.expected.clone(),
             self.actual.clone(),
         )
@@ -247,7 +290,8 @@ pub fn replay_with(
     result
 }
 
-fn expected_text(expect: &Expect) -> String {
+/// What a step expects, as a report prints it.
+pub(crate) fn expected_text(expect: &Expect) -> String {
     match expect {
         Expect::Default => "JET_errSuccess".into(),
         Expect::Ok => "ok".into(),

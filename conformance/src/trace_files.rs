@@ -38,6 +38,16 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The trace files under `dir`, none when it is not a directory (an optional folder of the
+/// corpus, such as `traces/regressions/`).
+pub fn trace_files_under(dir: &Path) -> Vec<PathBuf> {
+    if dir.is_dir() {
+        collect_trace_files(&[dir.to_path_buf()]).unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}
+
 /// One problem, as `trace validate --json` prints it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {

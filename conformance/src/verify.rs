@@ -20,7 +20,7 @@
 //! A disagreement's identity is (call, expected, actual), as `fuzz` uses.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use jetapi::trace::{Profile, load_trace_file};
@@ -31,8 +31,8 @@ use crate::check::run_check;
 use crate::conform::{ConformOptions, Shard, run_conform};
 use crate::coverage::{Status, coverage, render_markdown};
 use crate::model_replay::{ModelVerdict, replay_on_model};
-use crate::replay::{Backend, Divergence, replay_file};
-use crate::trace_files::collect_trace_files;
+use crate::replay::{Backend, call_name, recorded_disagreements, replay_file};
+use crate::trace_files::trace_files_under;
 
 /// What to verify.
 #[derive(Clone, Debug)]
@@ -91,27 +91,6 @@ impl VerifyReport {
     /// True when no phase failed.
     pub fn passed(&self) -> bool {
         self.phases.iter().all(|p| p.verdict != Verdict::Fail)
-    }
-}
-
-type Identity = (String, String, String);
-
-fn describe(file: &Path, d: &Divergence) -> String {
-    format!(
-        "{} step {} ({}): expected {}, got {}",
-        file.display(),
-        d.step,
-        d.call,
-        d.expected,
-        d.actual
-    )
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    if dir.is_dir() {
-        collect_trace_files(&[dir.to_path_buf()]).unwrap_or_default()
-    } else {
-        Vec::new()
     }
 }
 
@@ -184,19 +163,10 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
     });
 
     // The open disagreements: what each regression trace does on the engine today.
-    let regressions = files_under(&options.traces.join("regressions"));
-    let mut known: BTreeSet<Identity> = BTreeSet::new();
-    let mut fixed = Vec::new();
+    let regressions = trace_files_under(&options.traces.join("regressions"));
     let t = Instant::now();
     progress("regressions", format!("{} traces", regressions.len()));
-    for file in &regressions {
-        match replay_file(file, backend) {
-            Ok(()) => fixed.push(file.display().to_string()),
-            Err(d) => {
-                known.insert(d.identity());
-            }
-        }
-    }
+    let (known, fixed) = recorded_disagreements(&options.traces.join("regressions"), backend);
     let regressions_phase = Phase {
         name: "regressions",
         verdict: if known.is_empty() {
@@ -210,13 +180,16 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
             regressions.len() - fixed.len(),
             fixed.len()
         ),
-        details: fixed.iter().map(|f| format!("now passes: {f}")).collect(),
+        details: fixed
+            .iter()
+            .map(|f| format!("now passes: {}", f.display()))
+            .collect(),
         seconds: t.elapsed().as_secs_f64(),
     };
 
     // 2. The hand-written corpus.
     let t = Instant::now();
-    let corpus: Vec<PathBuf> = files_under(&options.traces)
+    let corpus: Vec<PathBuf> = trace_files_under(&options.traces)
         .into_iter()
         .filter(|f| {
             let rel = f.strip_prefix(&options.traces).unwrap_or(f);
@@ -226,7 +199,7 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
     progress("corpus", format!("{} traces", corpus.len()));
     let failures: Vec<String> = corpus
         .iter()
-        .filter_map(|f| replay_file(f, backend).err().map(|d| describe(f, &d)))
+        .filter_map(|f| replay_file(f, backend).err().map(|d| d.to_string()))
         .collect();
     phases.push(Phase {
         name: "corpus",
@@ -246,7 +219,7 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
 
     // 3. The witnesses.
     let t = Instant::now();
-    let witnesses = files_under(&options.traces.join("witnesses"));
+    let witnesses = trace_files_under(&options.traces.join("witnesses"));
     progress("witnesses", format!("{} traces", witnesses.len()));
     let mut new = Vec::new();
     let mut old = Vec::new();
@@ -256,8 +229,8 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
             Ok(()) => {
                 confirmed.insert(file.clone());
             }
-            Err(d) if known.contains(&d.identity()) => old.push(describe(file, &d)),
-            Err(d) => new.push(describe(file, &d)),
+            Err(d) if known.contains(&d.identity()) => old.push(d.to_string()),
+            Err(d) => new.push(d.to_string()),
         }
     }
     phases.push(Phase {
@@ -345,8 +318,8 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
     phases.push(match conformed {
         Ok(report) => {
             let (old, new): (Vec<_>, Vec<_>) = report.regressions.iter().partition(|r| {
-                let function = r.call.split(['(', ' ']).next().unwrap_or("");
-                known.contains(&(function.to_string(), r.expected.clone(), r.actual.clone()))
+                let function = call_name(&r.call).to_string();
+                known.contains(&(function, r.expected.clone(), r.actual.clone()))
             });
             let line = |r: &crate::conform::Disagreement| {
                 format!("{}: model {}, engine {}", r.call, r.expected, r.actual)

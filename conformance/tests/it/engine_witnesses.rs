@@ -63,23 +63,16 @@ fn witnesses() -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     for folder in FOLDERS {
         for file in collect_trace_files(&[root.join(folder)]).unwrap() {
-            let name = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
-            out.push((name, file));
+            out.push((crate::listed::witness_name(&file), file));
         }
     }
     for file in collect_trace_files(std::slice::from_ref(&root)).unwrap() {
         let text = std::fs::read_to_string(&file).unwrap();
-        let folder = file
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_string_lossy();
-        if FOLDERS.contains(&folder.as_ref()) || !text.contains(r#"{"call": {"call": "JetRestore"#)
-        {
+        let name = crate::listed::witness_name(&file);
+        let folder = name.split('/').next().unwrap_or("");
+        if FOLDERS.contains(&folder) || !text.contains(r#"{"call": {"call": "JetRestore"#) {
             continue;
         }
-        let name = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
         out.push((name, file));
     }
     assert!(out.len() >= 40, "only {} restore witnesses", out.len());

@@ -33,14 +33,7 @@ fn witnesses() -> Vec<(String, PathBuf)> {
         if !MARKS.iter().any(|m| text.contains(m)) {
             continue;
         }
-        let folder = file
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_string_lossy();
-        let name = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
-        out.push((name, file));
+        out.push((crate::listed::witness_name(&file), file));
     }
     assert!(out.len() >= 77, "only {} harness witnesses", out.len());
     out

@@ -2,9 +2,20 @@
 //! step it diverges at and why: an unlisted failure fails, a listed witness diverging elsewhere
 //! fails, and a listed witness that starts to agree fails too, so the list cannot go stale.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use conformance::replay::{Backend, replay_file};
+
+/// A witness's name in the lists: `Function/JET_errCode.json`.
+pub fn witness_name(file: &Path) -> String {
+    let folder = file
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    format!("{folder}/{}", file.file_name().unwrap().to_string_lossy())
+}
 
 /// `(folder/file, step that diverges, why)`.
 pub type Listed = (&'static str, usize, &'static str);
