@@ -147,15 +147,6 @@ impl Siblings {
             self.next.push((next.clone(), action));
         }
     }
-
-    /// False when `fp` was met already for this state.
-    fn first(&mut self, fp: Fingerprint) -> bool {
-        if self.fps.contains(&fp) {
-            return false;
-        }
-        self.fps.push(fp);
-        true
-    }
 }
 
 /// Progress, reported every so many states.
@@ -255,7 +246,7 @@ fn search_one_thread(spec: &Spec, mode: Mode, progress: &mut dyn FnMut(Progress)
         }
         found.seen.touch(siblings.fps.iter().copied());
         for (&next_fp, (next, action)) in siblings.fps.iter().zip(siblings.next.drain(..)) {
-            if let Some(next_id) = found.add(&next, next_fp, id, action) {
+            if let Some(next_id) = found.add(next_fp, id, action, || failing(&next)) {
                 queue.push_back((next, next_id, depth + 1));
             }
         }
@@ -279,6 +270,16 @@ fn check_config(spec: &Spec) {
             spec.config.name
         );
     }
+}
+
+/// The properties `state` fails, bit `i` standing for `PROPERTIES[i]`.
+fn failing(state: &State) -> u32 {
+    const _: () = assert!(PROPERTIES.len() <= 32);
+    PROPERTIES
+        .iter()
+        .enumerate()
+        .filter(|(_, property)| !(property.holds)(state))
+        .fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
 /// What either search gathers, before paths are rebuilt.
@@ -310,17 +311,19 @@ impl Found {
 
     /// Adds the initial state, as state 0.
     fn root(&mut self, initial: &State) {
-        self.add(initial, fingerprint(initial), 0, Action::Crash);
+        self.add(fingerprint(initial), 0, Action::Crash, || failing(initial));
         self.parents[0].action = None;
     }
 
-    /// Adds `state`, reached from `from` by `action`, unless it was seen: its id when new.
+    /// Adds the state with fingerprint `fp`, reached from `from` by `action`, unless it was
+    /// seen: its id when new. `failing` gives the properties the state fails (see
+    /// [`failing`]); it is asked only of a new state.
     fn add(
         &mut self,
-        state: &State,
         fp: Fingerprint,
         from: StateId,
         action: Action,
+        failing: impl FnOnce() -> u32,
     ) -> Option<StateId> {
         if !self.seen.insert(fp) {
             return None;
@@ -330,9 +333,12 @@ impl Found {
             from,
             action: Some(action),
         });
-        for (property, slot) in PROPERTIES.iter().zip(self.failed.iter_mut()) {
-            if slot.is_none() && !(property.holds)(state) {
-                *slot = Some(id);
+        let failing = failing();
+        if failing != 0 {
+            for (i, slot) in self.failed.iter_mut().enumerate() {
+                if slot.is_none() && failing & (1 << i) != 0 {
+                    *slot = Some(id);
+                }
             }
         }
         Some(id)
@@ -459,12 +465,20 @@ type RuleSeen = (&'static str, &'static str, StateId, Action);
 #[derive(Default)]
 struct Expansion {
     edges: u64,
-    found: Vec<(State, Fingerprint, StateId, Action)>,
+    /// New to this thread in this level: the state, its fingerprint, how it was reached and
+    /// the properties it fails.
+    found: Vec<(State, Fingerprint, StateId, Action, u32)>,
     outcomes: Vec<(OutcomeKey, OutcomeSeen)>,
     rules: Vec<(RuleKey, RuleSeen)>,
 }
 
-fn expand(spec: &Spec, mode: Mode, chunk: &[(State, StateId)], seen: &Seen) -> Expansion {
+fn expand(
+    spec: &Spec,
+    mode: Mode,
+    chunk: &[(State, StateId)],
+    seen: &Seen,
+    level_seen: &mut Seen,
+) -> Expansion {
     let mut out = Expansion::default();
     let mut seen_outcomes: FxHashMap<OutcomeKey, ()> = FxHashMap::default();
     let mut seen_rules: FxHashMap<RuleKey, ()> = FxHashMap::default();
@@ -476,23 +490,29 @@ fn expand(spec: &Spec, mode: Mode, chunk: &[(State, StateId)], seen: &Seen) -> E
         actions(spec, state, mode, &mut buffer);
         for action in &buffer {
             out.edges += 1;
-            let (next, outcome) = spec.apply(state, action);
+            // Borrowed, as in the one-thread search.
+            let transition = spec.apply(state, action);
             if mode == Mode::Probe {
-                if let Some((key, entry)) = outcome_entry(action, &outcome, *id) {
+                if let Some((key, entry)) = outcome_entry(action, &transition.1, *id) {
                     if seen_outcomes.insert(key, ()).is_none() {
                         out.outcomes.push((key, entry));
                     }
                 }
-                if let Some((key, entry)) = rule_entry(action, &outcome, *id) {
+                if let Some((key, entry)) = rule_entry(action, &transition.1, *id) {
                     if seen_rules.insert(key, ()).is_none() {
                         out.rules.push((key, entry));
                     }
                 }
             }
-            let Some(next) = next else { continue };
-            let next_fp = fingerprint(&next);
-            if siblings.first(next_fp) && !seen.contains(next_fp) {
-                out.found.push((next, next_fp, *id, *action));
+            if let Some(next) = &transition.0 {
+                siblings.offer(next, fingerprint(next), *action);
+            }
+        }
+        seen.touch(siblings.fps.iter().copied());
+        for (&next_fp, (next, action)) in siblings.fps.iter().zip(siblings.next.drain(..)) {
+            if !seen.contains(next_fp) && level_seen.insert(next_fp) {
+                let failing = failing(&next);
+                out.found.push((next, next_fp, *id, action, failing));
             }
         }
     }
@@ -519,18 +539,39 @@ pub fn search_parallel(
     found.root(&initial);
     let mut level = vec![(initial, 0)];
     while !level.is_empty() {
-        let chunk_size = level.len().div_ceil(threads);
-        let expansions: Vec<Expansion> = std::thread::scope(|scope| {
+        // Many small chunks handed out in turn keep both threads busy to the end of the level;
+        // the expansions are merged in chunk order, which is the sequential order.
+        let chunk_size = level.len().div_ceil(threads * 16).max(64);
+        let chunks: Vec<&[(State, StateId)]> = level.chunks(chunk_size).collect();
+        let next_chunk = std::sync::atomic::AtomicUsize::new(0);
+        let mut expansions: Vec<Option<Expansion>> = (0..chunks.len()).map(|_| None).collect();
+        std::thread::scope(|scope| {
             let seen = &found.seen;
-            let handles: Vec<_> = level
-                .chunks(chunk_size)
-                .map(|chunk| scope.spawn(move || expand(spec, mode, chunk, seen)))
+            let chunks = &chunks;
+            let next_chunk = &next_chunk;
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        let mut level_seen = Seen::new();
+                        loop {
+                            let i = next_chunk.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(chunk) = chunks.get(i) else { break };
+                            done.push((i, expand(spec, mode, chunk, seen, &mut level_seen)));
+                        }
+                        done
+                    })
+                })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a search thread panicked"))
-                .collect()
+            for handle in handles {
+                for (i, expansion) in handle.join().expect("a search thread panicked") {
+                    expansions[i] = Some(expansion);
+                }
+            }
         });
+        let expansions = expansions
+            .into_iter()
+            .map(|e| e.expect("every chunk expanded"));
         let mut next_level = Vec::new();
         for expansion in expansions {
             found.edges += expansion.edges;
@@ -540,9 +581,14 @@ pub fn search_parallel(
             for (key, seen) in expansion.rules {
                 found.rules.entry(key).or_insert(seen);
             }
-            for (state, fp, from, action) in expansion.found {
-                if let Some(id) = found.add(&state, fp, from, action) {
-                    next_level.push((state, id));
+            // The home slots of a few fingerprints ahead are read first, so their cache
+            // misses overlap (see [`Seen::touch`]).
+            for batch in expansion.found.chunks(16) {
+                found.seen.touch(batch.iter().map(|f| f.1));
+                for &(ref state, fp, from, action, failing) in batch {
+                    if let Some(id) = found.add(fp, from, action, || failing) {
+                        next_level.push((state.clone(), id));
+                    }
                 }
             }
         }
