@@ -24,7 +24,7 @@ use std::time::Instant;
 use engine::Mutant;
 use jetapi::JetErr;
 use jetapi::trace::{Profile, print_trace};
-use model::edges::{ClassKey, Graph, explore};
+use model::edges::{ClassKey, Graph, Landing, explore};
 use model::generate::{Mode, actions};
 use model::to_trace::path_to_indexed_trace;
 use model::{Action, Config, Spec, State};
@@ -103,12 +103,12 @@ fn plan_tours(graph: &Graph, wanted: &BTreeSet<ClassKey>) -> Vec<Tour> {
                     continue;
                 }
                 match graph.representative(key).to {
-                    None => {
+                    Landing::Unchanged => {
                         left.remove(key);
                         tour.classes.push((tour.actions.len(), *key));
                         tour.actions.push(key.0);
                     }
-                    Some(to) => {
+                    to => {
                         onward.get_or_insert((*key, to));
                     }
                 }
@@ -117,6 +117,7 @@ fn plan_tours(graph: &Graph, wanted: &BTreeSet<ClassKey>) -> Vec<Tour> {
             left.remove(&key);
             tour.classes.push((tour.actions.len(), key));
             tour.actions.push(key.0);
+            let Landing::At(to) = to else { break };
             here = to;
         }
         tours.push(tour);
@@ -337,8 +338,8 @@ pub fn explore_model(
     mut progress: impl FnMut(ConformProgress),
 ) -> Result<Graph, String> {
     options.config.validate()?;
-    Ok(explore(&spec_of(options), |n| {
-        progress(ConformProgress::Exploring(n))
+    Ok(explore(&spec_of(options), options.threads, |p| {
+        progress(ConformProgress::Exploring(p.states))
     }))
 }
 

@@ -12,7 +12,7 @@ use jetapi::doc_table::documented_rows;
 use jetapi::trace::Profile;
 use model::generate::Mode;
 use model::profile::DIVERGENCES;
-use model::search::search;
+use model::search::{Report, search_parallel};
 use model::{Config, Spec};
 use serde::Serialize;
 
@@ -187,15 +187,23 @@ fn unreachable_reason(function: &str, code: JetErr, note: Option<&str>) -> Optio
     Some(reason.into())
 }
 
-/// Runs the model in probe mode under both profiles and classifies every documented row.
-pub fn coverage(config: Config) -> CoverageReport {
-    let esent = search(&Spec::new(config), Mode::Probe, |_| {});
-    let documented = search(
+/// Runs the model in probe mode under both profiles, on `threads` threads, and classifies
+/// every documented row.
+pub fn coverage(config: Config, threads: usize) -> CoverageReport {
+    let esent = search_parallel(&Spec::new(config), Mode::Probe, threads, |_| {});
+    coverage_with(config, &esent, threads)
+}
+
+/// [`coverage`], given the probe-mode search of `config` under the esent profile (as
+/// `jetspec conform`'s exploration returns it): only the documented profile is searched.
+pub fn coverage_with(config: Config, esent: &Report, threads: usize) -> CoverageReport {
+    let documented = search_parallel(
         &Spec {
             profile: Profile::Documented,
             ..Spec::new(config)
         },
         Mode::Probe,
+        threads,
         |_| {},
     );
     let has =
@@ -212,7 +220,7 @@ pub fn coverage(config: Config) -> CoverageReport {
             witness,
             reason,
         };
-        rows.push(if has(&esent, f, code) {
+        rows.push(if has(esent, f, code) {
             row(
                 Status::Witnessed,
                 Some(format!("traces/witnesses/{f}/{}.json", code.name())),

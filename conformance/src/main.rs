@@ -85,6 +85,10 @@ enum Command {
         /// Change nothing; exit 1 if any witness would be written or deleted (for CI).
         #[arg(long)]
         check: bool,
+        /// Search threads (each level of the search is expanded in parallel; the output is the
+        /// same for any number).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
     },
     /// Classify every documented (function, code) row against the model: witnessed,
     /// divergent (documented profile only), unreachable (with the reason) or missing; and list
@@ -99,6 +103,10 @@ enum Command {
         /// Print the Markdown report (the text of docs/coverage.md).
         #[arg(long)]
         markdown: bool,
+        /// Search threads (each level of the search is expanded in parallel; the output is the
+        /// same for any number).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
     },
     /// List where the documentation and the implementation disagree: each entry's id, the
     /// functions, what the implementation does (profile esent) and what the pages say
@@ -329,12 +337,14 @@ fn main() -> ExitCode {
             profile,
             json,
             check,
-        } => witnesses(&out, &config, &profile, json, check),
+            threads,
+        } => witnesses(&out, &config, &profile, json, check, threads),
         Command::Coverage {
             config,
             json,
             markdown,
-        } => coverage(&config, json, markdown),
+            threads,
+        } => coverage(&config, json, markdown, threads),
         Command::Divergences { json } => divergences(json),
         Command::Explore {
             addr,
@@ -824,16 +834,18 @@ fn witnesses(
     profile: &str,
     json: bool,
     check: bool,
+    threads: usize,
 ) -> ExitCode {
     let (config, profile) = match config_and_profile("witnesses", config, profile) {
         Ok(found) => found,
         Err(code) => return code,
     };
     let bar = spinner(json);
-    let result = conformance::witnesses::run_witnesses(config, profile, out, check, |p| {
-        bar.set_message(format!("{} states, depth {}", p.states, p.depth));
-        bar.tick();
-    });
+    let result =
+        conformance::witnesses::run_witnesses(config, profile, out, check, threads.max(1), |p| {
+            bar.set_message(format!("{} states, depth {}", p.states, p.depth));
+            bar.tick();
+        });
     bar.finish_and_clear();
     match result {
         Ok(report) => {
@@ -900,7 +912,7 @@ fn explore(addr: &str, config: &str, profile: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn coverage(config: &str, json: bool, markdown: bool) -> ExitCode {
+fn coverage(config: &str, json: bool, markdown: bool, threads: usize) -> ExitCode {
     let (config, _) = match config_and_profile("coverage", config, "esent") {
         Ok(found) => found,
         Err(code) => return code,
@@ -908,7 +920,7 @@ fn coverage(config: &str, json: bool, markdown: bool) -> ExitCode {
     let bar = spinner(json || markdown);
     bar.set_message("searching the model under both profiles");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let report = conformance::coverage::coverage(config);
+    let report = conformance::coverage::coverage(config, threads.max(1));
     bar.finish_and_clear();
     if json {
         println!("{}", to_json(&report));

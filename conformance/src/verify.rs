@@ -28,8 +28,8 @@ use model::Config;
 use serde::Serialize;
 
 use crate::check::run_check;
-use crate::conform::{ConformOptions, Shard, run_conform};
-use crate::coverage::{Status, coverage, render_markdown};
+use crate::conform::{ConformOptions, Shard, explore_model, run_conform_on};
+use crate::coverage::{Status, coverage, coverage_with, render_markdown};
 use crate::model_replay::{ModelVerdict, replay_on_model};
 use crate::replay::{Backend, call_name, recorded_disagreements, replay_file};
 use crate::trace_files::trace_files_under;
@@ -281,38 +281,38 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
         seconds: t.elapsed().as_secs_f64(),
     });
 
-    // 5 and 6 explore the model's graph, each on its own: they run side by side.
+    // One probe-mode exploration of the esent profile serves 5 and 6: conform's edge classes
+    // and coverage's (function, code) pairs. Coverage then searches the documented profile.
     progress(
         "conform and coverage",
         format!(
-            "exploring configuration {} for both, side by side",
-            options.config.name
+            "exploring configuration {} in probe mode on {} threads",
+            options.config.name, options.threads
         ),
     );
-    let ((conformed, conform_seconds), (report, coverage_seconds)) = std::thread::scope(|scope| {
-        let lockstep = scope.spawn(|| {
-            let t = Instant::now();
-            let result = run_conform(
-                &ConformOptions {
-                    config: options.config,
-                    profile: Profile::Esent,
-                    backend,
-                    shard: Shard::ALL,
-                    out: None,
-                    threads: options.threads,
-                },
-                |_| {},
-            );
-            (result, t.elapsed().as_secs_f64())
-        });
+    let conform_options = ConformOptions {
+        config: options.config,
+        profile: Profile::Esent,
+        backend,
+        shard: Shard::ALL,
+        out: None,
+        threads: options.threads,
+    };
+    let t = Instant::now();
+    let graph = explore_model(&conform_options, |_| {});
+    let explored_seconds = t.elapsed().as_secs_f64();
+    let (report, coverage_seconds) = {
         let t = Instant::now();
-        let report = coverage(options.config);
-        let coverage = (report, t.elapsed().as_secs_f64());
-        let conformed = lockstep
-            .join()
-            .unwrap_or_else(|_| (Err("conform panicked".to_string()), 0.0));
-        (conformed, coverage)
-    });
+        let esent = graph.as_ref().map(|g| &g.report);
+        let report = match esent {
+            Ok(esent) => coverage_with(options.config, esent, options.threads),
+            Err(_) => coverage(options.config, options.threads),
+        };
+        (report, t.elapsed().as_secs_f64())
+    };
+    let t = Instant::now();
+    let conformed = graph.and_then(|graph| run_conform_on(&graph, &conform_options, |_| {}));
+    let conform_seconds = explored_seconds + t.elapsed().as_secs_f64();
 
     // 5. Lockstep.
     phases.push(match conformed {

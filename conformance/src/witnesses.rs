@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use jetapi::JetErr;
 use jetapi::trace::{Profile, print_trace};
 use model::generate::Mode;
-use model::search::{Progress, search};
+use model::search::Progress;
 use model::to_trace::path_to_trace;
 use model::{Config, Spec};
 use serde::Serialize;
@@ -72,6 +72,7 @@ pub fn witness_files(
     config: Config,
     profile: Profile,
     out: &Path,
+    threads: usize,
     progress: impl FnMut(Progress),
 ) -> (BTreeMap<PathBuf, String>, model::search::Report) {
     let spec = Spec {
@@ -79,7 +80,7 @@ pub fn witness_files(
         profile,
         mutation: None,
     };
-    let report = search(&spec, Mode::Probe, progress);
+    let report = model::search::search_parallel(&spec, Mode::Probe, threads, progress);
     let mut files = BTreeMap::new();
     for ((function, code), path) in &report.outcomes {
         let last = model::search::replay(&spec, path);
@@ -105,9 +106,10 @@ pub fn run_witnesses(
     profile: Profile,
     out: &Path,
     check: bool,
+    threads: usize,
     progress: impl FnMut(Progress),
 ) -> Result<WitnessReport, String> {
-    let (files, report) = witness_files(config, profile, out, progress);
+    let (files, report) = witness_files(config, profile, out, threads, progress);
     let mut result = WitnessReport {
         config: config.name,
         profile: profile.name(),

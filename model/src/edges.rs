@@ -4,28 +4,36 @@
 //! the shortest path to its state plus the edge is a shortest walk that exercises it.
 //! `jetspec conform` executes one representative of every class on the engine.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
-use jetapi::JetErr;
 use rustc_hash::FxHashMap;
 
 use crate::action::Action;
-use crate::generate::{Mode, actions};
 use crate::pack::fingerprint;
+use crate::search::{Progress, Report, search_classes};
 use crate::state::State;
 use crate::step::Spec;
 
-/// One edge class: the call with its arguments, the code the model returns, the deciding check.
-pub type ClassKey = (Action, JetErr, &'static str);
+pub use crate::search::ClassKey;
 
-/// A class's representative edge: from which state, and where it leads (`None`: the state is
-/// unchanged).
-#[derive(Clone, Copy, Debug)]
+/// A class's representative edge: from which state, and where it leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Representative {
     /// The state it leaves.
     pub from: u32,
-    /// The state it reaches, or `None` when the state is unchanged.
-    pub to: Option<u32>,
+    /// Where it leads.
+    pub to: Landing,
+}
+
+/// Where a representative edge leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landing {
+    /// The state is unchanged.
+    Unchanged,
+    /// A state some class's representative leaves.
+    At(u32),
+    /// A state no representative leaves: nothing more to do from there.
+    Elsewhere,
 }
 
 /// The model's graph, as far as conform needs it: each state's parent edge, and each class's
@@ -36,6 +44,8 @@ pub struct Graph {
     classes: BTreeMap<ClassKey, Representative>,
     /// Edges evaluated, self-loops included.
     pub edges: u64,
+    /// The search that found it.
+    pub report: Report,
 }
 
 impl Graph {
@@ -74,59 +84,43 @@ impl Graph {
     }
 }
 
-/// Explores `spec`'s graph with every call, calling `progress` with the states found so far.
-pub fn explore(spec: &Spec, mut progress: impl FnMut(usize)) -> Graph {
-    explore_dyn(spec, &mut progress)
-}
-
-/// [`explore`]'s body, not generic, so that it is compiled (and optimized) in this crate, not
-/// in each caller's: a test binary built without optimization explores at full speed.
-fn explore_dyn(spec: &Spec, progress: &mut dyn FnMut(usize)) -> Graph {
-    let mut seen: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut parents: Vec<(u32, Option<Action>)> = Vec::new();
-    // Keyed by the rule's address while exploring (fast); the report sorts by text.
-    let mut firsts: FxHashMap<(Action, JetErr, usize), (ClassKey, Representative)> =
-        FxHashMap::default();
-    let mut queue: VecDeque<(State, u32)> = VecDeque::new();
-    let mut edges = 0u64;
-    let mut reported = 0;
-    seen.insert(fingerprint(&State::INITIAL), 0);
-    parents.push((0, None));
-    queue.push_back((State::INITIAL, 0));
-    let mut buffer = Vec::with_capacity(256);
-    while let Some((state, id)) = queue.pop_front() {
-        buffer.clear();
-        actions(spec, &state, Mode::Probe, &mut buffer);
-        for action in &buffer {
-            edges += 1;
-            let (next, outcome) = spec.apply(&state, action);
-            let to = next.map(|next| {
-                let fresh = u32::try_from(parents.len()).expect("fewer than 2^32 states");
-                let id_next = *seen.entry(fingerprint(&next)).or_insert(fresh);
-                if id_next == fresh {
-                    parents.push((id, Some(*action)));
-                    queue.push_back((next, fresh));
-                }
-                id_next
-            });
-            let rule = outcome.rule.as_ptr() as usize;
-            firsts.entry((*action, outcome.code, rule)).or_insert((
-                (*action, outcome.code, outcome.rule),
-                Representative { from: id, to },
-            ));
-        }
-        if parents.len() >= reported + 65_536 {
-            reported = parents.len();
-            progress(reported);
-        }
-    }
-    Graph {
+/// Explores `spec`'s graph with every call on `threads` threads (the model's breadth-first
+/// search, [`search_classes`]), calling `progress` as it goes.
+pub fn explore(spec: &Spec, threads: usize, progress: impl FnMut(Progress)) -> Graph {
+    let (report, parents, firsts) = search_classes(spec, threads, progress);
+    let mut graph = Graph {
         parents,
-        // The environment's moves that change nothing are no call at all: nothing to run.
-        classes: firsts
-            .into_values()
-            .filter(|(key, r)| !(key.0.is_environment() && r.to.is_none()))
-            .collect(),
-        edges,
+        classes: BTreeMap::new(),
+        edges: report.edges,
+        report,
+    };
+    // The search knows a reached state by its fingerprint; the states representatives leave
+    // are few (a thousand or so), so theirs are computed from their paths.
+    let froms: BTreeSet<u32> = firsts
+        .iter()
+        .map(|(_, from, _)| u32::try_from(*from).expect("fewer than 2^32 states"))
+        .collect();
+    let mut by_fingerprint: FxHashMap<u64, u32> = FxHashMap::default();
+    for &from in &froms {
+        let mut state = State::INITIAL;
+        for action in graph.path_to(from) {
+            state = spec.step(&state, &action).0;
+        }
+        by_fingerprint.insert(fingerprint(&state), from);
     }
+    for (key, from, to) in firsts {
+        // The environment's moves that change nothing are no call at all: nothing to run.
+        if key.0.is_environment() && to.is_none() {
+            continue;
+        }
+        let to = match to {
+            None => Landing::Unchanged,
+            Some(fp) => by_fingerprint
+                .get(&fp)
+                .map_or(Landing::Elsewhere, |&id| Landing::At(id)),
+        };
+        let from = u32::try_from(from).expect("fewer than 2^32 states");
+        graph.classes.insert(key, Representative { from, to });
+    }
+    graph
 }

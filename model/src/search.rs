@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use jetapi::JetErr;
-use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::action::Action;
 use crate::generate::{Mode, actions};
@@ -47,6 +49,12 @@ impl Seen {
 
     fn len(&self) -> usize {
         self.len
+    }
+
+    /// Empties the table, keeping its size.
+    fn clear(&mut self) {
+        self.slots.fill(EMPTY);
+        self.len = 0;
     }
 
     fn key(fp: Fingerprint) -> u64 {
@@ -292,6 +300,8 @@ struct Found {
     // Keyed by the strings' addresses while searching (fast), by their text in the report.
     outcomes: FxHashMap<OutcomeKey, OutcomeSeen>,
     rules: FxHashMap<RuleKey, RuleSeen>,
+    /// Recorded by [`search_classes`] only.
+    classes: FxHashMap<ClassSeenKey, ClassEdge>,
     edges: u64,
     max_depth: usize,
 }
@@ -304,6 +314,7 @@ impl Found {
             failed: vec![None; PROPERTIES.len()],
             outcomes: FxHashMap::default(),
             rules: FxHashMap::default(),
+            classes: FxHashMap::default(),
             edges: 0,
             max_depth: 0,
         }
@@ -362,6 +373,7 @@ impl Found {
             failed,
             outcomes,
             rules,
+            classes: _,
             edges,
             max_depth,
         } = self;
@@ -460,7 +472,22 @@ type OutcomeSeen = (&'static str, StateId, Action);
 type RuleKey = (usize, usize);
 type RuleSeen = (&'static str, &'static str, StateId, Action);
 
-/// What one thread found expanding its share of a level, in the order a sequential search
+/// An edge class's key while searching: the call, the code, the deciding check's address.
+type ClassSeenKey = (Action, JetErr, usize);
+
+/// An edge class's first edge: its key, the state it leaves, and the fingerprint of the state
+/// it reaches (`None`: the state is unchanged).
+pub type ClassEdge = (ClassKey, StateId, Option<Fingerprint>);
+
+/// Each state's parent edge, by [`StateId`]: (the previous state, the action from it); the
+/// initial state has no action.
+pub type ParentEdges = Vec<(u32, Option<Action>)>;
+
+/// One edge class: the call with its arguments, the code the model returns, the deciding check
+/// (see [`crate::edges`]).
+pub type ClassKey = (Action, JetErr, &'static str);
+
+/// What one thread found expanding one chunk of a level, in the order a sequential search
 /// would have found it.
 #[derive(Default)]
 struct Expansion {
@@ -470,53 +497,138 @@ struct Expansion {
     found: Vec<(State, Fingerprint, StateId, Action, u32)>,
     outcomes: Vec<(OutcomeKey, OutcomeSeen)>,
     rules: Vec<(RuleKey, RuleSeen)>,
+    classes: Vec<(ClassSeenKey, ClassEdge)>,
 }
 
-fn expand(
-    spec: &Spec,
-    mode: Mode,
-    chunk: &[(State, StateId)],
-    seen: &Seen,
-    level_seen: &mut Seen,
-) -> Expansion {
-    let mut out = Expansion::default();
-    let mut seen_outcomes: FxHashMap<OutcomeKey, ()> = FxHashMap::default();
-    let mut seen_rules: FxHashMap<RuleKey, ()> = FxHashMap::default();
-    let mut buffer = Vec::with_capacity(256);
-    let mut siblings = Siblings::default();
-    for (state, id) in chunk {
-        buffer.clear();
-        siblings.clear();
-        actions(spec, state, mode, &mut buffer);
-        for action in &buffer {
-            out.edges += 1;
-            // Borrowed, as in the one-thread search.
-            let transition = spec.apply(state, action);
-            if mode == Mode::Probe {
-                if let Some((key, entry)) = outcome_entry(action, &transition.1, *id) {
-                    if seen_outcomes.insert(key, ()).is_none() {
-                        out.outcomes.push((key, entry));
-                    }
-                }
-                if let Some((key, entry)) = rule_entry(action, &transition.1, *id) {
-                    if seen_rules.insert(key, ()).is_none() {
-                        out.rules.push((key, entry));
-                    }
-                }
-            }
-            if let Some(next) = &transition.0 {
-                siblings.offer(next, fingerprint(next), *action);
-            }
-        }
-        seen.touch(siblings.fps.iter().copied());
-        for (&next_fp, (next, action)) in siblings.fps.iter().zip(siblings.next.drain(..)) {
-            if !seen.contains(next_fp) && level_seen.insert(next_fp) {
-                let failing = failing(&next);
-                out.found.push((next, next_fp, *id, action, failing));
-            }
+/// What a search thread keeps from chunk to chunk and level to level. Its sets hold what this
+/// thread already reported: the thread takes chunks in increasing order and the chunks are
+/// merged in index order, so whatever a thread drops because it reported it before, it
+/// reported from an earlier place in the sequential order.
+struct Worker {
+    buffer: Vec<Action>,
+    siblings: Siblings,
+    /// The states this thread produced in the current level.
+    level_seen: Seen,
+    outcomes: FxHashSet<OutcomeKey>,
+    rules: FxHashSet<RuleKey>,
+    classes: FxHashSet<ClassSeenKey>,
+    /// The edge met at each place of the previous state's action list (in probe mode).
+    /// Neighbouring states mostly offer the same calls in the same order with the same
+    /// results, so comparing with it spares most edges the hashing of their outcome, check
+    /// and class.
+    last_edges: Vec<ClassSeenKey>,
+}
+
+impl Worker {
+    fn new() -> Worker {
+        Worker {
+            buffer: Vec::with_capacity(256),
+            siblings: Siblings::default(),
+            level_seen: Seen::new(),
+            outcomes: FxHashSet::default(),
+            rules: FxHashSet::default(),
+            classes: FxHashSet::default(),
+            last_edges: Vec::new(),
         }
     }
-    out
+
+    /// Records the outcome, the check and (with [`Record::Classes`]) the class of an edge
+    /// unless this thread met them before.
+    fn record(
+        &mut self,
+        record: Record,
+        key: ClassSeenKey,
+        outcome: &crate::step::Outcome,
+        from: StateId,
+        to: Option<Fingerprint>,
+        out: &mut Expansion,
+    ) {
+        let action = &key.0;
+        if let Some((key, entry)) = outcome_entry(action, outcome, from) {
+            if self.outcomes.insert(key) {
+                out.outcomes.push((key, entry));
+            }
+        }
+        if let Some((key, entry)) = rule_entry(action, outcome, from) {
+            if self.rules.insert(key) {
+                out.rules.push((key, entry));
+            }
+        }
+        if record == Record::Classes && self.classes.insert(key) {
+            let class = (*action, outcome.code, outcome.rule);
+            out.classes.push((key, (class, from, to)));
+        }
+    }
+
+    fn expand(
+        &mut self,
+        spec: &Spec,
+        record: Record,
+        chunk: &[(State, StateId)],
+        seen: &Seen,
+    ) -> Expansion {
+        let mut out = Expansion::default();
+        let probe = record != Record::Nothing;
+        let mode = if probe { Mode::Probe } else { Mode::Explore };
+        // Out of `self` while its actions are taken, so that `record` may borrow `self`.
+        let mut buffer = std::mem::take(&mut self.buffer);
+        for (state, id) in chunk {
+            buffer.clear();
+            self.siblings.clear();
+            actions(spec, state, mode, &mut buffer);
+            for (place, action) in buffer.iter().enumerate() {
+                out.edges += 1;
+                // Borrowed, as in the one-thread search.
+                let transition = spec.apply(state, action);
+                let next_fp = transition.0.as_ref().map(fingerprint);
+                if probe {
+                    let outcome = &transition.1;
+                    let key = (*action, outcome.code, outcome.rule.as_ptr() as usize);
+                    // What this thread met at this place of the previous state's list was
+                    // recorded then; most edges end here.
+                    let last = &mut self.last_edges;
+                    let fresh = match last.get_mut(place) {
+                        None => {
+                            last.push(key);
+                            true
+                        }
+                        Some(met) if *met == key => false,
+                        Some(met) => {
+                            *met = key;
+                            true
+                        }
+                    };
+                    if fresh {
+                        self.record(record, key, outcome, *id, next_fp, &mut out);
+                    }
+                }
+                if let (Some(next), Some(fp)) = (&transition.0, next_fp) {
+                    self.siblings.offer(next, fp, *action);
+                }
+            }
+            seen.touch(self.siblings.fps.iter().copied());
+            let siblings = &mut self.siblings;
+            for (&next_fp, (next, action)) in siblings.fps.iter().zip(siblings.next.drain(..)) {
+                if !seen.contains(next_fp) && self.level_seen.insert(next_fp) {
+                    let failing = failing(&next);
+                    out.found.push((next, next_fp, *id, action, failing));
+                }
+            }
+        }
+        self.buffer = buffer;
+        out
+    }
+}
+
+/// What a search records besides the states and the properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Record {
+    /// Nothing: [`Mode::Explore`].
+    Nothing,
+    /// Each (function, code) and (function, check): [`Mode::Probe`].
+    Outcomes,
+    /// Those and each edge class ([`Mode::Probe`]).
+    Classes,
 }
 
 /// [`search`] on `threads` threads: each level of the breadth-first search is expanded in
@@ -526,38 +638,75 @@ pub fn search_parallel(
     spec: &Spec,
     mode: Mode,
     threads: usize,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
 ) -> Report {
     if threads <= 1 {
         return search(spec, mode, progress);
     }
-    check_config(spec);
+    let record = match mode {
+        Mode::Explore => Record::Nothing,
+        Mode::Probe => Record::Outcomes,
+    };
     let started = Instant::now();
+    search_levels(spec, record, threads, progress).finish(started)
+}
+
+/// The probe-mode graph labelled for lockstep, searched on `threads` threads: the search's
+/// report, every state's parent edge (by [`StateId`], the initial state's first), and the first
+/// edge of every edge class in breadth-first order.
+pub fn search_classes(
+    spec: &Spec,
+    threads: usize,
+    progress: impl FnMut(Progress),
+) -> (Report, ParentEdges, Vec<ClassEdge>) {
+    let started = Instant::now();
+    let mut found = search_levels(spec, Record::Classes, threads.max(1), progress);
+    let parents = found
+        .parents
+        .iter()
+        .map(|p| {
+            let from = u32::try_from(p.from).expect("fewer than 2^32 states");
+            (from, p.action)
+        })
+        .collect();
+    let classes = std::mem::take(&mut found.classes).into_values().collect();
+    (found.finish(started), parents, classes)
+}
+
+fn search_levels(
+    spec: &Spec,
+    record: Record,
+    threads: usize,
+    mut progress: impl FnMut(Progress),
+) -> Found {
+    check_config(spec);
     let mut found = Found::new();
     let mut depth = 0usize;
     let initial = State::INITIAL;
     found.root(&initial);
     let mut level = vec![(initial, 0)];
+    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker::new()).collect();
     while !level.is_empty() {
         // Many small chunks handed out in turn keep both threads busy to the end of the level;
         // the expansions are merged in chunk order, which is the sequential order.
         let chunk_size = level.len().div_ceil(threads * 16).max(64);
         let chunks: Vec<&[(State, StateId)]> = level.chunks(chunk_size).collect();
-        let next_chunk = std::sync::atomic::AtomicUsize::new(0);
+        let next_chunk = AtomicUsize::new(0);
         let mut expansions: Vec<Option<Expansion>> = (0..chunks.len()).map(|_| None).collect();
         std::thread::scope(|scope| {
             let seen = &found.seen;
             let chunks = &chunks;
             let next_chunk = &next_chunk;
-            let handles: Vec<_> = (0..threads)
-                .map(|_| {
+            let handles: Vec<_> = workers
+                .iter_mut()
+                .map(|worker| {
                     scope.spawn(move || {
+                        worker.level_seen.clear();
                         let mut done = Vec::new();
-                        let mut level_seen = Seen::new();
                         loop {
-                            let i = next_chunk.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let i = next_chunk.fetch_add(1, Ordering::Relaxed);
                             let Some(chunk) = chunks.get(i) else { break };
-                            done.push((i, expand(spec, mode, chunk, seen, &mut level_seen)));
+                            done.push((i, worker.expand(spec, record, chunk, seen)));
                         }
                         done
                     })
@@ -581,6 +730,9 @@ pub fn search_parallel(
             for (key, seen) in expansion.rules {
                 found.rules.entry(key).or_insert(seen);
             }
+            for (key, edge) in expansion.classes {
+                found.classes.entry(key).or_insert(edge);
+            }
             // The home slots of a few fingerprints ahead are read first, so their cache
             // misses overlap (see [`Seen::touch`]).
             for batch in expansion.found.chunks(16) {
@@ -603,5 +755,5 @@ pub fn search_parallel(
         level = next_level;
     }
     found.max_depth = depth;
-    found.finish(started)
+    found
 }

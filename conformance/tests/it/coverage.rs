@@ -14,7 +14,7 @@ const TINY: Config = Config {
 
 #[test]
 fn every_documented_row_gets_one_status_and_each_status_its_detail() {
-    let report = coverage(TINY);
+    let report = coverage(TINY, 2);
     let s = &report.summary;
     assert_eq!(s.rows, 438);
     assert_eq!(s.witnessed + s.divergent + s.unreachable + s.missing, 438);
@@ -50,5 +50,5 @@ fn every_documented_row_gets_one_status_and_each_status_its_detail() {
 /// report, is compared with `jetspec coverage --markdown` by CI (`.ci/run`).
 #[test]
 fn the_tiny_coverage_report_is_reviewed_as_a_snapshot() {
-    insta::assert_snapshot!("coverage_tiny", render_markdown(&coverage(TINY)));
+    insta::assert_snapshot!("coverage_tiny", render_markdown(&coverage(TINY, 2)));
 }

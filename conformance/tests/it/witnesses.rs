@@ -16,7 +16,7 @@ fn the_checked_in_witnesses_are_what_the_model_prints() {
         return;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/witnesses");
-    let (expected, _) = witness_files(Config::DEFAULT, Profile::Esent, &dir, |_| {});
+    let (expected, _) = witness_files(Config::DEFAULT, Profile::Esent, &dir, 2, |_| {});
     let on_disk = collect_trace_files(std::slice::from_ref(&dir)).unwrap();
     let stale: Vec<_> = on_disk
         .iter()
@@ -39,9 +39,11 @@ fn the_checked_in_witnesses_are_what_the_model_prints() {
 }
 
 #[test]
-fn witnesses_are_the_same_on_every_run() {
+fn witnesses_are_the_same_on_every_run_and_any_number_of_threads() {
     let dir = PathBuf::from("w");
-    let (first, _) = witness_files(Config::SMALL, Profile::Esent, &dir, |_| {});
-    let (second, _) = witness_files(Config::SMALL, Profile::Esent, &dir, |_| {});
+    let (first, _) = witness_files(Config::SMALL, Profile::Esent, &dir, 1, |_| {});
+    let (second, _) = witness_files(Config::SMALL, Profile::Esent, &dir, 2, |_| {});
+    let (third, _) = witness_files(Config::SMALL, Profile::Esent, &dir, 3, |_| {});
     assert_eq!(first, second);
+    assert_eq!(first, third);
 }
