@@ -181,6 +181,22 @@ pub struct ConformReport {
     pub regressions: Vec<Disagreement>,
     /// Classes not covered, named (at most 50).
     pub uncovered: Vec<String>,
+    /// The checks of the model (a function and the check that decided its result) that decide
+    /// at least one of this share's classes.
+    pub checks_total: usize,
+    /// Those the engine confirmed: at least one class they decide ran with the model's result.
+    pub checks_confirmed: usize,
+    /// The checks never confirmed, named (`function: check`), every one.
+    pub unconfirmed_checks: Vec<String>,
+}
+
+/// The (function, deciding check) pairs of `classes`; the environment's moves are no check.
+fn checks_of<'a>(
+    classes: impl Iterator<Item = &'a ClassKey>,
+) -> BTreeSet<(&'static str, &'static str)> {
+    classes
+        .filter_map(|(action, _, rule)| Some((action.function()?, *rule)))
+        .collect()
 }
 
 /// What to run.
@@ -501,6 +517,12 @@ pub fn run_conform_on(
         .take(50)
         .map(|(a, code, rule)| format!("{a:?} -> {} ({rule})", code.name()))
         .collect();
+    let checks = checks_of(wanted.iter());
+    let confirmed = checks_of(agreed.iter());
+    let unconfirmed_checks: Vec<String> = checks
+        .difference(&confirmed)
+        .map(|(function, rule)| format!("{function}: {rule}"))
+        .collect();
     Ok(ConformReport {
         config: options.config.name,
         profile: options.profile.name(),
@@ -524,6 +546,9 @@ pub fn run_conform_on(
         },
         regressions,
         uncovered,
+        checks_total: checks.len(),
+        checks_confirmed: checks.len() - unconfirmed_checks.len(),
+        unconfirmed_checks,
     })
 }
 
@@ -629,6 +654,9 @@ pub fn render(report: &ConformReport) -> String {
     for u in &report.uncovered {
         out.push_str(&format!("not covered: {u}\n"));
     }
+    for c in &report.unconfirmed_checks {
+        out.push_str(&format!("check never confirmed: {c}\n"));
+    }
     out.push_str(&format!(
         "conform {} ({} profile, {} file system, shard {}): model {} states, {} edges in {:.1} s\n",
         report.config,
@@ -642,6 +670,11 @@ pub fn render(report: &ConformReport) -> String {
     out.push_str(&format!(
         "edge classes covered {} of {}; {} disagreements; {} blocked behind them\n",
         report.edges_covered, report.edges_total, report.disagreements, report.blocked
+    ));
+    out.push_str(&format!(
+        "checks confirmed {} of {} (a function's check confirmed when a class it decides ran \
+         with the model's result)\n",
+        report.checks_confirmed, report.checks_total
     ));
     out.push_str(&format!(
         "engine: {} tours, {} steps in {:.1} s ({:.0} steps/s); {:.1} s in all\n",

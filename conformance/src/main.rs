@@ -189,7 +189,8 @@ enum Command {
         no_write: bool,
         /// Print JSON: {config, profile, vfs, shard, model_states, model_edges, edges_total,
         /// edges_covered, disagreements, blocked, tours, engine_calls, seconds, calls_per_sec,
-        /// regressions: [{call, expected, actual, trace, steps}], uncovered}.
+        /// regressions: [{call, expected, actual, trace, steps}], uncovered, checks_total,
+        /// checks_confirmed, unconfirmed_checks}.
         #[arg(long)]
         json: bool,
     },

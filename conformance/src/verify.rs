@@ -328,11 +328,13 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
                 name: "conform",
                 verdict: verdict(new.len(), old.len()),
                 summary: format!(
-                    "{} of {} edge classes covered ({} blocked); {} new disagreements, {} \
-                         known; {} engine steps at {:.0}/s",
+                    "{} of {} edge classes covered ({} blocked); {} of {} checks confirmed; {} \
+                         new disagreements, {} known; {} engine steps at {:.0}/s",
                     report.edges_covered,
                     report.edges_total,
                     report.blocked,
+                    report.checks_confirmed,
+                    report.checks_total,
                     new.len(),
                     old.len(),
                     report.engine_calls,
@@ -342,6 +344,12 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
                     .iter()
                     .map(|r| line(r))
                     .chain(old.iter().map(|r| format!("known: {}", line(r))))
+                    .chain(
+                        report
+                            .unconfirmed_checks
+                            .iter()
+                            .map(|c| format!("check never confirmed: {c}")),
+                    )
                     .collect(),
                 seconds: conform_seconds,
             }

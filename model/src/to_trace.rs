@@ -48,6 +48,8 @@ struct Names {
     /// a handle value that was not its own) is passed as 0, which in one-instance mode
     /// ErrFindPinst takes as the single instance.
     bound: std::collections::BTreeSet<String>,
+    /// Whether an instance lives in slot i before the step being printed.
+    live: [bool; MAX_INSTANCES],
 }
 
 /// The raw value the traces pass for a handle that never existed.
@@ -72,7 +74,13 @@ impl Names {
             {
                 HandleRef::Name(self.instance(i))
             }
-            InstArg::Slot(i) if self.incarnation[usize::from(i)] > 0 => HandleRef::Raw(0),
+            // A live instance the caller never learned the handle of is the single instance of
+            // one-instance mode, which ErrFindPinst finds whatever the handle.
+            InstArg::Slot(i) if self.incarnation[usize::from(i)] > 0 && self.live[usize::from(i)] => {
+                HandleRef::Raw(0)
+            }
+            // A freed one the caller never learned: the caller cannot pass the pointer it had,
+            // only a value that is no handle, which validation refuses alike.
             InstArg::Zero => HandleRef::Raw(0),
             InstArg::Nil => HandleRef::Raw(-1),
             InstArg::Slot(_) | InstArg::Stale(_) | InstArg::Garbage => {
@@ -168,6 +176,7 @@ pub fn path_to_indexed_trace(
         temporary: [false; MAX_INSTANCES],
         session_bound: [false; MAX_INSTANCES],
         bound: std::collections::BTreeSet::new(),
+        live: [false; MAX_INSTANCES],
     };
     let mut steps = vec![set_param(
         None,
@@ -223,6 +232,9 @@ pub fn path_to_indexed_trace(
         };
         if legacy_start || temporary_restore {
             steps.extend(slot_settings(None, "i0", sessions));
+        }
+        for (live, instance) in names.live.iter_mut().zip(&state.instances) {
+            *live = instance.is_live();
         }
         let mut call_steps = action_steps(&state, action, &names);
         let expect = if outcome.code == JetErr::Success {

@@ -11,6 +11,9 @@ use model::Config;
 /// Classes covered at `small` on the simulated disk when the floor was last raised.
 const COVERED_FLOOR: usize = 1075;
 
+/// Checks (function, deciding check) the engine confirmed at `small` when the floor was set.
+const CHECKS_FLOOR: usize = 0;
+
 fn small(shard: Shard) -> conformance::conform::ConformReport {
     run_conform(
         &ConformOptions {
@@ -49,4 +52,17 @@ fn every_class_is_covered_disagreed_or_behind_a_disagreement_and_coverage_does_n
         assert_ne!(r.expected, r.actual, "{r:?}");
         assert!(r.steps >= 1, "{r:?}");
     }
+    // Every check that decides a class is either confirmed or named.
+    assert_eq!(
+        report.checks_confirmed + report.unconfirmed_checks.len(),
+        report.checks_total,
+        "{report:?}"
+    );
+    assert!(
+        report.checks_confirmed >= CHECKS_FLOOR,
+        "the engine confirmed {} of {} checks at small, fewer than the floor {CHECKS_FLOOR}:\n{}",
+        report.checks_confirmed,
+        report.checks_total,
+        report.unconfirmed_checks.join("\n")
+    );
 }

@@ -794,11 +794,18 @@ impl Spec {
         let inst = &s.instances[usize::from(slot)];
         let incremental = grbit & BACKUP_INCREMENTAL != 0;
         let known = BACKUP_INCREMENTAL | BACKUP_ATOMIC | 0x10;
-        let checks: [(bool, JetErr, &'static str); 8] = [
+        let checks: [(bool, JetErr, &'static str); 9] = [
             (
                 !inst.backup_allowed,
                 JetErr::BackupNotAllowedYet,
                 "§1.3 JetBackup: backup not allowed (failed JetTerm)",
+            ),
+            // ErrIsamBackup completes the path before ErrBKBackup checks anything; a path
+            // longer than MAX_PATH fails there (ESE source, backup.cxx ErrIsamBackup).
+            (
+                dir == BackupDirArg::TooLong,
+                JetErr::InvalidPath,
+                "§2.5 JetBackup: path too long to complete",
             ),
             (
                 grbit & !known != 0 && self.documented(Divergence::BackupGrbitNotValidated),
@@ -838,9 +845,6 @@ impl Spec {
         ];
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
-        }
-        if dir == BackupDirArg::TooLong {
-            return unchanged(JetErr::InvalidPath, "§2.5 JetBackup: path too long");
         }
         if dir == BackupDirArg::NotEmpty && !incremental && grbit & BACKUP_ATOMIC == 0 {
             return unchanged(
