@@ -76,7 +76,9 @@ impl Names {
             }
             // A live instance the caller never learned the handle of is the single instance of
             // one-instance mode, which ErrFindPinst finds whatever the handle.
-            InstArg::Slot(i) if self.incarnation[usize::from(i)] > 0 && self.live[usize::from(i)] => {
+            InstArg::Slot(i)
+                if self.incarnation[usize::from(i)] > 0 && self.live[usize::from(i)] =>
+            {
                 HandleRef::Raw(0)
             }
             // A freed one the caller never learned: the caller cannot pass the pointer it had,
