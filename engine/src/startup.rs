@@ -243,8 +243,20 @@ impl Engine {
             // JetStopServiceInstance2(StopAndEmitLog) ended logging on purpose: nothing more
             // is written, and the next JetInit recovers from the log as it stands.
             Ok(())
-        } else if let Some(e) = unavailable.or(core.failed) {
-            Err(e)
+        } else if unavailable.is_some() {
+            // An unavailable instance shuts down as after an error: nothing is flushed, no
+            // term record is logged (the next JetInit recovers), and the term reports success
+            // (ESE source: tm.cxx ErrIsamTerm picks termtypeError; sysinit.cxx ErrINSTTerm
+            // skips the checkpoint and buffer flushes for it; log.cxx ErrLGTerm closes the log
+            // without flushing).
+            Ok(())
+        } else if let Some(e) = core.failed {
+            // With log writes stopped, ESE's term logs no term record (log.cxx ErrLGTerm goes
+            // straight to its cleanup when m_fLGNoMoreLogWrite); what can still fail is the
+            // flush of the databases' dirty pages (sysinit.cxx ErrINSTTerm, ErrBFFlush). With
+            // no database attached there is nothing to flush: success, and the next JetInit
+            // recovers from the log as it stands.
+            if core.dbs.is_empty() { Ok(()) } else { Err(e) }
         } else {
             // `abrupt-term-with-open-transactions`: the pages report open transactions only
             // for JET_bitTermComplete.

@@ -255,7 +255,9 @@ fn after_a_failed_log_sync_the_instance_refuses_logged_work_without_retrying() {
         1,
         "the failed instance does no further log I/O"
     );
-    assert_eq!(o.engine.term(o.inst), Err(JetErr::InstanceUnavailable));
+    // An unavailable instance terminates as after an error, flushing nothing, and the term
+    // reports success (ESE's tm.cxx ErrIsamTerm); the restart recovers from the log.
+    assert_eq!(o.engine.term(o.inst), Ok(()));
     o.engine.crash();
     sim.crash();
     let o = open(sim, false, true);
