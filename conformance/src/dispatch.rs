@@ -3,8 +3,9 @@
 //! later the lockstep judge, go through it. It resolves `@handles` to raw values, passes
 //! arguments left out as NULL or zero, and reports the code, the handles to bind and the
 //! outputs a step's `returns` may compare. The harness actions that make engine calls
-//! (InsertRecords, VerifyRecords, Crash, FailAllocation), the engine halves of FailLogWrites
-//! and MakeUnavailable, and the pause points of Start/Finish are here too.
+//! (InsertRecords, VerifyRecords, Crash, FailAllocation, LimitLogGenerations), the engine
+//! halves of FailLogWrites and MakeUnavailable, and the pause points of Start/Finish are here
+//! too.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -633,6 +634,12 @@ pub fn dispatch(
                 .err()
                 .unwrap_or(JetErr::Success),
         ),
+        Call::LimitLogGenerations { generation } => {
+            // Out of range, the limit is clamped to 1..=0xFFFFF, as the engine documents.
+            let generation = generation.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+            engine.limit_log_generations(generation);
+            done(JetErr::Success)
+        }
         Call::FlushCheckpoint { instance } => done(
             engine
                 .flush_checkpoint(inst(instance)?)

@@ -18,6 +18,7 @@ use jetapi::JetErr;
 use crate::backup::BackupSession;
 use crate::checkpoint::{self, Checkpoint};
 use crate::dbfile::{DbFile, DbState};
+use crate::generations::GenerationLimit;
 use crate::log::{LogPos, LogRecord, LogWriter, TxnOp};
 use crate::mutant::Mutant;
 use crate::params::InstanceParams;
@@ -126,6 +127,7 @@ impl Core {
         system_dir: PathBuf,
         log_dir: PathBuf,
         recovered: Recovered,
+        generation_max: GenerationLimit,
     ) -> Result<Core, JetErr> {
         let mut core = Core {
             storage,
@@ -179,7 +181,8 @@ impl Core {
                 signature,
                 size,
                 generation,
-            )?;
+            )?
+            .limited_by(generation_max);
             let pos = log.end();
             core.log = Some(log);
             let chk = Checkpoint {

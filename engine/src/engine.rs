@@ -149,6 +149,8 @@ pub struct Engine {
     pub(crate) profile: Profile,
     /// Allocation failures a test harness armed (`allocation.rs`).
     pub(crate) allocations: crate::allocation::AllocationFaults,
+    /// The last log generation, which a test harness may lower (`generations.rs`).
+    pub(crate) generation_max: crate::generations::GenerationLimit,
     /// The deliberate mistake this engine makes, if any (`mutant.rs`; inert unless built with
     /// the `mutants` feature).
     pub(crate) mutant: Planted,
@@ -212,6 +214,7 @@ impl Engine {
             attached: Mutex::new(BTreeMap::new()),
             profile,
             allocations: Default::default(),
+            generation_max: Default::default(),
             mutant,
         }
     }

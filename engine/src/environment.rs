@@ -49,10 +49,13 @@ impl Engine {
         }
     }
 
-    /// `RollLog`: the current generation is closed and the next begins. True when it happened.
+    /// `RollLog`: the current generation is closed and the next begins. True when it happened;
+    /// a log at its last generation (`generations.rs`) does not roll, and that is no failure.
     pub fn roll_log(&self, instance: InstanceHandle) -> Result<bool, JetErr> {
-        self.environment_move(instance, Core::roll_log)
-            .map(|done| done.is_some())
+        match self.environment_move(instance, Core::roll_log) {
+            Err(JetErr::LogSequenceEnd) => Ok(false),
+            done => done.map(|done| done.is_some()),
+        }
     }
 
     /// `FlushCheckpoint`: dirty pages are written and the checkpoint advances to the oldest

@@ -36,6 +36,7 @@ pub mod dbfile;
 mod engine;
 mod environment;
 pub mod errors;
+pub mod generations;
 pub mod handles;
 pub mod lifecycle;
 pub mod log;

@@ -11,6 +11,7 @@ use jetapi::JetErr;
 
 use crate::codec::{Reader, Writer, crc32c};
 use crate::errors::{Area, in_area};
+use crate::generations::GenerationLimit;
 use crate::paths::{archived_log, current_log, next_log};
 use crate::storage::Storage;
 
@@ -345,6 +346,8 @@ pub struct LogWriter {
     generation: u32,
     file_len: u32,
     pending: Vec<u8>,
+    /// The last generation a roll may reach (`generations.rs`).
+    generation_max: GenerationLimit,
     /// Generations rolled so far by this writer.
     pub rolls: u64,
 }
@@ -367,6 +370,7 @@ impl LogWriter {
             generation,
             file_len: LOG_HEADER_BYTES,
             pending: Vec::new(),
+            generation_max: GenerationLimit::default(),
             rolls: 0,
         };
         let io = in_area(Area::LogWrite);
@@ -375,6 +379,13 @@ impl LogWriter {
         storage.rename(&tmp, &current_log(dir, base)).map_err(&io)?;
         storage.sync_dir(dir).map_err(&io)?;
         Ok(w)
+    }
+
+    /// This writer, whose rolls stop at `limit` (the engine's, which a harness may lower)
+    /// instead of [`crate::generations::GENERATION_MAX`].
+    pub fn limited_by(mut self, limit: GenerationLimit) -> LogWriter {
+        self.generation_max = limit;
+        self
     }
 
     fn write_new_header(
@@ -444,14 +455,15 @@ impl LogWriter {
         Ok(())
     }
 
-    /// Closes the current generation and starts the next (steps in docs/durability.md).
+    /// Closes the current generation and starts the next (steps in docs/durability.md);
+    /// `JET_errLogSequenceEnd`, after the flush, when the current one is the last.
     pub fn roll(&mut self, storage: &dyn Storage) -> Result<(), JetErr> {
         let io = in_area(Area::LogWrite);
         self.flush(storage)?;
         let next = self
             .generation
             .checked_add(1)
-            .filter(|g| *g <= 0xF_FFFF)
+            .filter(|g| *g <= self.generation_max.get())
             .ok_or(JetErr::LogSequenceEnd)?;
         let tmp = next_log(&self.dir, &self.base);
         self.write_new_header(storage, &tmp, next)?;

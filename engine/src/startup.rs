@@ -169,6 +169,7 @@ impl Engine {
             system_dir,
             log_dir,
             recovered,
+            self.generation_max.clone(),
         )
     }
 

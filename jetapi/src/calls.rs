@@ -720,6 +720,9 @@ calls! {
         instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
         error: Word = req(K::Word(FAULT_ERRORS)),
     }
+    LimitLogGenerations "LimitLogGenerations" [] "From now on the last log generation of every instance is `generation`; a roll past it fails with JET_errLogSequenceEnd." {
+        generation: i64 = req(K::Int),
+    }
     MakeUnavailable "MakeUnavailable" [] "An operation that cannot fail (a rollback) fails with `error`, making the instance unavailable." {
         instance: HandleRef = req(K::Handle(H::Instance, Role::Input)),
         error: Word = req(K::Word(FAULT_ERRORS)),

@@ -50,6 +50,13 @@ struct Names {
     bound: std::collections::BTreeSet<String>,
     /// Whether an instance lives in slot i before the step being printed.
     live: [bool; MAX_INSTANCES],
+    /// How far the engine's log generation in slot i's log path is ahead of the model's
+    /// `storage.current`: the engine (as ESE's ErrLGSoftStart) begins a new generation at every
+    /// JetInit with logging on, where the model keeps the one it has, and at the end of a
+    /// restore into an existing log stream.
+    generation_lead: [u32; MAX_INSTANCES],
+    /// Whether `LimitLogGenerations` has been printed (once a log reaches `max_gen`).
+    generations_limited: bool,
 }
 
 /// The raw value the traces pass for a handle that never existed.
@@ -158,6 +165,48 @@ fn slot_settings(instance: Option<HandleRef>, dir: &str, sessions: i64) -> Vec<S
     ]
 }
 
+/// The `LimitLogGenerations` the step from `state` to `next` needs printed before it: the
+/// engine's number of the model's last generation, `max_gen`, in the log of the first slot the
+/// step brings to it; `None` once printed, or when no log reaches `max_gen`.
+fn generation_limit(spec: &Spec, state: &State, next: &State, names: &Names) -> Option<i64> {
+    if names.generations_limited {
+        return None;
+    }
+    let max_gen = u32::from(spec.config.max_gen);
+    let slot = (0..usize::from(spec.config.instances)).find(|&i| {
+        u32::from(next.instances[i].storage.current) >= max_gen
+            && u32::from(state.instances[i].storage.current) < max_gen
+    })?;
+    Some(i64::from(max_gen + names.generation_lead[slot]))
+}
+
+/// [`Names::generation_lead`] after the step from `state` to `next`: a JetInit with logging on
+/// over an existing log, or a restore that replays into one, begins a generation the model
+/// does not count.
+fn generation_lead(
+    state: &State,
+    next: &State,
+    action: &Action,
+    code: JetErr,
+    names: &Names,
+) -> [u32; MAX_INSTANCES] {
+    let mut lead = names.generation_lead;
+    for (i, lead) in lead.iter_mut().enumerate() {
+        let (was, now) = (&state.instances[i], &next.instances[i]);
+        let had_log = was.storage.current != 0;
+        let initialized = was.life != Life::Initialized
+            && now.life == Life::Initialized
+            && !now.settings.recovery_off;
+        let restored = i == usize::from(WORKER)
+            && matches!(action, Action::Restore { .. } | Action::FinishRestore)
+            && code.is_success();
+        if had_log && (initialized || restored) {
+            *lead += 1;
+        }
+    }
+    lead
+}
+
 /// The trace of `path`, with the outcomes `spec` gives.
 pub fn path_to_trace(spec: &Spec, path: &[Action], trace_name: &str, about: &str) -> Trace {
     path_to_indexed_trace(spec, path, trace_name, about).0
@@ -179,6 +228,8 @@ pub fn path_to_indexed_trace(
         session_bound: [false; MAX_INSTANCES],
         bound: std::collections::BTreeSet::new(),
         live: [false; MAX_INSTANCES],
+        generation_lead: [0; MAX_INSTANCES],
+        generations_limited: false,
     };
     let mut steps = vec![set_param(
         None,
@@ -232,6 +283,16 @@ pub fn path_to_indexed_trace(
             }
             _ => false,
         };
+        // The bounded model's last generation is `max_gen`; the engine's is ESE's, far away,
+        // unless the trace lowers it before the first action that brings a log to `max_gen`
+        // (in the engine's numbering of that log).
+        if let Some(limit) = generation_limit(spec, &state, &next, &names) {
+            names.generations_limited = true;
+            steps.push(step(Call::LimitLogGenerations {
+                generation: Some(limit),
+            }));
+        }
+        names.generation_lead = generation_lead(&state, &next, action, outcome.code, &names);
         if legacy_start || temporary_restore {
             steps.extend(slot_settings(None, "i0", sessions));
         }

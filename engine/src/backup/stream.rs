@@ -27,9 +27,6 @@ use crate::lifecycle::RunMode;
 use crate::mutant::Mutant;
 use crate::paths::{archived_generation, checked_file, checkpoint_file};
 
-/// The newest generation a log may have (five hex digits).
-pub(crate) const GENERATION_MAX: u32 = 0xF_FFFF;
-
 impl Engine {
     /// §1.2 step 0: the legacy forms' run-mode check, then the single instance.
     pub(crate) fn legacy_instance(&self) -> Result<InstanceHandle, JetErr> {
@@ -124,7 +121,7 @@ impl Engine {
                     JetErr::LogDiskFull, // §2.3.8
                 ),
                 (
-                    core.log_end().generation >= GENERATION_MAX,
+                    core.log_end().generation >= self.log_generation_max(),
                     JetErr::LogSequenceEnd, // §2.3.8
                 ),
             ];

@@ -145,7 +145,7 @@ impl Engine {
                     JetErr::LogDiskFull,
                 ),
                 (
-                    core.log_end().generation >= super::stream::GENERATION_MAX,
+                    core.log_end().generation >= self.log_generation_max(),
                     JetErr::LogSequenceEnd,
                 ),
                 (core.backup.is_some(), JetErr::BackupInProgress),

@@ -260,3 +260,30 @@ fn a_held_jet_init_is_init_in_progress_for_jet_set_system_parameter() {
     engine.pause_gates().release(API_LOCKED);
     assert_eq!(init.join().unwrap(), Ok(()));
 }
+
+#[test]
+fn a_lowered_generation_limit_ends_the_log_sequence_for_rolls_and_backups() {
+    let (engine, _, inst, _) = running();
+    assert_eq!(
+        engine.log_generation_max(),
+        engine::generations::GENERATION_MAX
+    );
+    engine.limit_log_generations(2);
+    assert_eq!(engine.log_generation_max(), 2);
+    assert_eq!(engine.roll_log(inst), Ok(true), "generation 1 rolls to 2");
+    assert_eq!(
+        engine.roll_log(inst),
+        Ok(false),
+        "the last generation does not roll"
+    );
+    assert_eq!(
+        engine.begin_external_backup_instance(inst, 0),
+        Err(JetErr::LogSequenceEnd)
+    );
+    assert_eq!(
+        engine.backup_instance(inst, Some("bk/"), 0),
+        Err(JetErr::LogSequenceEnd)
+    );
+    engine.limit_log_generations(3);
+    engine.begin_external_backup_instance(inst, 0).unwrap();
+}
