@@ -57,6 +57,10 @@ struct Names {
     generation_lead: [u32; MAX_INSTANCES],
     /// Whether `LimitLogGenerations` has been printed (once a log reaches `max_gen`).
     generations_limited: bool,
+    /// Whether the model keeps instance names: with one instance slot `Spec::apply` erases
+    /// them (no second instance can clash), so JetCreateInstance passes none, or a
+    /// JetExternalRestore2 naming the target would find an instance the model does not.
+    keeps_names: bool,
 }
 
 /// The raw value the traces pass for a handle that never existed.
@@ -230,6 +234,7 @@ pub fn path_to_indexed_trace(
         live: [false; MAX_INSTANCES],
         generation_lead: [0; MAX_INSTANCES],
         generations_limited: false,
+        keeps_names: spec.config.instances > 1,
     };
     let mut steps = vec![set_param(
         None,
@@ -319,6 +324,16 @@ pub fn path_to_indexed_trace(
                 .extend(call_steps.iter().filter_map(|s| binds_instance(&s.call)));
         }
         steps.extend(call_steps);
+        // A crash restarts the process: ESE's system parameters are back at their defaults
+        // (the engine's `Engine::crash` too), while the model's instance limit stays
+        // `config.instances`. Set it again.
+        if matches!(action, Action::Crash) {
+            steps.push(set_param(
+                None,
+                "JET_paramMaxInstances",
+                ParamValue::Number(i64::from(spec.config.instances)),
+            ));
+        }
         if let Action::BeginSession { .. } = action {
             for slot in 0..spec.config.instances {
                 let opened = state.instances[usize::from(slot)].session
@@ -439,8 +454,8 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                 name(names.instance(slot))
             };
             let instance_name = match n {
-                NameArg::Null => None,
-                NameArg::Named(k) => Some(format!("n{k}")),
+                NameArg::Named(k) if names.keeps_names => Some(format!("n{k}")),
+                NameArg::Null | NameArg::Named(_) => None,
             };
             if v2 {
                 Call::CreateInstance2 {
