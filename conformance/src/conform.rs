@@ -9,9 +9,9 @@
 //! continuing from where it lands. Each step's code is compared with the model's.
 //!
 //! Why classes and not every edge: the default configuration has billions of edges with every
-//! call tried (this command's report counts them), which no engine replays in minutes; two edges with one label
-//! differ only in parts of the state that neither the call's arguments nor its deciding check
-//! look at. Classes are what this command promises to cover, and it says so in its report.
+//! call tried (this command's report counts them), which no engine replays in minutes; two
+//! edges with one label differ only in parts of the state that neither the call's arguments
+//! nor its deciding check look at. Classes are what this command promises to cover, and it says so in its report.
 //!
 //! A disagreement is minimised (steps deleted while the engine still disagrees on the same
 //! call in the same way, each candidate re-predicted by the model) and written as a trace to
@@ -529,7 +529,7 @@ pub fn run_conform_on(
         vfs: options.backend.name(),
         shard: format!("{}/{}", options.shard.index + 1, options.shard.count),
         model_states: graph.states(),
-        model_edges: graph.edges,
+        model_edges: graph.edges(),
         edges_total: wanted.len(),
         edges_covered: agreed.len(),
         disagreements: regressions.len(),

@@ -10,8 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::action::Action;
 use crate::pack::fingerprint;
-use crate::search::{Progress, Report, search_classes};
-use crate::state::State;
+use crate::search::{Progress, Report, replay, search_classes};
 use crate::step::Spec;
 
 pub use crate::search::ClassKey;
@@ -42,13 +41,16 @@ pub struct Graph {
     /// Indexed by state id: (parent state, the action from it); the initial state has none.
     parents: Vec<(u32, Option<Action>)>,
     classes: BTreeMap<ClassKey, Representative>,
-    /// Edges evaluated, self-loops included.
-    pub edges: u64,
     /// The search that found it.
     pub report: Report,
 }
 
 impl Graph {
+    /// Edges evaluated, self-loops included.
+    pub fn edges(&self) -> u64 {
+        self.report.edges
+    }
+
     /// Unique states.
     pub fn states(&self) -> usize {
         self.parents.len()
@@ -91,7 +93,6 @@ pub fn explore(spec: &Spec, threads: usize, progress: impl FnMut(Progress)) -> G
     let mut graph = Graph {
         parents,
         classes: BTreeMap::new(),
-        edges: report.edges,
         report,
     };
     // The search knows a reached state by its fingerprint; the states representatives leave
@@ -102,11 +103,9 @@ pub fn explore(spec: &Spec, threads: usize, progress: impl FnMut(Progress)) -> G
         .collect();
     let mut by_fingerprint: FxHashMap<u64, u32> = FxHashMap::default();
     for &from in &froms {
-        let mut state = State::INITIAL;
-        for action in graph.path_to(from) {
-            state = spec.step(&state, &action).0;
-        }
-        by_fingerprint.insert(fingerprint(&state), from);
+        let states = replay(spec, &graph.path_to(from));
+        let (state, _) = states.last().expect("starts with the initial state");
+        by_fingerprint.insert(fingerprint(state), from);
     }
     for (key, from, to) in firsts {
         // The environment's moves that change nothing are no call at all: nothing to run.

@@ -7,11 +7,10 @@
 //! returned: the shortest path to it, from which witness traces are made.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use jetapi::JetErr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::action::Action;

@@ -169,6 +169,15 @@ fn slot_settings(instance: Option<HandleRef>, dir: &str, sessions: i64) -> Vec<S
     ]
 }
 
+/// The process-wide instance limit of the configuration, which every trace sets first.
+fn max_instances(spec: &Spec) -> Step {
+    set_param(
+        None,
+        "JET_paramMaxInstances",
+        ParamValue::Number(i64::from(spec.config.instances)),
+    )
+}
+
 /// The `LimitLogGenerations` the step from `state` to `next` needs printed before it: the
 /// engine's number of the model's last generation, `max_gen`, in the log of the first slot the
 /// step brings to it; `None` once printed, or when no log reaches `max_gen`.
@@ -236,11 +245,7 @@ pub fn path_to_indexed_trace(
         generations_limited: false,
         keeps_names: spec.config.instances > 1,
     };
-    let mut steps = vec![set_param(
-        None,
-        "JET_paramMaxInstances",
-        ParamValue::Number(i64::from(spec.config.instances)),
-    )];
+    let mut steps = vec![max_instances(spec)];
     // A probe's second session needs room for two.
     let sessions = if path
         .iter()
@@ -328,11 +333,7 @@ pub fn path_to_indexed_trace(
         // (the engine's `Engine::crash` too), while the model's instance limit stays
         // `config.instances`. Set it again.
         if matches!(action, Action::Crash) {
-            steps.push(set_param(
-                None,
-                "JET_paramMaxInstances",
-                ParamValue::Number(i64::from(spec.config.instances)),
-            ));
+            steps.push(max_instances(spec));
         }
         if let Action::BeginSession { .. } = action {
             for slot in 0..spec.config.instances {

@@ -185,17 +185,10 @@ impl Spec {
                 inst.settings = defaults;
             }
         }
-        match param {
-            // Kept as a probe condition, for the worker only (the model's one session per
-            // instance never opens two databases otherwise).
-            ParamArg::OneDbPerSession if slot == 0 && next.probe.is_none() => {
-                next.probe = Some(crate::state::Probe::OneDbPerSession);
-            }
-            ParamArg::CircularLogOn
-            | ParamArg::RecoveryOff
-            | ParamArg::OneDbPerSession
-            | ParamArg::BadPath
-            | ParamArg::UnknownId => {}
+        // Kept as a probe condition, for the worker only (the model's one session per instance
+        // never opens two databases otherwise).
+        if param == ParamArg::OneDbPerSession && slot == 0 && next.probe.is_none() {
+            next.probe = Some(crate::state::Probe::OneDbPerSession);
         }
         if next == *s {
             return unchanged(JetErr::Success, "doc:JetSetSystemParameter sets the value");
