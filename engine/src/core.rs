@@ -179,7 +179,10 @@ impl Core {
                 &core.log_dir,
                 &base,
                 signature,
-                size,
+                (
+                    size,
+                    u32::try_from(core.page_size).expect("page sizes fit u32"),
+                ),
                 generation,
             )?
             .limited_by(generation_max);

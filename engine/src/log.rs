@@ -231,7 +231,14 @@ pub struct LogHeader {
     pub signature: u64,
     /// `JET_paramLogFileSize` when it was written, KiB.
     pub size_kib: u32,
+    /// `JET_paramDatabasePageSize` when it was written, bytes. A header whose field is 0 (one
+    /// written before the field existed) reads as [`PAGE_SIZE_DEFAULT`], as ESE reads a 0
+    /// `le_cbPageSize` (`LOG_STREAM::ErrLGReadFileHdr`).
+    pub page_size: u32,
 }
+
+/// The page size a log header with no recorded page size stands for (ESE's default).
+pub const PAGE_SIZE_DEFAULT: u32 = 8192;
 
 fn encode_log_header(h: &LogHeader, base: &str) -> Vec<u8> {
     let mut w = Writer::new();
@@ -243,6 +250,7 @@ fn encode_log_header(h: &LogHeader, base: &str) -> Vec<u8> {
     let mut name = [0u8; 4];
     name[..base.len().min(3)].copy_from_slice(&base.as_bytes()[..base.len().min(3)]);
     w.bytes(&name);
+    w.u32(h.page_size);
     w.buf.resize(LOG_HEADER_BYTES as usize - 4, 0);
     let crc = crc32c(&w.buf);
     w.u32(crc);
@@ -260,10 +268,19 @@ fn decode_log_header(raw: &[u8]) -> Option<LogHeader> {
     if r.take(4)? != LOG_MAGIC.as_slice() || r.u32()? != LOG_FORMAT_VERSION {
         return None;
     }
+    let generation = r.u32()?;
+    let size_kib = r.u32()?;
+    let signature = r.u64()?;
+    r.take(4)?;
+    let page_size = match r.u32()? {
+        0 => PAGE_SIZE_DEFAULT,
+        n => n,
+    };
     Some(LogHeader {
-        generation: r.u32()?,
-        size_kib: r.u32()?,
-        signature: r.u64()?,
+        generation,
+        signature,
+        size_kib,
+        page_size,
     })
 }
 
@@ -343,6 +360,7 @@ pub struct LogWriter {
     base: String,
     signature: u64,
     size_kib: u32,
+    page_size: u32,
     generation: u32,
     file_len: u32,
     pending: Vec<u8>,
@@ -354,12 +372,13 @@ pub struct LogWriter {
 
 impl LogWriter {
     /// Starts generation `generation` in a new current log (`<base>.log` must not exist).
+    /// `sizes` are `JET_paramLogFileSize` (KiB) and `JET_paramDatabasePageSize` (bytes).
     pub fn start(
         storage: &dyn Storage,
         dir: &Path,
         base: &str,
         signature: u64,
-        size_kib: u32,
+        (size_kib, page_size): (u32, u32),
         generation: u32,
     ) -> Result<LogWriter, JetErr> {
         let w = LogWriter {
@@ -367,6 +386,7 @@ impl LogWriter {
             base: base.to_string(),
             signature,
             size_kib,
+            page_size,
             generation,
             file_len: LOG_HEADER_BYTES,
             pending: Vec::new(),
@@ -399,6 +419,7 @@ impl LogWriter {
             generation,
             signature: self.signature,
             size_kib: self.size_kib,
+            page_size: self.page_size,
         };
         storage.create(path).map_err(&io)?;
         storage

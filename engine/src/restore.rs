@@ -320,6 +320,11 @@ struct Restore<'a> {
 }
 
 impl Restore<'_> {
+    /// The process-wide page size, as log headers record it.
+    fn page_size_u32(&self) -> u32 {
+        u32::try_from(self.page_size).expect("page sizes fit u32")
+    }
+
     /// §6.1.8: every generation of the range is in the backup directory, of one stream.
     /// Returns the stream's signature.
     fn check_backup_logs(&self, gen_low: u32, gen_high: u32) -> Result<u64, JetErr> {
@@ -337,6 +342,11 @@ impl Restore<'_> {
                 return Err(JetErr::FileNotFound);
             }
             let header = read_log_header(self.storage, &path)?;
+            // `LOG_STREAM::ErrLGReadFileHdr` compares each header's page size with the
+            // process-wide one before the caller compares signatures.
+            if header.page_size != self.page_size_u32() {
+                return Err(JetErr::PageSizeMismatch);
+            }
             if *signature.get_or_insert(header.signature) != header.signature {
                 return Err(JetErr::GivenLogFileHasBadSignature);
             }
@@ -528,7 +538,7 @@ impl Restore<'_> {
             &self.log_dir,
             &self.base,
             signature,
-            size_kib,
+            (size_kib, self.page_size_u32()),
             last + 1,
         )?;
         let chk = Checkpoint {

@@ -32,30 +32,6 @@ const DISAGREES: &[(&str, usize, &str)] = &[
         "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
          replay needs only the logs up to that generation, not the whole backup's range",
     ),
-    (
-        "JetRestore/JET_errPageSizeMismatch.json",
-        16,
-        "ESE compares the page size in the set's first log header with the process-wide \
-         JET_paramDatabasePageSize (logstream.cxx LOG_STREAM::ErrLGReadFileHdr); the engine's \
-         log header records no page size (docs/file-formats.md) and this set holds logs only, \
-         so nothing can be compared until a log format version records it (issue 6)",
-    ),
-    (
-        "JetRestore2/JET_errPageSizeMismatch.json",
-        16,
-        "ESE compares the page size in the set's first log header with the process-wide \
-         JET_paramDatabasePageSize (logstream.cxx LOG_STREAM::ErrLGReadFileHdr); the engine's \
-         log header records no page size (docs/file-formats.md) and this set holds logs only, \
-         so nothing can be compared until a log format version records it (issue 6)",
-    ),
-    (
-        "JetRestoreInstance/JET_errPageSizeMismatch.json",
-        16,
-        "ESE compares the page size in the set's first log header with the process-wide \
-         JET_paramDatabasePageSize (logstream.cxx LOG_STREAM::ErrLGReadFileHdr); the engine's \
-         log header records no page size (docs/file-formats.md) and this set holds logs only, \
-         so nothing can be compared until a log format version records it (issue 6)",
-    ),
 ];
 
 fn witnesses() -> Vec<(String, PathBuf)> {

@@ -27,7 +27,7 @@ fn put(i: u8) -> LogRecord {
 #[test]
 fn records_read_back_in_order_and_a_torn_tail_ends_the_generation() {
     let sim = SimStorage::new();
-    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 1).unwrap();
+    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, (64, 8192), 1).unwrap();
     for i in 0..3 {
         w.append(&sim, &put(i)).unwrap();
     }
@@ -49,7 +49,7 @@ fn records_read_back_in_order_and_a_torn_tail_ends_the_generation() {
 #[test]
 fn a_record_is_valid_only_in_its_own_generation() {
     let sim = SimStorage::new();
-    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 3).unwrap();
+    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, (64, 8192), 3).unwrap();
     w.append(&sim, &put(1)).unwrap();
     w.flush(&sim).unwrap();
     let path = current_log(Path::new(""), "edb");
@@ -61,7 +61,7 @@ fn a_record_is_valid_only_in_its_own_generation() {
 #[test]
 fn a_full_generation_rolls_to_the_next_file_name() {
     let sim = SimStorage::new();
-    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, 64, 1).unwrap();
+    let mut w = LogWriter::start(&sim, Path::new(""), "edb", 7, (64, 8192), 1).unwrap();
     while w.rolls == 0 {
         w.append(&sim, &put(9)).unwrap();
     }
@@ -248,4 +248,20 @@ fn a_damaged_record_page_is_a_read_verify_failure_when_a_seek_reaches_it() {
         DbFile::open(&sim, path, 4096).unwrap_err(),
         JetErr::ReadVerifyFailure
     );
+}
+
+#[test]
+fn a_log_header_records_its_page_size_and_an_old_header_reads_as_eight_kib() {
+    let sim = SimStorage::new();
+    let w = LogWriter::start(&sim, Path::new(""), "edb", 7, (64, 16384), 1).unwrap();
+    drop(w);
+    let path = current_log(Path::new(""), "edb");
+    assert_eq!(read_log_header(&sim, &path).unwrap().page_size, 16384);
+    // A header written before the field existed has zeros there (and its own checksum).
+    let mut raw = sim.read_at(&path, 0, 64).unwrap();
+    raw[28..32].copy_from_slice(&[0; 4]);
+    let crc = engine::codec::crc32c(&raw[..60]);
+    raw[60..].copy_from_slice(&crc.to_le_bytes());
+    sim.write_at(&path, 0, &raw).unwrap();
+    assert_eq!(read_log_header(&sim, &path).unwrap().page_size, 8192);
 }
