@@ -3,7 +3,8 @@
 //! `traces/witnesses/`), `divergent` (only the documented profile returns it; the divergence is
 //! named), `unreachable` (no call sequence can produce it, with the reason and its source) or
 //! `missing` (the model does not produce it yet). Also the codes the model returns that no page
-//! lists (`undocumented`).
+//! lists (`undocumented`). Each witnessed row's witness is replayed on the engine (simulated
+//! disk): the row is confirmed, or the first step where the engine differs is named.
 
 use std::collections::BTreeSet;
 
@@ -13,8 +14,11 @@ use jetapi::trace::Profile;
 use model::generate::Mode;
 use model::profile::DIVERGENCES;
 use model::search::{Report, search_parallel};
+use model::to_trace::path_to_trace;
 use model::{Config, Spec};
 use serde::Serialize;
+
+use crate::replay::{Backend, replay};
 
 /// A row's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -43,6 +47,27 @@ pub struct Row {
     pub witness: Option<String>,
     /// The divergence id (divergent rows) or why it cannot happen (unreachable rows).
     pub reason: Option<String>,
+    /// What the engine did with the witness (witnessed rows).
+    pub engine: Option<EngineResult>,
+}
+
+/// A witness replayed on the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum EngineResult {
+    /// Every step, the witnessed call included, returned what the model predicts.
+    Confirmed,
+    /// The first step whose result differs.
+    Differs {
+        /// The 1-based step of the printed witness.
+        step: usize,
+        /// Its call.
+        call: String,
+        /// What the model predicts.
+        expected: String,
+        /// What the engine returned.
+        actual: String,
+    },
 }
 
 /// Counts.
@@ -52,6 +77,8 @@ pub struct Summary {
     pub rows: usize,
     /// Rows witnessed.
     pub witnessed: usize,
+    /// Witnessed rows whose witness replays on the engine.
+    pub confirmed: usize,
     /// Rows only the documented profile produces.
     pub divergent: usize,
     /// Rows no sequence can produce.
@@ -208,6 +235,7 @@ pub fn coverage_with(config: Config, esent: &Report, threads: usize) -> Coverage
     );
     let has =
         |report: &model::search::Report, f: &str, c: JetErr| report.outcomes.contains_key(&(f, c));
+    let spec = Spec::new(config);
     let mut rows = Vec::new();
     let mut documented_pairs = BTreeSet::new();
     for (page, doc_row) in documented_rows() {
@@ -219,13 +247,17 @@ pub fn coverage_with(config: Config, esent: &Report, threads: usize) -> Coverage
             status,
             witness,
             reason,
+            engine: None,
         };
-        rows.push(if has(esent, f, code) {
-            row(
-                Status::Witnessed,
-                Some(format!("traces/witnesses/{f}/{}.json", code.name())),
-                None,
-            )
+        rows.push(if let Some(path) = esent.outcomes.get(&(f, code)) {
+            Row {
+                engine: Some(on_engine(&spec, path, f, code)),
+                ..row(
+                    Status::Witnessed,
+                    Some(format!("traces/witnesses/{f}/{}.json", code.name())),
+                    None,
+                )
+            }
         } else if has(&documented, f, code) {
             let divergence = DIVERGENCES
                 .iter()
@@ -248,6 +280,10 @@ pub fn coverage_with(config: Config, esent: &Report, threads: usize) -> Coverage
     let summary = Summary {
         rows: rows.len(),
         witnessed: count(Status::Witnessed),
+        confirmed: rows
+            .iter()
+            .filter(|r| r.engine == Some(EngineResult::Confirmed))
+            .count(),
         divergent: count(Status::Divergent),
         unreachable: count(Status::Unreachable),
         missing: count(Status::Missing),
@@ -261,6 +297,21 @@ pub fn coverage_with(config: Config, esent: &Report, threads: usize) -> Coverage
     }
 }
 
+/// Prints the witness `path` of (`function`, `code`) as `jetspec witnesses` does and replays it on
+/// a fresh engine on the simulated disk.
+fn on_engine(spec: &Spec, path: &[model::Action], function: &str, code: JetErr) -> EngineResult {
+    let name = format!("{function}/{}", code.name());
+    match replay(&path_to_trace(spec, path, &name, ""), Backend::Sim) {
+        Ok(()) => EngineResult::Confirmed,
+        Err(d) => EngineResult::Differs {
+            step: d.step,
+            call: d.call,
+            expected: d.expected,
+            actual: d.actual,
+        },
+    }
+}
+
 /// The report as Markdown (the text of `docs/coverage.md`).
 pub fn render_markdown(report: &CoverageReport) -> String {
     let s = &report.summary;
@@ -270,10 +321,48 @@ pub fn render_markdown(report: &CoverageReport) -> String {
         report.config
     ));
     out.push_str(&format!(
-        "{} documented (function, code) rows: {} witnessed, {} divergent, {} unreachable, {} missing. \
-         The model also returns {} (function, code) pairs no page lists.\n\n",
-        s.rows, s.witnessed, s.divergent, s.unreachable, s.missing, s.undocumented
+        "{} documented (function, code) rows: {} witnessed ({} confirmed by the engine), {} divergent, \
+         {} unreachable, {} missing. The model also returns {} (function, code) pairs no page lists.\n\n",
+        s.rows,
+        s.witnessed,
+        s.confirmed,
+        s.divergent,
+        s.unreachable,
+        s.missing,
+        s.undocumented
     ));
+    let differs: Vec<(&Row, &EngineResult)> = report
+        .rows
+        .iter()
+        .filter_map(|r| r.engine.as_ref().map(|e| (r, e)))
+        .filter(|(_, e)| **e != EngineResult::Confirmed)
+        .collect();
+    out.push_str(&format!(
+        "## Witnessed, not confirmed by the engine ({})\n\n\
+         The witness replayed on the engine (simulated disk) differs at the step named.\n\n\
+         | function | code | step | call | model | engine |\n|---|---|---|---|---|---|\n",
+        differs.len()
+    ));
+    for (r, e) in differs {
+        if let EngineResult::Differs {
+            step,
+            call,
+            expected,
+            actual,
+        } = e
+        {
+            let cell = |t: &str| t.replace('|', "\\|");
+            out.push_str(&format!(
+                "| {} | {} | {step} | `{}` | {} | {} |\n",
+                r.function,
+                r.code,
+                cell(call),
+                cell(expected),
+                cell(actual)
+            ));
+        }
+    }
+    out.push('\n');
     for status in [
         Status::Missing,
         Status::Divergent,

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::check::run_check;
 use crate::conform::{ConformOptions, Shard, explore_model, run_conform_on};
-use crate::coverage::{Status, coverage, coverage_with, render_markdown};
+use crate::coverage::{EngineResult, Status, coverage, coverage_with, render_markdown};
 use crate::model_replay::{ModelVerdict, replay_on_model};
 use crate::replay::{Backend, call_name, recorded_disagreements, replay_file};
 use crate::trace_files::trace_files_under;
@@ -385,20 +385,21 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
             options.coverage_doc.display()
         ));
     }
-    let witnessed: Vec<_> = report
+    let unconfirmed: Vec<String> = report
         .rows
         .iter()
-        .filter(|r| r.status == Status::Witnessed)
-        .collect();
-    let unconfirmed: Vec<String> = witnessed
-        .iter()
-        .filter(|r| {
-            r.witness.as_ref().is_none_or(|w| {
-                let rel = w.strip_prefix("traces/").unwrap_or(w);
-                !confirmed.contains(&options.traces.join(rel))
-            })
+        .filter_map(|r| match &r.engine {
+            Some(EngineResult::Differs {
+                step,
+                expected,
+                actual,
+                ..
+            }) => Some(format!(
+                "not confirmed by the engine: {} {} (step {step}: {expected}, engine {actual})",
+                r.function, r.code
+            )),
+            _ => None,
         })
-        .map(|r| format!("not confirmed by the engine: {} {}", r.function, r.code))
         .collect();
     let failed = gate && (!missing.is_empty() || doc_differs == Some(true));
     let summary = format!(
@@ -406,7 +407,7 @@ pub fn run_verify(options: &VerifyOptions, mut progress: impl FnMut(&str, String
          unreachable, {} missing",
         report.summary.rows,
         report.summary.witnessed,
-        witnessed.len() - unconfirmed.len(),
+        report.summary.confirmed,
         report.summary.divergent,
         report.summary.unreachable,
         report.summary.missing
