@@ -19,20 +19,7 @@ const FOLDERS: &[&str] = &[
 ];
 
 /// `(folder/file, step that diverges, why)`.
-const DISAGREES: &[(&str, usize, &str)] = &[
-    (
-        "JetExternalRestore/JET_errRequiredLogFilesMissing.json",
-        15,
-        "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
-         replay needs only the logs up to that generation, not the whole backup's range",
-    ),
-    (
-        "JetExternalRestore2/JET_errRequiredLogFilesMissing.json",
-        15,
-        "the engine's copy is a snapshot consistent at its header's gen_max_required, so \
-         replay needs only the logs up to that generation, not the whole backup's range",
-    ),
-];
+const DISAGREES: &[(&str, usize, &str)] = &[];
 
 fn witnesses() -> Vec<(String, PathBuf)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/witnesses");

@@ -256,6 +256,12 @@ impl Engine {
                 Some(db) => {
                     let d = core.dbs.get_mut(&db).expect("found above");
                     let mut snapshot = d.file.pin();
+                    // ESE raises every attached header's genMaxRequired to each generation as
+                    // it is committed (`ErrLGUpdateGenRequired`), so a copy needs the logs up
+                    // to the one current when it was opened, even if no page changed in it.
+                    let current = core.log_end().generation;
+                    let required = &mut snapshot.header.gen_max_required;
+                    *required = (*required).max(current);
                     let b = core.backup.as_ref().expect("running");
                     snapshot.header.backup_in_progress = BackupInfo {
                         gen_low: b.begin_checkpoint,
