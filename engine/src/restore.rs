@@ -329,8 +329,14 @@ impl Restore<'_> {
     /// Returns the stream's signature.
     fn check_backup_logs(&self, gen_low: u32, gen_high: u32) -> Result<u64, JetErr> {
         let zero = gen_low == 0 && !self.mutant.is(Mutant::RestoreAcceptsGenLowZero);
-        if zero || gen_high < gen_low {
+        if zero {
             return Err(JetErr::InvalidParameter);
+        }
+        if gen_high < gen_low {
+            // ESE reads no log for an empty range, so it never chooses a log extension and
+            // naming the log directory's generations fails: JET_errInternalError in a retail
+            // build (logstream.cxx LOG_STREAM::ErrLGMakeLogNameBaseless). Nothing is written.
+            return Err(JetErr::InternalError);
         }
         let mut signature = None;
         for g in gen_low..=gen_high {

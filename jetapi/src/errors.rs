@@ -63,6 +63,7 @@ catalogue! {
     WrnFileOpenReadOnly = 1813, "JET_wrnFileOpenReadOnly", "The database file was opened read-only.";
     WrnTargetInstanceRunning = 578, "JET_wrnTargetInstanceRunning", "External restore succeeded and replayed into a target instance that is still running.";
 
+    InternalError = -107, "JET_errInternalError", "A fatal internal error: ESE's retail build returns it where a debug build asserts (an external restore given an empty log range).";
     BadPageLink = -327, "JET_errBadPageLink", "A database page points to a neighbour that does not point back; the database is corrupt.";
 
     LogFileCorrupt = -501, "JET_errLogFileCorrupt", "A transaction log file is damaged and cannot be replayed.";

@@ -322,6 +322,17 @@ impl Spec {
             return refuse(JetErr::InvalidPath, "§6.1.7 log path too long");
         }
         let storage = &s.instances[usize::from(WORKER)].storage;
+        // The range printed for these is empty when the set has one generation (or there is no
+        // set, printed as 1..1): the signature loop reads no log, so no log extension is chosen
+        // and naming the log directory's generations fails (logutil.cxx
+        // ErrLGIRSTCheckSignaturesLogSequence, logstream.cxx ErrLGMakeLogNameBaseless).
+        let empty = storage.saved.is_none_or(|v| v.high == v.low);
+        if matches!(arg, A::LowTooHigh | A::HighTooLow) && empty {
+            return refuse(
+                JetErr::InternalError,
+                "§6.1.8 log set check: an empty range reads no log and chooses no log extension",
+            );
+        }
         let Some(saved) = storage.saved.filter(|_| arg != A::NoLogs) else {
             return refuse(
                 JetErr::FileNotFound,
@@ -363,8 +374,8 @@ impl Spec {
         // Steps 10 and 12 for a range that does not cover the set's databases. With no database
         // in the set there is nothing to check against, and replay needs only the logs given.
         let has_dbs = saved.dbs != 0;
-        let low_too_high = arg == A::LowTooHigh && has_dbs && saved.high > saved.low;
-        let high_too_low = arg == A::HighTooLow && has_dbs && saved.high > saved.low;
+        let low_too_high = arg == A::LowTooHigh && has_dbs;
+        let high_too_low = arg == A::HighTooLow && has_dbs;
         if low_too_high {
             return if self.documented(Divergence::RestoreLogRangeChecks) {
                 refuse(
