@@ -109,6 +109,9 @@ pub fn write(
         Some(c),
         "a checkpoint decodes to itself"
     );
+    // ESE writes the checkpoint by name: fileu.cxx ErrUtilWriteShadowedHeaderInternal opens
+    // it and, on JET_errFileNotFound, creates it again (both copies written).
+    let create = create || !storage.exists(path).map_err(&io)?;
     if create {
         storage.create(path).map_err(&io)?;
         storage.write_at(path, 0, &page).map_err(&io)?;

@@ -320,7 +320,7 @@ impl Engine {
         filename: Option<&str>,
         grbit: u32,
     ) -> Result<(), JetErr> {
-        self.with_session(session, false, |core, sid| {
+        self.with_session(session, true, |core, sid| {
             if grbit & FORCE_DETACH != 0 {
                 return Err(JetErr::ForceDetachNotAllowed);
             }
@@ -424,7 +424,7 @@ impl Engine {
         dbid: DatabaseId,
         _grbit: u32,
     ) -> Result<(), JetErr> {
-        self.with_session(session, false, |core, sid| {
+        self.with_session(session, true, |core, sid| {
             let s = core.sessions.get_mut(&sid).expect("checked");
             let db = s.dbids.remove(&dbid.0).ok_or(JetErr::InvalidDatabaseId)?;
             // ErrDBCloseDatabase: closing resets the session's exclusive open.

@@ -415,22 +415,22 @@ impl Engine {
             }
             return p.global.set(param, value);
         }
-        let inst = if instance == InstanceHandle::NULL {
-            match p.mode {
-                RunMode::OneInst if !p.instances.is_empty() => p.find(instance)?,
-                RunMode::NoSet | RunMode::OneInst | RunMode::MultiInst => {
-                    return p.defaults.set(param, value);
-                }
-            }
-        } else {
-            // The page's InvalidInstance row, in both profiles: a handle naming no live
-            // instance, once the parameter id is known.
-            if !p.instances.contains_key(&instance) && p.defaults.get(param).is_ok() {
+        // JetSetSystemParameterEx: NoSet mode addresses no instance, one-instance mode the
+        // single one, whatever the handle; multi-instance mode validates a handle other than
+        // 0 / JET_instanceNil (ErrJetValidateInstance) before the parameter id is looked at.
+        // The `documented` profile keeps the page's InvalidInstance row in every mode.
+        let named = !instance.is_null_or_nil();
+        if named && !p.instances.contains_key(&instance) {
+            let row = self.documented() && p.defaults.get(param).is_ok();
+            if row || p.mode == RunMode::MultiInst {
                 return Err(JetErr::InvalidInstance);
             }
-            match p.mode {
-                RunMode::NoSet => return Err(JetErr::InvalidParameter),
-                RunMode::OneInst | RunMode::MultiInst => p.find(instance)?,
+        }
+        let inst = match p.mode {
+            RunMode::OneInst if !p.instances.is_empty() => p.find(instance)?,
+            RunMode::MultiInst if named => p.find(instance)?,
+            RunMode::NoSet | RunMode::OneInst | RunMode::MultiInst => {
+                return p.defaults.set(param, value);
             }
         };
         drop(p);

@@ -35,6 +35,8 @@ pub enum Divergence {
     RestoreLogGap,
     /// JetExternalRestore with a log range that does not cover the databases' needs.
     RestoreLogRangeChecks,
+    /// JetSetSystemParameter with an instance handle that names no live instance.
+    SetParamInstanceHandle,
 }
 
 /// A catalogue entry.
@@ -130,6 +132,15 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
         esent: "JET_errInvalidInstance (-1115), from ESENT's handle validation",
         documented: "JET_errInvalidParameter, as the pages' InvalidParameter rows say",
         sources: "ese-behaviour.md §1.2 step 1; the Instance pages, InvalidParameter rows",
+    },
+    DivergenceInfo {
+        divergence: Divergence::SetParamInstanceHandle,
+        id: "set-param-instance-handle",
+        functions: &["JetSetSystemParameter"],
+        situation: "the instance argument names no live instance (stale or made up)",
+        esent: "no-instance mode: ignored, the value becomes the process default (an unknown parameter id is JET_errInvalidParameter); one-instance mode: ignored, the single instance is set; multi-instance mode: JET_errInvalidInstance (ESENT's handle validation)",
+        documented: "JET_errInvalidInstance in every mode, as the page's InvalidInstance row says",
+        sources: "jetapi.cxx JetSetSystemParameterEx, ErrJetValidateInstance, ErrSetSystemParameter; the JetSetSystemParameter page",
     },
     DivergenceInfo {
         divergence: Divergence::FatalLogDiskFullCode,

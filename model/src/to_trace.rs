@@ -22,9 +22,9 @@ use crate::action::{
     Action, DbPathArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg,
     MiscInfoArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
-use crate::config::{MAX_DBS, MAX_INSTANCES};
+use crate::config::{MAX_DBS, MAX_GEN_LIMIT, MAX_INSTANCES};
 use crate::generate::WORKER;
-use crate::state::{DbFile, FileTarget, Life, RunMode, Saved, State};
+use crate::state::{DbFile, FileTarget, Gen, Life, RunMode, Saved, State};
 use crate::step::Spec;
 
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
@@ -55,6 +55,9 @@ struct Names {
     /// JetInit with logging on, where the model keeps the one it has, and at the end of a
     /// restore into an existing log stream.
     generation_lead: [u32; MAX_INSTANCES],
+    /// For slot i and a generation g the model has archived, `generation_lead[i]` when g was
+    /// archived: the engine's number of g's last log file is g plus it.
+    archived_lead: [[u32; MAX_GEN_LIMIT as usize + 1]; MAX_INSTANCES],
     /// Whether `LimitLogGenerations` has been printed (once a log reaches `max_gen`).
     generations_limited: bool,
     /// Whether the model keeps instance names: with one instance slot `Spec::apply` erases
@@ -67,6 +70,19 @@ struct Names {
 const NEVER_A_HANDLE: i64 = 0x7777_0000;
 
 impl Names {
+    /// The engine's generation number of the last log file of the model's generation `g` in
+    /// `slot` (the engine begins a generation the model does not count at every JetInit over
+    /// an existing log: [`Names::generation_lead`]).
+    fn engine_gen(&self, state: &State, slot: u8, g: Gen) -> u32 {
+        let i = usize::from(slot);
+        let lead = if g >= state.instances[i].storage.current {
+            self.generation_lead[i]
+        } else {
+            self.archived_lead[i][usize::from(g)]
+        };
+        u32::from(g) + lead
+    }
+
     fn instance(&self, slot: u8) -> String {
         match self.incarnation[usize::from(slot)] {
             0 | 1 => format!("@i{slot}"),
@@ -242,6 +258,7 @@ pub fn path_to_indexed_trace(
         bound: std::collections::BTreeSet::new(),
         live: [false; MAX_INSTANCES],
         generation_lead: [0; MAX_INSTANCES],
+        archived_lead: [[0; MAX_GEN_LIMIT as usize + 1]; MAX_INSTANCES],
         generations_limited: false,
         keeps_names: spec.config.instances > 1,
     };
@@ -301,6 +318,12 @@ pub fn path_to_indexed_trace(
             steps.push(step(Call::LimitLogGenerations {
                 generation: Some(limit),
             }));
+        }
+        for (i, archived) in names.archived_lead.iter_mut().enumerate() {
+            let (was, now) = (state.instances[i].storage.current, next.instances[i].storage.current);
+            for g in was..now {
+                archived[usize::from(g)] = names.generation_lead[i];
+            }
         }
         names.generation_lead = generation_lead(&state, &next, action, outcome.code, &names);
         if legacy_start || temporary_restore {
@@ -707,7 +730,10 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             let slot = target_slot(state, target);
             let filename = match file {
                 FileArg::Db(d) => db_path(slot, d),
-                FileArg::Log(g) => path(format!("i{slot}/logs/edb{g:05X}.log")),
+                FileArg::Log(g) => path(format!(
+                    "i{slot}/logs/edb{:05X}.log",
+                    names.engine_gen(state, slot, g)
+                )),
                 FileArg::Other => path(format!("i{slot}/other.pat")),
                 FileArg::Null => None,
                 FileArg::Empty => path(""),
@@ -879,7 +905,10 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             path: if g == state.instances[usize::from(WORKER)].storage.current {
                 path(format!("i{WORKER}/logs/edb.log"))
             } else {
-                path(format!("i{WORKER}/logs/edb{g:05X}.log"))
+                path(format!(
+                    "i{WORKER}/logs/edb{:05X}.log",
+                    names.engine_gen(state, WORKER, g)
+                ))
             },
             offset: Some(0),
             bytes: Some(64),

@@ -128,14 +128,27 @@ impl Spec {
     pub(super) fn set_param(&self, s: &State, inst: InstArg, param: ParamArg) -> Transition {
         // Before any instance exists the value becomes the process-wide default, which the
         // next instance starts from (kept in the unused worker slot until then).
-        let global = inst == InstArg::Zero && s.mode == RunMode::NoSet;
+        // JetSetSystemParameterEx picks the instance by the run mode: in NoSet mode none,
+        // whatever the handle; in one-instance mode the single instance, whatever the handle;
+        // in multi-instance mode a handle other than 0 / JET_instanceNil is validated
+        // (ErrJetValidateInstance, ESENT builds) and must name a live instance.
+        let live = matches!(inst, InstArg::Slot(i) if s.instances[usize::from(i)].is_live());
+        let esent = !self.documented(Divergence::SetParamInstanceHandle);
+        let global = s.mode == RunMode::NoSet && (inst == InstArg::Zero || esent);
         let slot = match inst {
-            InstArg::Slot(i) if s.instances[usize::from(i)].is_live() => i,
-            InstArg::Zero if global => 0,
+            InstArg::Slot(i) if live => i,
+            _ if global => 0,
+            _ if esent && s.mode == RunMode::OneInst => s
+                .single_instance()
+                .expect("one-instance mode has its instance"),
             _ => {
                 return unchanged(
                     JetErr::InvalidInstance,
-                    "doc:JetSetSystemParameter InvalidInstance row",
+                    if esent {
+                        "jetapi.cxx JetSetSystemParameterEx: ErrJetValidateInstance (multi-instance mode)"
+                    } else {
+                        "doc:JetSetSystemParameter InvalidInstance row"
+                    },
                 );
             }
         };
@@ -156,6 +169,14 @@ impl Spec {
             );
         }
         let current = &s.instances[usize::from(slot)];
+        // CJetParam::ValidateSet: a number equal to the current value is accepted before
+        // fMayNotWriteAfterInstanceInit refuses a change (strings compare by pointer: never).
+        if param == ParamArg::CircularLogOn && current.settings.circular {
+            return unchanged(
+                JetErr::Success,
+                "jetapi.cxx CJetParam::ValidateSet: the value is the current one",
+            );
+        }
         if current.life == Life::Initialized {
             return unchanged(
                 JetErr::AlreadyInitialized,
