@@ -221,7 +221,13 @@ fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out:
     }
     let worker_live = s.instances[usize::from(WORKER)].is_live();
     let mut forms: Few<RestoreForm, 4> = Few::new();
-    forms.push(RestoreForm::Instance(InstArg::Slot(WORKER)));
+    // In one-instance mode the caller may never have learned the single instance's handle (a
+    // JetInit given a value that was not its own), and no value passed to JetRestoreInstance
+    // reaches it then: 0 allocates a new instance and any other fails validation. The
+    // already-initialized check is offered in multi-instance mode and by JetRestore.
+    if s.mode != RunMode::OneInst {
+        forms.push(RestoreForm::Instance(InstArg::Slot(WORKER)));
+    }
     if spec.config.legacy {
         forms.push(RestoreForm::Restore);
     }

@@ -320,7 +320,10 @@ pub fn path_to_indexed_trace(
             }));
         }
         for (i, archived) in names.archived_lead.iter_mut().enumerate() {
-            let (was, now) = (state.instances[i].storage.current, next.instances[i].storage.current);
+            let (was, now) = (
+                state.instances[i].storage.current,
+                next.instances[i].storage.current,
+            );
             for g in was..now {
                 archived[usize::from(g)] = names.generation_lead[i];
             }

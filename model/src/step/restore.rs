@@ -268,9 +268,14 @@ impl Spec {
         let mut next = s.clone();
         next.mode = RunMode::MultiInst;
         let worker = &s.instances[usize::from(WORKER)];
+        // A held JetRestoreInstance marks its instance initialized (jetapi.cxx
+        // JetRestoreInstanceEx sets m_fJetInitialized), and the target is looked up among
+        // initialized instances (INST::GetInstanceByName / GetInstanceByFullLogPath).
+        let restoring = matches!(s.pending, Some(Pending::Restore { slot: WORKER, .. }));
+        let running = worker.life == Life::Initialized || restoring;
         let mut target = None;
         if v2 && arg == A::TargetName {
-            let named = worker.life == Life::Initialized && worker.name == Some(0);
+            let named = running && worker.name == Some(0);
             if !named {
                 return super::lifecycle::moved_or_unchanged(
                     s,
@@ -281,7 +286,7 @@ impl Spec {
             }
             target = Some(WORKER);
         }
-        if v2 && arg == A::TargetPaths && worker.life == Life::Initialized {
+        if v2 && arg == A::TargetPaths && running {
             target = Some(WORKER);
         }
         if let Some(slot) = target {
