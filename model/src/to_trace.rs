@@ -33,6 +33,8 @@ pub const PAGE_SIZE: i64 = 8192;
 /// A checkpoint file's length: ESE's checkpoint and its shadow copy, 4 KiB each (the engine's
 /// two slots are the same size).
 const CHECKPOINT_FILE_BYTES: i64 = 8192;
+/// `JET_bitBackupAtomic`.
+const BACKUP_ATOMIC_BIT: u32 = 0x4;
 /// The context value traces pass to JetSetSessionContext.
 const SESSION_CONTEXT: i64 = 0x1234;
 
@@ -226,14 +228,78 @@ fn generation_lead(
         let initialized = was.life != Life::Initialized
             && now.life == Life::Initialized
             && !now.settings.recovery_off;
+        // JetExternalRestore2 naming the worker's paths: with the worker running its log
+        // closes its generation for the restore (JET_wrnTargetInstanceRunning); without, the
+        // restore runs in those paths and begins a generation there, as a restore does.
         let restored = i == usize::from(WORKER)
-            && matches!(action, Action::Restore { .. } | Action::FinishRestore)
+            && matches!(
+                action,
+                Action::Restore { .. }
+                    | Action::FinishRestore
+                    | Action::ExternalRestore {
+                        v2: true,
+                        arg: ExtRestoreArg::TargetPaths | ExtRestoreArg::TargetName,
+                    }
+            )
             && code.is_success();
         if had_log && (initialized || restored) {
             *lead += 1;
         }
     }
     lead
+}
+
+/// The damage of a data page of the worker's database `d`. ESE's backup copies the header
+/// pages from memory (backup.cxx ErrBKOpenFile, ErrBKIReadPages) and reads and verifies only
+/// the others, and the engine's new database has no page beyond its header (ESE's has its
+/// catalog): a table is created first (through the worker's session, or one opened for it),
+/// its page 2 written by a flush, then damaged. The flush moves only the engine's checkpoint:
+/// after a damage the model takes only the reads that find it.
+fn damage_data_page(state: &State, d: u8, names: &Names) -> Vec<Step> {
+    let worker = &state.instances[usize::from(WORKER)];
+    let session = name(format!("@s{WORKER}"));
+    let dbid = name(format!("@d{WORKER}{d}"));
+    let mut steps = Vec::new();
+    let own_session = worker.session == crate::state::Session::None;
+    if own_session {
+        steps.push(step(Call::BeginSession {
+            instance: Some(names.handle(InstArg::Slot(WORKER))),
+            session: session.clone(),
+            user_name: None,
+            password: None,
+        }));
+    }
+    if own_session || worker.open_dbs & (1 << d) == 0 {
+        steps.push(step(Call::OpenDatabase {
+            session: session.clone(),
+            filename: db_name(WORKER, d, DbPathArg::File),
+            connect: None,
+            dbid: dbid.clone(),
+            grbit: None,
+        }));
+    }
+    steps.push(step(Call::InsertRecords {
+        session: session.clone(),
+        dbid,
+        table: Some("t".into()),
+        count: Some(0),
+        records: None,
+    }));
+    if own_session {
+        steps.push(step(Call::EndSession {
+            session,
+            grbit: None,
+        }));
+    }
+    steps.push(step(Call::FlushCheckpoint {
+        instance: Some(names.handle(InstArg::Slot(WORKER))),
+    }));
+    steps.push(step(Call::CorruptFile {
+        path: db_name(WORKER, d, DbPathArg::File),
+        offset: Some(2 * PAGE_SIZE),
+        bytes: Some(PAGE_SIZE),
+    }));
+    steps
 }
 
 /// The trace of `path`, with the outcomes `spec` gives.
@@ -842,6 +908,13 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                     "backups/i{slot}_g{}/",
                     state.instances[usize::from(slot)].storage.current
                 )),
+                // An atomic backup leaves `new/` (and `old/`) behind, which a later
+                // non-atomic incremental into the same directory refuses (backup.cxx
+                // ErrBKIPrepareDirectory); the model does not keep that history, so atomic
+                // backups get a directory of their own.
+                crate::action::BackupDirArg::NotEmpty if g & BACKUP_ATOMIC_BIT != 0 => {
+                    path(format!("i{slot}/atomic/"))
+                }
                 crate::action::BackupDirArg::NotEmpty => path(format!("i{slot}/")),
                 crate::action::BackupDirArg::TooLong => path(format!("{}/", "x".repeat(300))),
             };
@@ -897,11 +970,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         // a log's file header: what a backup's read verifies first.
         Action::Corrupt {
             target: FileTarget::Db(d),
-        } => Call::CorruptFile {
-            path: db_path(WORKER, d),
-            offset: Some(0),
-            bytes: Some(2 * PAGE_SIZE),
-        },
+        } => return damage_data_page(state, d, names),
         Action::Corrupt {
             target: FileTarget::Log(g),
         } => Call::CorruptFile {

@@ -562,9 +562,10 @@ fn open_log(core: &mut Core, path: &Path) -> Result<Option<(BackupTarget, u64)>,
         abort(core);
         return Err(JetErr::InvalidParameter); // ABORTS
     };
-    let b = core.backup.as_ref().expect("running");
-    let copy_mac = b.ranges.map_or(core.log_end().generation, |r| r.copy_mac);
-    if generation >= copy_mac {
+    // Any archived (closed) generation of this instance opens, in the copy range or not, as
+    // in ESE (backup.cxx ErrBKOpenFile opens whatever log file exists); a generation at or
+    // past the one being written has no archived file of this stream.
+    if generation >= core.log_end().generation {
         return Ok(None);
     }
     match core.storage.len(path) {

@@ -846,14 +846,16 @@ impl Spec {
         if let Some(&(_, code, rule)) = checks.iter().find(|(failed, _, _)| *failed) {
             return unchanged(code, rule);
         }
+        // ErrBKBackup begins the backup (ErrBKBeginExternalBackup, which reads the checkpoint
+        // file of a full one) before ErrBKIPrepareDirectory looks at the directory.
+        if let Err(outcome) = backup_history_check(&inst.storage, incremental) {
+            return (None, outcome);
+        }
         if dir == BackupDirArg::NotEmpty && !incremental && grbit & BACKUP_ATOMIC == 0 {
             return unchanged(
                 JetErr::BackupDirectoryNotEmpty,
                 "§2.5 JetBackup: non-atomic full into a non-empty directory",
             );
-        }
-        if let Err(outcome) = backup_history_check(&inst.storage, incremental) {
-            return (None, outcome);
         }
         if incremental && incremental_chain_broken(&inst.storage) {
             return unchanged(
