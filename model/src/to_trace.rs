@@ -19,8 +19,8 @@ use jetapi::trace::{Expect, Profile, Step, Trace};
 use jetapi::{Call, JetErr};
 
 use crate::action::{
-    Action, DbPathArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg, InstArg,
-    MiscInfoArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
+    Action, BackupDirArg, DbPathArg, ExtRestoreArg, FileArg, GlobalParams, HandleArg, InitArg,
+    InstArg, MiscInfoArg, NameArg, OpenDbArg, ParamArg, ReadArg, RestoreForm, RestoreSrc, Target,
 };
 use crate::config::{MAX_DBS, MAX_GEN_LIMIT, MAX_INSTANCES};
 use crate::generate::WORKER;
@@ -62,6 +62,16 @@ struct Names {
     archived_lead: [[u32; MAX_GEN_LIMIT as usize + 1]; MAX_INSTANCES],
     /// Whether `LimitLogGenerations` has been printed (once a log reaches `max_gen`).
     generations_limited: bool,
+    /// The worker's backup set (`storage.saved`) as the engine numbers its logs, and whether
+    /// an atomic full JetBackup wrote it (into the directory's `new/`, backup.cxx
+    /// ErrBKIPromoteDirectory, which JetExternalRestore, unlike JetRestore, does not look in).
+    saved_set: Option<SavedSet>,
+    /// The directories JetBackup into an empty directory has been given so far: each call gets
+    /// one of its own, as a failed backup leaves the files it copied.
+    backup_dirs: std::collections::BTreeSet<String>,
+    /// External restores printed so far: each gets a directory of its own, as a restore leaves
+    /// its log directory holding a generation the next one would find in the way.
+    external_restores: u32,
     /// Whether the model keeps instance names: with one instance slot `Spec::apply` erases
     /// them (no second instance can clash), so JetCreateInstance passes none, or a
     /// JetExternalRestore2 naming the target would find an instance the model does not.
@@ -71,7 +81,39 @@ struct Names {
 /// The raw value the traces pass for a handle that never existed.
 const NEVER_A_HANDLE: i64 = 0x7777_0000;
 
+/// A backup set as the engine holds it: see [`Names::saved_set`].
+#[derive(Clone)]
+struct SavedSet {
+    /// The directory JetBackup wrote it to.
+    dir: String,
+    low: u32,
+    high: u32,
+    atomic: bool,
+}
+
+/// `JET_bitBackupIncremental`.
+const BACKUP_INCREMENTAL_BIT: u32 = 0x1;
+
 impl Names {
+    /// The directory a JetBackup of `slot` into an empty directory gets: named after the
+    /// current generation, and made unique.
+    fn backup_dir(&self, state: &State, slot: u8) -> String {
+        let current = state.instances[usize::from(slot)].storage.current;
+        let first = format!("backups/i{slot}_g{current}/");
+        if self.backup_dirs.contains(&first) {
+            format!("backups/i{slot}_g{current}_{}/", self.backup_dirs.len())
+        } else {
+            first
+        }
+    }
+
+    /// The directory of the worker's backup set, or one that holds none.
+    fn saved_dir(&self) -> String {
+        self.saved_set
+            .as_ref()
+            .map_or_else(|| "backups/none/".to_string(), |v| v.dir.clone())
+    }
+
     /// The engine's generation number of the last log file of the model's generation `g` in
     /// `slot` (the engine begins a generation the model does not count at every JetInit over
     /// an existing log: [`Names::generation_lead`]).
@@ -326,6 +368,9 @@ pub fn path_to_indexed_trace(
         generation_lead: [0; MAX_INSTANCES],
         archived_lead: [[0; MAX_GEN_LIMIT as usize + 1]; MAX_INSTANCES],
         generations_limited: false,
+        saved_set: None,
+        backup_dirs: std::collections::BTreeSet::new(),
+        external_restores: 0,
         keeps_names: spec.config.instances > 1,
     };
     let mut steps = vec![max_instances(spec)];
@@ -395,6 +440,16 @@ pub fn path_to_indexed_trace(
             }
         }
         names.generation_lead = generation_lead(&state, &next, action, outcome.code, &names);
+        let saved = |s: &State| s.instances[usize::from(WORKER)].storage.saved;
+        if saved(&next) != saved(&state) {
+            names.saved_set = saved(&next).map(|v| SavedSet {
+                dir: names.backup_dir(&state, WORKER),
+                low: names.engine_gen(&next, WORKER, v.low),
+                high: names.engine_gen(&next, WORKER, v.high),
+                atomic: matches!(action, Action::BackupToDir { grbit, .. }
+                    if grbit & BACKUP_ATOMIC_BIT != 0 && grbit & BACKUP_INCREMENTAL_BIT == 0),
+            });
+        }
         if legacy_start || temporary_restore {
             steps.extend(slot_settings(None, "i0", sessions));
         }
@@ -421,6 +476,18 @@ pub fn path_to_indexed_trace(
                 .extend(call_steps.iter().filter_map(|s| binds_instance(&s.call)));
         }
         steps.extend(call_steps);
+        if matches!(action, Action::ExternalRestore { .. }) {
+            names.external_restores += 1;
+        }
+        if let Action::BackupToDir {
+            target,
+            dir: BackupDirArg::Empty,
+            ..
+        } = *action
+        {
+            let dir = names.backup_dir(&state, target_slot(&state, target));
+            names.backup_dirs.insert(dir);
+        }
         // A crash restarts the process: ESE's system parameters are back at their defaults
         // (the engine's `Engine::crash` too), while the model's instance limit stays
         // `config.instances`. Set it again.
@@ -904,19 +971,16 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         } => {
             let slot = target_slot(state, target);
             let backup_path = match dir {
-                crate::action::BackupDirArg::Empty => path(format!(
-                    "backups/i{slot}_g{}/",
-                    state.instances[usize::from(slot)].storage.current
-                )),
+                BackupDirArg::Empty => path(names.backup_dir(state, slot)),
                 // An atomic backup leaves `new/` (and `old/`) behind, which a later
                 // non-atomic incremental into the same directory refuses (backup.cxx
                 // ErrBKIPrepareDirectory); the model does not keep that history, so atomic
                 // backups get a directory of their own.
-                crate::action::BackupDirArg::NotEmpty if g & BACKUP_ATOMIC_BIT != 0 => {
+                BackupDirArg::NotEmpty if g & BACKUP_ATOMIC_BIT != 0 => {
                     path(format!("i{slot}/atomic/"))
                 }
-                crate::action::BackupDirArg::NotEmpty => path(format!("i{slot}/")),
-                crate::action::BackupDirArg::TooLong => path(format!("{}/", "x".repeat(300))),
+                BackupDirArg::NotEmpty => path(format!("i{slot}/")),
+                BackupDirArg::TooLong => path(format!("{}/", "x".repeat(300))),
             };
             match target {
                 Target::Legacy => Call::Backup {
@@ -1059,16 +1123,18 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
         Action::FinishTerm => Call::Finish {
             id: Some("term".into()),
         },
-        Action::Restore { form, src } => restore_call(state, names, form, src),
+        Action::Restore { form, src } => restore_call(names, form, src),
         Action::StartRestore { form } => Call::Start {
-            call: Some(Box::new(restore_call(state, names, form, RestoreSrc::Set))),
+            call: Some(Box::new(restore_call(names, form, RestoreSrc::Set))),
             id: Some("restore".into()),
             pause_at: None,
         },
         Action::FinishRestore => Call::Finish {
             id: Some("restore".into()),
         },
-        Action::ExternalRestore { v2, arg } => return external_restore_steps(state, v2, arg),
+        Action::ExternalRestore { v2, arg } => {
+            return external_restore_steps(state, names, v2, arg);
+        }
     };
     vec![step(call)]
 }
@@ -1121,18 +1187,9 @@ fn attach_elsewhere_steps(state: &State, db: u8) -> Vec<Step> {
     steps
 }
 
-/// The directory of the worker's last full JetBackup (`backups/i0_g{high}/`, the name
-/// [`Action::BackupToDir`] gives it), or one never written.
-fn saved_dir(state: &State) -> String {
-    match state.instances[usize::from(WORKER)].storage.saved {
-        Some(saved) => format!("backups/i{WORKER}_g{}/", saved.high),
-        None => "backups/none/".to_string(),
-    }
-}
-
-fn restore_call(state: &State, names: &Names, form: RestoreForm, src: RestoreSrc) -> Call {
+fn restore_call(names: &Names, form: RestoreForm, src: RestoreSrc) -> Call {
     let backup_path = path(match src {
-        RestoreSrc::Set => saved_dir(state),
+        RestoreSrc::Set => names.saved_dir(),
         RestoreSrc::NoLogs => "backups/empty/".to_string(),
         RestoreSrc::TooLong => format!("{}/", "x".repeat(300)),
     });
@@ -1153,7 +1210,7 @@ fn restore_call(state: &State, names: &Names, form: RestoreForm, src: RestoreSrc
 /// JetExternalRestore(2) of the worker's backup set: its databases are copied to `restore/`
 /// first (or a live copy, a damaged copy, or nothing, as `arg` says), its logs replayed from
 /// the backup directory; the private instance works in `restore/`.
-fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<Step> {
+fn external_restore_steps(state: &State, names: &Names, v2: bool, arg: ExtRestoreArg) -> Vec<Step> {
     use ExtRestoreArg as A;
     let storage = &state.instances[usize::from(WORKER)].storage;
     let saved = storage.saved.unwrap_or(Saved {
@@ -1161,7 +1218,16 @@ fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<St
         high: 1,
         dbs: 0,
     });
-    let dir = saved_dir(state);
+    let set = names.saved_set.as_ref().filter(|_| storage.saved.is_some());
+    let (low, high) = set.map_or((1, 1), |v| (v.low, v.high));
+    let dir = match set {
+        Some(v) if v.atomic => format!("{}new/", v.dir),
+        _ => names.saved_dir(),
+    };
+    let r = match names.external_restores {
+        0 => "restore/".to_string(),
+        n => format!("restore{n}/"),
+    };
     let mut steps = Vec::new();
     let mut map = Vec::new();
     let entry = |d: u8, to: String| RestoreMapEntry {
@@ -1176,16 +1242,16 @@ fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<St
     };
     let set_dbs = (0..MAX_DBS as u8).filter(|d| saved.dbs & (1 << d) != 0);
     match arg {
-        A::MapMissing => map.push(entry(0, "restore/missing.edb".into())),
+        A::MapMissing => map.push(entry(0, format!("{r}missing.edb"))),
         A::MapNonBackup => {
             if storage.dbs[0].file != DbFile::Absent {
-                steps.push(copy(format!("i{WORKER}/db0.edb"), "restore/db0.edb".into()));
+                steps.push(copy(format!("i{WORKER}/db0.edb"), format!("{r}db0.edb")));
             }
-            map.push(entry(0, "restore/db0.edb".into()));
+            map.push(entry(0, format!("{r}db0.edb")));
         }
         A::MapCorrupt => {
             if let Some(d) = set_dbs.clone().next() {
-                let to = format!("restore/db{d}.edb");
+                let to = format!("{r}db{d}.edb");
                 steps.push(copy(format!("{dir}db{d}.edb"), to.clone()));
                 // Both header pages: ESE reads a database header with its shadow
                 // (fileu.cxx ErrUtilReadShadowedHeader), so damaging the first alone is
@@ -1197,21 +1263,21 @@ fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<St
                 }));
                 map.push(entry(d, to));
             } else {
-                map.push(entry(0, "restore/db0.edb".into()));
+                map.push(entry(0, format!("{r}db0.edb")));
             }
         }
         _ => {
             for d in set_dbs {
-                let to = format!("restore/db{d}.edb");
+                let to = format!("{r}db{d}.edb");
                 steps.push(copy(format!("{dir}db{d}.edb"), to.clone()));
                 map.push(entry(d, to));
             }
         }
     }
     let (gen_low, gen_high) = match arg {
-        A::LowTooHigh => (saved.low + 1, saved.high),
-        A::HighTooLow => (saved.low, saved.high.saturating_sub(1)),
-        _ => (saved.low, saved.high),
+        A::LowTooHigh => (low + 1, high),
+        A::HighTooLow => (low, high.saturating_sub(1)),
+        _ => (low, high),
     };
     let backup_log_path = path(if arg == A::NoLogs {
         "backups/empty/".to_string()
@@ -1221,7 +1287,7 @@ fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<St
     let log_path = path(if arg == A::TooLong {
         format!("{}/", "x".repeat(300))
     } else {
-        "restore/logs/".to_string()
+        format!("{r}logs/")
     });
     let restore_map_count = Some(if arg == A::MapBadCount {
         -1
@@ -1229,7 +1295,7 @@ fn external_restore_steps(state: &State, v2: bool, arg: ExtRestoreArg) -> Vec<St
         map.len() as i64
     });
     let restore_map = (!map.is_empty()).then_some(RestoreMap(map));
-    let checkpoint_file_path = path("restore/");
+    let checkpoint_file_path = path(r.clone());
     let call = if v2 {
         let (target_log, target_checkpoint) = match arg {
             A::TargetPaths => (

@@ -153,6 +153,12 @@ impl Engine {
             if let Some((_, code)) = checks.iter().find(|(failed, _)| *failed) {
                 return Err(*code);
             }
+            Ok(dir)
+        })?;
+        // backup.cxx ErrBKBackup begins the backup (reading the checkpoint) before
+        // ErrBKIPrepareDirectory looks at the directory; a directory refused ends it again.
+        self.begin_external_backup_instance(instance, grbit & BACKUP_INCREMENTAL)?;
+        let prepared = self.with_backup_core(instance, |_, core| {
             let storage = core.storage.as_ref();
             if !storage.stays_inside(&dir) {
                 return Err(JetErr::InvalidPath); // safer than ESE: no link out of the root
@@ -179,9 +185,13 @@ impl Engine {
                     }
                 }
             }
-            Ok(dir)
-        })?;
-        self.begin_external_backup_instance(instance, grbit & BACKUP_INCREMENTAL)?;
+            Ok(())
+        });
+        if let Err(e) = prepared {
+            return self
+                .end_external_backup_instance2(instance, BACKUP_END_ABORT)
+                .and(Err(e));
+        }
         let atomic = grbit & BACKUP_ATOMIC != 0;
         let storage = Arc::clone(&self.storage);
         let copied = if atomic {
