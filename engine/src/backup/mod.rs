@@ -8,10 +8,10 @@
 //! Failures follow §2.2: most refusals leave the backup running; the ones marked "ABORTS"
 //! end it ([`abort`]), after which every call but Begin gets `JET_errNoBackup`.
 //!
-//! Deliberately safer than ESE: JetOpenFile opens only files of this backup (the instance's
-//! attached databases, and its own archived logs below the copy range's end); any other
-//! path is `JET_errFileAccessDenied` and the backup goes on. ESE opens any file the process
-//! can read (its documentation warns about it).
+//! JetOpenFile opens what ESE's `ErrBKOpenFile` opens: an attached database, and in the log
+//! phase an archived log of the instance or any other existing file, which ESE takes for a
+//! patch file and streams as it is. A path that leaves the engine's root is refused
+//! (`JET_errInvalidPath`), which ESE does not do.
 
 mod ahead;
 mod logs;
@@ -118,6 +118,9 @@ pub(crate) enum BackupTarget {
         path: PathBuf,
         verified: Option<Vec<u8>>,
     },
+    /// Any other existing file named in the log phase, streamed as it is (ESE takes it for a
+    /// patch file: backup.cxx ErrBKOpenFile). Copying it counts for nothing.
+    Other { path: PathBuf },
 }
 
 /// The one open backup file.

@@ -22,6 +22,7 @@ use crate::checkpoint;
 use crate::core::Core;
 use crate::dbfile::{BackupInfo, BackupSlot, TrailerIds};
 use crate::engine::{Engine, Instance, api_enter, lock};
+use crate::errors::{Area, in_area};
 use crate::handles::InstanceHandle;
 use crate::lifecycle::RunMode;
 use crate::mutant::Mutant;
@@ -289,9 +290,11 @@ impl Engine {
                         abort(core);
                         return Err(JetErr::MissingFileToBackup);
                     }
-                    // An existing file that is not one of this backup's is not served
-                    // (safer than ESE, which would stream it as a patch file).
-                    None => return Err(JetErr::FileAccessDenied),
+                    // Any other existing file is streamed as ESE streams a patch file.
+                    None => {
+                        let size = core.storage.len(&path).map_err(in_area(Area::Database))?;
+                        (BackupTarget::Other { path }, size)
+                    }
                 },
             };
             if mutant.is(Mutant::OpenFileTwoHandles) {
@@ -373,6 +376,23 @@ impl Engine {
                     buffer[..n].copy_from_slice(&bytes[at..at + n]);
                     open.offset += n as u64;
                     Ok(n)
+                }
+                BackupTarget::Other { path } => {
+                    if cb % page != 0 || (first && cb < 2 * page) {
+                        return Err(JetErr::InvalidParameter);
+                    }
+                    let left = open.size_bytes.saturating_sub(open.offset);
+                    let n = usize::try_from(left).map_or(cb, |left| cb.min(left));
+                    let bytes = match storage.read_at(path, open.offset, n) {
+                        Ok(bytes) => bytes,
+                        Err(e) => {
+                            abort(core);
+                            return Err(in_area(Area::Database)(e)); // ABORTS
+                        }
+                    };
+                    buffer[..bytes.len()].copy_from_slice(&bytes);
+                    open.offset += bytes.len() as u64;
+                    Ok(bytes.len())
                 }
                 BackupTarget::Database {
                     db,
@@ -466,6 +486,7 @@ impl Engine {
                             b.logs_copied.insert(*generation);
                         }
                     }
+                    BackupTarget::Other { .. } => {}
                 }
             }
             close_open_file(core);
