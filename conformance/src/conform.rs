@@ -87,42 +87,58 @@ fn plan_tours(graph: &Graph, wanted: &BTreeSet<ClassKey>) -> Vec<Tour> {
     let mut left = wanted.clone();
     let mut tours = Vec::new();
     let starts: Vec<u32> = at_state.keys().copied().collect();
+    // A tour takes every class at its start that stays there and one that moves on, so a
+    // start is toured again while it has classes left.
     for start in starts {
-        if !at_state[&start].iter().any(|k| left.contains(k)) {
-            continue;
+        while at_state[&start].iter().any(|k| left.contains(k)) {
+            tours.push(tour_from(graph, &at_state, &mut left, start));
         }
-        let mut tour = Tour {
-            actions: graph.path_to(start),
-            classes: Vec::new(),
-        };
-        let mut here = start;
-        while tour.actions.len() < TOUR_MAX {
-            let mut onward = None;
-            for key in at_state.get(&here).into_iter().flatten() {
-                if !left.contains(key) {
-                    continue;
-                }
-                match graph.representative(key).to {
-                    Landing::Unchanged => {
-                        left.remove(key);
-                        tour.classes.push((tour.actions.len(), *key));
-                        tour.actions.push(key.0);
-                    }
-                    to => {
-                        onward.get_or_insert((*key, to));
-                    }
-                }
-            }
-            let Some((key, to)) = onward else { break };
-            left.remove(&key);
-            tour.classes.push((tour.actions.len(), key));
-            tour.actions.push(key.0);
-            let Landing::At(to) = to else { break };
-            here = to;
-        }
-        tours.push(tour);
     }
     tours
+}
+
+/// One tour from `start`: the path there, then at each state every class of `left` that stays
+/// there and one that moves on, until the tour is long or no class moves on. It takes at
+/// least one class of `start`.
+fn tour_from(
+    graph: &Graph,
+    at_state: &BTreeMap<u32, Vec<ClassKey>>,
+    left: &mut BTreeSet<ClassKey>,
+    start: u32,
+) -> Tour {
+    let mut tour = Tour {
+        actions: graph.path_to(start),
+        classes: Vec::new(),
+    };
+    let mut here = start;
+    loop {
+        let mut onward = None;
+        for key in at_state.get(&here).into_iter().flatten() {
+            if !left.contains(key) {
+                continue;
+            }
+            match graph.representative(key).to {
+                Landing::Unchanged => {
+                    left.remove(key);
+                    tour.classes.push((tour.actions.len(), *key));
+                    tour.actions.push(key.0);
+                }
+                to => {
+                    onward.get_or_insert((*key, to));
+                }
+            }
+        }
+        let Some((key, to)) = onward else { break };
+        left.remove(&key);
+        tour.classes.push((tour.actions.len(), key));
+        tour.actions.push(key.0);
+        let Landing::At(to) = to else { break };
+        if tour.actions.len() >= TOUR_MAX {
+            break;
+        }
+        here = to;
+    }
+    tour
 }
 
 /// The engine disagreed with the model.

@@ -291,9 +291,20 @@ impl Engine {
                         return Err(JetErr::MissingFileToBackup);
                     }
                     // Any other existing file is streamed as ESE streams a patch file.
+                    // ESE's read-only open of it fails when another process holds it
+                    // (JET_errFileAccessDenied, which ABORTS like any failed open there).
                     None => {
-                        let size = core.storage.len(&path).map_err(in_area(Area::Database))?;
-                        (BackupTarget::Other { path }, size)
+                        let opened = core
+                            .storage
+                            .read_at(&path, 0, 1)
+                            .and_then(|_| core.storage.len(&path));
+                        match opened {
+                            Ok(size) => (BackupTarget::Other { path }, size),
+                            Err(e) => {
+                                abort(core);
+                                return Err(in_area(Area::Database)(e));
+                            }
+                        }
                     }
                 },
             };
