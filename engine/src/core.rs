@@ -201,7 +201,11 @@ impl Core {
                 recovered.checkpoint.is_none(),
             )?;
             core.checkpoint = Some(chk);
-            core.truncate_circular()?;
+            // ESE recycles old logs while it creates the new generation (logredo.cxx
+            // ErrLGSoftStart -> ErrLGSwitchToNewLogFile -> logstream.cxx
+            // ErrLGIReuseArchivedLogFile), against a checkpoint still in the generation it
+            // closes: that one is kept, only older ones go.
+            core.truncate_circular_below(generation - 1)?;
         }
         core.stats.recovered = recovered;
         Ok(core)
@@ -382,12 +386,17 @@ impl Core {
         let Some(chk) = &self.checkpoint else {
             return Ok(());
         };
+        self.truncate_circular_below(chk.pos.generation)
+    }
+
+    /// [`Core::truncate_circular`] against the checkpoint generation `checkpoint`.
+    fn truncate_circular_below(&mut self, checkpoint: u32) -> Result<(), JetErr> {
         if !self.params.circular_log {
             return Ok(());
         }
         let floor = self.backup.as_ref().and_then(BackupSession::log_floor);
         let floor = floor.filter(|_| !self.params.mutant.is(Mutant::CircularLogIgnoresBackup));
-        let keep_from = floor.map_or(chk.pos.generation, |f| f.min(chk.pos.generation));
+        let keep_from = floor.map_or(checkpoint, |f| f.min(checkpoint));
         let logs = list_logs(self.storage.as_ref(), &self.log_dir, &self.params.base_name)?;
         let current = current_log(&self.log_dir, &self.params.base_name);
         let old: Vec<PathBuf> = logs

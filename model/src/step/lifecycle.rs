@@ -292,9 +292,13 @@ impl Spec {
                 if lost && next.violation.is_none() {
                     next.violation = Some(Violation::CommittedTransactionLost);
                 }
-                let storage = &mut next.instances[usize::from(slot)].storage;
-                storage.checkpoint = storage.current;
-                storage.checkpoint_file = CheckpointFile::Good;
+                let inst = &mut next.instances[usize::from(slot)];
+                inst.storage.checkpoint = inst.storage.current;
+                inst.storage.checkpoint_file = CheckpointFile::Good;
+                // Init begins a new generation (logredo.cxx ErrLGSoftStart ->
+                // ErrLGSwitchToNewLogFile), which circular logging recycles logs at
+                // (logstream.cxx ErrLGIReuseArchivedLogFile), as at any roll.
+                super::backup::recycle_circular(inst);
             }
         }
         for db in &mut next.instances[usize::from(slot)].storage.dbs {
