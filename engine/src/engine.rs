@@ -361,17 +361,33 @@ impl Engine {
         let mut p = lock(&self.process);
         match p.mode {
             RunMode::OneInst => Err(JetErr::RunningInOneInstanceMode),
+            // `multi-instance-parameter-conflict`: the page lists only AlreadySet.
+            RunMode::MultiInst if self.documented() => Err(JetErr::SystemParamsAlreadySet),
+            // jetapi.cxx JetEnableMultiInstanceEx: each given parameter must have been written
+            // if it may not change after global init, and must equal the current value; then
+            // every such parameter written before must be given again.
             RunMode::MultiInst => {
                 for (id, value) in given {
                     let current = if is_global(*id) {
+                        if GlobalParams::fixed_after_global_init(*id)
+                            && !p.global.written.contains(id)
+                        {
+                            return Err(JetErr::SystemParameterConflict);
+                        }
                         p.global.get(*id)
                     } else {
                         p.defaults.get(*id)
                     };
-                    // `multi-instance-parameter-conflict`: the page lists only AlreadySet.
-                    if current.as_ref() != Ok(value) && !self.documented() {
+                    if current.as_ref() != Ok(value) {
                         return Err(JetErr::SystemParameterConflict);
                     }
+                }
+                let dropped = p.global.written.iter().any(|id| {
+                    GlobalParams::fixed_after_global_init(*id)
+                        && !given.iter().any(|(given, _)| given == id)
+                });
+                if dropped {
+                    return Err(JetErr::SystemParameterConflict);
                 }
                 Err(JetErr::SystemParamsAlreadySet)
             }

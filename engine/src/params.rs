@@ -127,6 +127,8 @@ pub struct GlobalParams {
     /// `JET_paramOSSnapshotTimeout`, milliseconds: kept and reported, the engine takes no OS
     /// snapshots (sysparamtable.g.cxx: global, 0 to 2^31-1, default 70,000).
     pub os_snapshot_timeout_ms: i64,
+    /// The parameters set since the process began (ESE's `m_fWritten`).
+    pub written: std::collections::BTreeSet<u32>,
 }
 
 impl Default for GlobalParams {
@@ -135,6 +137,7 @@ impl Default for GlobalParams {
             page_size: 8192,
             max_instances: 16,
             os_snapshot_timeout_ms: 70_000,
+            written: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -258,7 +261,15 @@ impl GlobalParams {
             }
             _ => return Err(JetErr::InvalidParameter),
         }
+        self.written.insert(id);
         Ok(())
+    }
+
+    /// True when global parameter `id` may not change once the process runs an instance: ESE's
+    /// `fMayNotWriteAfterGlobalInit` (sysparamtable.g.cxx: DatabasePageSize and MaxInstances
+    /// have it, OSSnapshotTimeout does not).
+    pub fn fixed_after_global_init(id: u32) -> bool {
+        matches!(id, DATABASE_PAGE_SIZE | MAX_INSTANCES)
     }
 
     /// Reads global parameter `id`.

@@ -79,12 +79,13 @@ impl Engine {
         let params = {
             let mut api = lock(&inst.api);
             match api.state {
-                Lifecycle::Running => return Err(JetErr::AlreadyInitialized),
-                Lifecycle::Terminating => return Err(JetErr::TermInProgress),
-                // A restore sets `m_fJetInitialized` while it runs (§6.3).
-                Lifecycle::Initializing | Lifecycle::Restoring => {
-                    return Err(JetErr::AlreadyInitialized);
-                }
+                // jetapi.cxx INST::ErrAPIEnterForInit checks only `m_fJetInitialized`, not the
+                // API lock: a held JetTerm keeps it set until the term completes
+                // (ErrTermComplete), and a restore sets it while it runs (§6.3).
+                Lifecycle::Running
+                | Lifecycle::Terminating
+                | Lifecycle::Initializing
+                | Lifecycle::Restoring => return Err(JetErr::AlreadyInitialized),
                 Lifecycle::Created | Lifecycle::Freed => {}
             }
             api.move_to(Lifecycle::Initializing);

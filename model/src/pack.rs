@@ -77,7 +77,6 @@ impl Word {
 pub fn pack(state: &State) -> Packed {
     let State {
         mode,
-        global_params_set,
         defaults,
         instances,
         pending,
@@ -94,7 +93,6 @@ pub fn pack(state: &State) -> Packed {
         },
         2,
     );
-    top.flag(*global_params_set);
     let Settings {
         circular,
         recovery_off,

@@ -167,7 +167,7 @@ pub const DIVERGENCES: &[DivergenceInfo] = &[
         divergence: Divergence::MultiInstanceParameterConflict,
         id: "multi-instance-parameter-conflict",
         functions: &["JetEnableMultiInstance"],
-        situation: "JetEnableMultiInstance in multi-instance mode with global parameters that differ",
+        situation: "JetEnableMultiInstance in multi-instance mode with global parameters that differ, or without one set before",
         esent: "JET_errSystemParameterConflict (-1087)",
         documented: "JET_errSystemParamsAlreadySet",
         sources: "ese-behaviour.md §1.3; JetEnableMultiInstance page",

@@ -435,8 +435,6 @@ pub enum Violation {
 pub struct State {
     /// The run mode.
     pub mode: RunMode,
-    /// True once JetEnableMultiInstance set non-default global parameters.
-    pub global_params_set: bool,
     /// The process-wide values of the instance parameters, set with no instance (the `g_rgparam`
     /// defaults of jetapi.cxx): they outlive every instance (JetTerm frees an instance, not the
     /// process's parameter table) and each new instance starts from them; an unused slot's
@@ -514,7 +512,6 @@ impl State {
     /// The initial state: nothing created.
     pub const INITIAL: State = State {
         mode: RunMode::NoSet,
-        global_params_set: false,
         defaults: Settings::DEFAULT,
         instances: [Instance::UNUSED; MAX_INSTANCES],
         pending: None,

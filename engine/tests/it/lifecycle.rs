@@ -9,7 +9,7 @@ use engine::storage::SimStorage;
 use engine::{DatabaseId, Engine, InstanceHandle, JetErr, SessionHandle, TableId};
 
 #[test]
-fn a_held_jet_term2_is_term_in_progress_for_other_threads() {
+fn a_held_jet_term2_is_term_in_progress_for_other_threads_and_already_initialized_for_init() {
     let engine = Arc::new(Engine::new(Arc::new(SimStorage::new())));
     let mut inst = InstanceHandle::NULL;
     engine.create_instance(Some(&mut inst), Some("a")).unwrap();
@@ -29,9 +29,11 @@ fn a_held_jet_term2_is_term_in_progress_for_other_threads() {
         Err(JetErr::TermInProgress)
     );
     assert_eq!(engine.term(inst), Err(JetErr::TermInProgress));
+    // INST::ErrAPIEnterForInit (jetapi.cxx) looks only at `m_fJetInitialized`, which the term
+    // clears when it completes.
     assert_eq!(
         engine.init(Some(&mut inst.clone())),
-        Err(JetErr::TermInProgress)
+        Err(JetErr::AlreadyInitialized)
     );
     engine.pause_gates().release(API_LOCKED);
     assert_eq!(term.join().unwrap(), Ok(()));

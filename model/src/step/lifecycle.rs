@@ -44,10 +44,14 @@ impl Spec {
                 JetErr::InvalidParameter,
                 "§1.3 EnableMultiInstance: setting a parameter failed (CJetParam::ValidateSet: path longer than 246)",
             ),
+            // jetapi.cxx JetEnableMultiInstanceEx, after comparing each given parameter with
+            // the current value, walks every global parameter that may not change after global
+            // init (fMayNotWriteAfterGlobalInit, sysparamtable.g.cxx) and refuses one written
+            // before but not given now. Every trace sets JET_paramMaxInstances, such a parameter,
+            // first (to_trace.rs `max_instances`, again after a Crash) and no list here names it:
+            // in multi-instance mode the answer is always SystemParameterConflict.
             RunMode::MultiInst => {
-                let conflict = params == GlobalParams::BadPath
-                    || (params == GlobalParams::NonDefault && !s.global_params_set);
-                if conflict && !self.documented(Divergence::MultiInstanceParameterConflict) {
+                if !self.documented(Divergence::MultiInstanceParameterConflict) {
                     unchanged(
                         JetErr::SystemParameterConflict,
                         "§1.3 EnableMultiInstance: parameters conflict",
@@ -62,7 +66,6 @@ impl Spec {
             RunMode::NoSet => {
                 let mut next = s.clone();
                 next.mode = RunMode::MultiInst;
-                next.global_params_set |= params == GlobalParams::NonDefault;
                 moved(
                     next,
                     JetErr::Success,
