@@ -89,6 +89,9 @@ pub enum GlobalParams {
     NullWithCount,
     /// `JET_paramSystemPath` too long to be a path.
     BadPath,
+    /// `JET_paramMaxInstances` with the value the trace set: every trace sets it first, and it
+    /// is the one global parameter written so far that may not change after global init.
+    Again,
 }
 
 /// The file name JetOpenFile passes.

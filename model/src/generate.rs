@@ -487,6 +487,7 @@ fn lifecycle(spec: &Spec, s: &State, mode: Mode, worker_quiet: bool, out: &mut V
         GlobalParams::NonDefault,
         GlobalParams::NullWithCount,
         GlobalParams::BadPath,
+        GlobalParams::Again,
     ];
     // Process-wide defaults before the first instance (legacy mode's only way to set them).
     if s.mode == RunMode::NoSet {

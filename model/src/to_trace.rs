@@ -72,6 +72,8 @@ struct Names {
     /// External restores printed so far: each gets a directory of its own, as a restore leaves
     /// its log directory holding a generation the next one would find in the way.
     external_restores: u32,
+    /// `JET_paramMaxInstances` as the trace sets it: the configuration's instance slots.
+    instances: u8,
     /// Whether the model keeps instance names: with one instance slot `Spec::apply` erases
     /// them (no second instance can clash), so JetCreateInstance passes none, or a
     /// JetExternalRestore2 naming the target would find an instance the model does not.
@@ -371,6 +373,7 @@ pub fn path_to_indexed_trace(
         saved_set: None,
         backup_dirs: std::collections::BTreeSet::new(),
         external_restores: 0,
+        instances: spec.config.instances,
         keeps_names: spec.config.instances > 1,
     };
     let mut steps = vec![max_instances(spec)];
@@ -595,6 +598,10 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                 GlobalParams::BadPath => Some(SysParamList(vec![SysParamSetting {
                     param: "JET_paramSystemPath".into(),
                     value: ParamValue::Text(format!("{}/", "x".repeat(300))),
+                }])),
+                GlobalParams::Again => Some(SysParamList(vec![SysParamSetting {
+                    param: "JET_paramMaxInstances".into(),
+                    value: ParamValue::Number(i64::from(names.instances)),
                 }])),
                 GlobalParams::Empty | GlobalParams::NullWithCount => None,
             },

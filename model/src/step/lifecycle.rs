@@ -49,7 +49,13 @@ impl Spec {
             // init (fMayNotWriteAfterGlobalInit, sysparamtable.g.cxx) and refuses one written
             // before but not given now. Every trace sets JET_paramMaxInstances, such a parameter,
             // first (to_trace.rs `max_instances`, again after a Crash) and no list here names it:
-            // in multi-instance mode the answer is always SystemParameterConflict.
+            // in multi-instance mode the answer is SystemParameterConflict unless the list gives
+            // it again, with its value: then every check passes and the answer is
+            // SystemParamsAlreadySet.
+            RunMode::MultiInst if params == GlobalParams::Again => unchanged(
+                JetErr::SystemParamsAlreadySet,
+                "§1.3 EnableMultiInstance: already multi-instance, the parameters unchanged",
+            ),
             RunMode::MultiInst => {
                 if !self.documented(Divergence::MultiInstanceParameterConflict) {
                     unchanged(
