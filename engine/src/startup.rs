@@ -239,6 +239,17 @@ impl Engine {
                 }
             }
         }
+        // sysinit.cxx ErrINSTTerm: a term that is not an error term (tm.cxx ErrIsamTerm picks
+        // one for JET_bitTermDirty and for an unavailable instance) fails while a transaction
+        // is open, whatever has become of the log.
+        // `abrupt-term-with-open-transactions`: the pages report open transactions only for
+        // JET_bitTermComplete.
+        let error_term = grbit & TERM_DIRTY != 0 || unavailable.is_some();
+        let checks_users = !documented || grbit & TERM_COMPLETE != 0;
+        if !error_term && checks_users && core.sessions.values().any(|s| s.txn.is_some()) {
+            lock(&inst.api).move_to(Lifecycle::Running);
+            return Err(JetErr::TooManyActiveUsers);
+        }
         let result = if grbit & TERM_DIRTY != 0 {
             Err(JetErr::DirtyShutdown)
         } else if unavailable.is_none() && core.log_stopped_deliberately {
@@ -260,13 +271,6 @@ impl Engine {
             // recovers from the log as it stands.
             if core.dbs.is_empty() { Ok(()) } else { Err(e) }
         } else {
-            // `abrupt-term-with-open-transactions`: the pages report open transactions only
-            // for JET_bitTermComplete.
-            let checks_users = !documented || grbit & TERM_COMPLETE != 0;
-            if checks_users && core.sessions.values().any(|s| s.txn.is_some()) {
-                lock(&inst.api).move_to(Lifecycle::Running);
-                return Err(JetErr::TooManyActiveUsers);
-            }
             core.shut_down_clean()
         };
         *core_slot = None;
