@@ -26,11 +26,14 @@ use jetapi::JetErr;
 use jetapi::trace::{Profile, print_trace};
 use model::edges::{ClassKey, Graph, Landing, explore};
 use model::generate::{Mode, actions};
-use model::to_trace::path_to_indexed_trace;
+use model::state::{DbFile, Life};
+use model::to_trace::{OTHER_INSTANCE_NAME, database_path, path_to_indexed_trace};
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
-use crate::replay::{Backend, Divergence, ReplayOptions, replay_as, replay_with};
+use crate::replay::{
+    Backend, Divergence, Observed, ReplayOptions, StepResult, replay_as, replay_observed,
+};
 use crate::trace_files::write_atomically;
 use crate::witnesses::snake;
 
@@ -266,7 +269,15 @@ fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) 
         profile: Some(spec.profile),
         mutant,
     };
-    let result = replay_with(&trace, backend, &replay);
+    let states = model::search::replay(spec, &tour.actions);
+    let mut observe = |step: usize, seen: &Observed<'_>| {
+        // After the last step of an action, the engine shows what the model's state says.
+        match ends.iter().position(|&end| end == step) {
+            Some(k) => observable_state(spec, &states[k + 1].0, seen),
+            None => Ok(()),
+        }
+    };
+    let result = replay_observed(&trace, backend, &replay, &mut observe);
     match result {
         Ok(()) => TourResult {
             agreed: tour.classes.iter().map(|(_, k)| *k).collect(),
@@ -290,6 +301,41 @@ fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) 
             }
         }
     }
+}
+
+/// Compares what the engine shows after a step with the model's `state`: how many instances
+/// are allocated and how many run, and which database files exist. Skipped while the model
+/// holds a call (the engine is then between two states too) and in a probe's state: a probe
+/// plays a situation the model's storage does not record (another process's instance and its
+/// files, damage, a failing allocation).
+fn observable_state(spec: &Spec, state: &State, seen: &Observed<'_>) -> StepResult {
+    if state.pending.is_some() || state.probe.is_some() {
+        return Ok(());
+    }
+    let live = |life: Life| state.instances.iter().filter(|i| i.life == life).count();
+    let model = (live(Life::Created), live(Life::Initialized));
+    let engine = seen.instances(OTHER_INSTANCE_NAME);
+    if model != engine {
+        return Err((
+            format!("{} allocated and {} running instances", model.0, model.1),
+            format!("{} allocated and {} running", engine.0, engine.1),
+        ));
+    }
+    for slot in 0..spec.config.instances {
+        for db in 0..spec.config.dbs {
+            let file = database_path(slot, db);
+            let expected = state.instances[usize::from(slot)].storage.dbs[usize::from(db)].file
+                != DbFile::Absent;
+            if seen.exists(&file) != expected {
+                let says = |there: bool| if there { "present" } else { "absent" };
+                return Err((
+                    format!("{file} {}", says(expected)),
+                    format!("{file} {}", says(!expected)),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The index of the action behind 1-based trace step `step`, given each action's last step

@@ -151,6 +151,8 @@ type Started = (JoinHandle<Result<Dispatched, DispatchError>>, String);
 struct Runner {
     engine: Arc<Engine>,
     storage: Arc<FaultyStorage>,
+    /// The file system under `storage`: what an observer looks at, past any injected fault.
+    inner: Arc<dyn Storage>,
     sim: Option<Arc<SimStorage>>,
     handles: Handles,
     started: BTreeMap<String, Started>,
@@ -228,6 +230,46 @@ pub fn replay_with(
     backend: Backend,
     options: &ReplayOptions,
 ) -> Result<(), Divergence> {
+    replay_observed(trace, backend, options, &mut |_, _| Ok(()))
+}
+
+/// What an observer sees of the engine after a step: its instances and its files, looked at
+/// without an API call (so no injected fault or allocation failure is spent on it).
+pub struct Observed<'a> {
+    engine: &'a Engine,
+    files: &'a dyn Storage,
+}
+
+impl Observed<'_> {
+    /// How many instances are allocated and not initialized, and how many run, leaving out
+    /// those named `except` (the other process a harness action plays).
+    pub fn instances(&self, except: &str) -> (usize, usize) {
+        let seen = self.engine.instances_seen();
+        let count = |state: engine::Lifecycle| {
+            seen.iter()
+                .filter(|(name, s)| *s == state && name.as_deref() != Some(except))
+                .count()
+        };
+        (
+            count(engine::Lifecycle::Created),
+            count(engine::Lifecycle::Running),
+        )
+    }
+
+    /// Whether `path` (relative to the sandbox) exists.
+    pub fn exists(&self, path: &str) -> bool {
+        self.files.exists(Path::new(path)).unwrap_or(false)
+    }
+}
+
+/// [`replay_with`], calling `observe` after every step that passed while no call is held, with
+/// the step's 1-based number: an `Err((expected, actual))` from it is a divergence at that step.
+pub fn replay_observed(
+    trace: &Trace,
+    backend: Backend,
+    options: &ReplayOptions,
+    observe: &mut dyn FnMut(usize, &Observed<'_>) -> StepResult,
+) -> Result<(), Divergence> {
     let problems = check_trace(trace);
     if let Some(first) = problems.first() {
         return Err(Divergence {
@@ -261,22 +303,37 @@ pub fn replay_with(
             (sim.clone(), Some(sim), None)
         }
     };
-    let storage = Arc::new(FaultyStorage::new(inner));
+    let storage = Arc::new(FaultyStorage::new(inner.clone()));
     let mut runner = Runner {
         engine: Arc::new(new_engine_with(storage.clone(), profile, options.mutant)),
         storage,
+        inner,
         sim,
         handles: Handles::new(),
         started: BTreeMap::new(),
     };
     let result = trace.steps.iter().enumerate().try_for_each(|(i, step)| {
-        runner.step(step).map_err(|(expected, actual)| Divergence {
-            file: None,
-            step: i + 1,
-            call: step.call.name().to_string(),
-            expected,
-            actual,
-        })
+        runner
+            .step(step)
+            .and_then(|()| {
+                if !runner.started.is_empty() {
+                    return Ok(()); // a held call: the engine is between two states
+                }
+                observe(
+                    i + 1,
+                    &Observed {
+                        engine: &runner.engine,
+                        files: runner.inner.as_ref(),
+                    },
+                )
+            })
+            .map_err(|(expected, actual)| Divergence {
+                file: None,
+                step: i + 1,
+                call: step.call.name().to_string(),
+                expected,
+                actual,
+            })
     });
     for (_, (thread, point)) in std::mem::take(&mut runner.started) {
         release(&runner.engine, &point);
@@ -303,7 +360,8 @@ pub(crate) fn expected_text(expect: &Expect) -> String {
     }
 }
 
-type StepResult = Result<(), (String, String)>;
+/// A step's result: `Err((expected, actual))` when it differs.
+pub type StepResult = Result<(), (String, String)>;
 
 impl Runner {
     fn step(&mut self, step: &Step) -> StepResult {

@@ -472,6 +472,17 @@ impl Engine {
         api.params.get(param)
     }
 
+    /// The instances a harness sees, without calling the API (no allocation, no error,
+    /// nothing changed): each one's name and where it is in its lifecycle.
+    pub fn instances_seen(&self) -> Vec<(Option<String>, Lifecycle)> {
+        let instances: Vec<Arc<Instance>> =
+            lock(&self.process).instances.values().cloned().collect();
+        instances
+            .iter()
+            .map(|i| (i.name.clone(), lock(&i.api).state))
+            .collect()
+    }
+
     /// JetGetInstanceInfo: the initialized instances, oldest first.
     pub fn get_instance_info(&self) -> Result<Vec<InstanceInfo>, JetErr> {
         let instances: Vec<Arc<Instance>> =

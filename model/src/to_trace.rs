@@ -1147,13 +1147,22 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
 }
 
 /// The file name a create or attach passes for database `db` of slot `slot`.
+/// The file of database `db` of the instance in `slot`, as traces name it.
+pub fn database_path(slot: u8, db: u8) -> String {
+    format!("i{slot}/db{db}.edb")
+}
+
 fn db_name(slot: u8, db: u8, arg: DbPathArg) -> Option<PathArg> {
     match arg {
-        DbPathArg::File => path(format!("i{slot}/db{db}.edb")),
+        DbPathArg::File => path(database_path(slot, db)),
         DbPathArg::Null => None,
         DbPathArg::TooLong => path(format!("{}.edb", "x".repeat(300))),
     }
 }
+
+/// The name of the instance that plays another process in [`Action::AttachElsewhere`]: not
+/// one of the model's instances.
+pub const OTHER_INSTANCE_NAME: &str = "other";
 
 /// Another instance (`@other`, its files under `other/`) creates the worker's database `db`
 /// file, or attaches it when it exists.
@@ -1161,7 +1170,7 @@ fn attach_elsewhere_steps(state: &State, db: u8) -> Vec<Step> {
     let other = || name("@other");
     let mut steps = vec![step(Call::CreateInstance {
         instance: other(),
-        instance_name: Some("other".into()),
+        instance_name: Some(OTHER_INSTANCE_NAME.into()),
     })];
     steps.extend(slot_settings(other(), "other", 1));
     steps.push(step(Call::Init { instance: other() }));

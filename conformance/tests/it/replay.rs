@@ -95,3 +95,46 @@ fn the_documented_profile_trace_diverges_when_the_engine_follows_esent() {
     assert_eq!(d.step, 2, "{d}");
     assert_eq!(d.actual, "JET_errSystemParameterConflict", "{d}");
 }
+
+/// The observer `conform` compares the model's state with sees the engine after each step:
+/// the instances it has allocated and runs, and the files, without spending an injected fault.
+#[test]
+fn an_observer_sees_instances_and_files_after_each_step_and_its_refusal_is_the_divergence() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../traces/engine/crash_then_init_recovers_committed_records.json");
+    let trace = load_trace(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let options = conformance::replay::ReplayOptions {
+        profile: None,
+        mutant: None,
+    };
+    for backend in [Backend::Sim, Backend::Os] {
+        let mut seen = Vec::new();
+        conformance::replay::replay_observed(&trace, backend, &options, &mut |step, o| {
+            seen.push((step, o.instances("other"), o.exists("a.edb")));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), trace.steps.len(), "{backend:?}");
+        assert_eq!(seen[0], (1, (1, 0), false), "created, not running");
+        assert_eq!(seen[1], (2, (0, 1), false), "running");
+        assert_eq!(seen[3], (4, (0, 1), true), "the database file exists");
+        assert_eq!(seen[8], (9, (0, 0), true), "the crash takes every instance");
+        let refused =
+            conformance::replay::replay_observed(&trace, backend, &options, &mut |s, _| {
+                if s == 3 {
+                    Err(("what the model says".into(), "what the engine shows".into()))
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err();
+        assert_eq!(
+            (
+                refused.step,
+                refused.expected.as_str(),
+                refused.actual.as_str()
+            ),
+            (3, "what the model says", "what the engine shows")
+        );
+    }
+}
