@@ -6,7 +6,9 @@
 //! first (hence shallowest) edge that carries it. Every class is executed on the engine: in
 //! tours, each a fresh engine that walks the shortest path to a state and then takes, in one
 //! run, every class that leaves that state unchanged (refusals) and one class that moves on,
-//! continuing from where it lands. Each step's code is compared with the model's.
+//! continuing from where it lands; a start is toured again while it has classes left. Each
+//! step's code is compared with the model's, and after each action the observable state: the
+//! instances allocated and running, and which database files exist.
 //!
 //! Why classes and not every edge: the default configuration has billions of edges with every
 //! call tried (this command's report counts them), which no engine replays in minutes; two
