@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use engine::Mutant;
 use jetapi::JetErr;
-use jetapi::trace::{Profile, print_trace};
+use jetapi::trace::{Profile, Trace, print_trace};
 use model::edges::{ClassKey, Graph, Landing, explore};
 use model::generate::{Mode, actions};
 use model::state::{DbFile, Life};
@@ -33,9 +33,7 @@ use model::to_trace::{OTHER_INSTANCE_NAME, database_path, path_to_indexed_trace}
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
-use crate::replay::{
-    Backend, Divergence, Observed, ReplayOptions, StepResult, replay_as, replay_observed,
-};
+use crate::replay::{Backend, Divergence, Observed, ReplayOptions, StepResult, replay_observed};
 use crate::trace_files::write_atomically;
 use crate::witnesses::snake;
 
@@ -266,20 +264,7 @@ struct TourResult {
 }
 
 fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) -> TourResult {
-    let (trace, ends) = path_to_indexed_trace(spec, &tour.actions, "conform_tour", "A tour.");
-    let replay = ReplayOptions {
-        profile: Some(spec.profile),
-        mutant,
-    };
-    let states = model::search::replay(spec, &tour.actions);
-    let mut observe = |step: usize, seen: &Observed<'_>| {
-        // After the last step of an action, the engine shows what the model's state says.
-        match ends.iter().position(|&end| end == step) {
-            Some(k) => observable_state(spec, &states[k + 1].0, seen),
-            None => Ok(()),
-        }
-    };
-    let result = replay_observed(&trace, backend, &replay, &mut observe);
+    let (trace, ends, result) = judge(spec, backend, mutant, &tour.actions);
     match result {
         Ok(()) => TourResult {
             agreed: tour.classes.iter().map(|(_, k)| *k).collect(),
@@ -303,6 +288,32 @@ fn run_tour(spec: &Spec, backend: Backend, mutant: Option<Mutant>, tour: &Tour) 
             }
         }
     }
+}
+
+/// `actions` printed as a trace and replayed on a fresh engine making the mistake `mutant`
+/// (none: the engine as built): each step's result, and after each action the observable state
+/// ([`observable_state`]), against the model's. Also the trace and each action's last step.
+pub(crate) fn judge(
+    spec: &Spec,
+    backend: Backend,
+    mutant: Option<Mutant>,
+    actions: &[Action],
+) -> (Trace, Vec<usize>, Result<(), Divergence>) {
+    let (trace, ends) = path_to_indexed_trace(spec, actions, "conform_tour", "A tour.");
+    let replay = ReplayOptions {
+        profile: Some(spec.profile),
+        mutant,
+    };
+    let states = model::search::replay(spec, actions);
+    let mut observe = |step: usize, seen: &Observed<'_>| {
+        // After the last step of an action, the engine shows what the model's state says.
+        match ends.iter().position(|&end| end == step) {
+            Some(k) => observable_state(spec, &states[k + 1].0, seen),
+            None => Ok(()),
+        }
+    };
+    let result = replay_observed(&trace, backend, &replay, &mut observe);
+    (trace, ends, result)
 }
 
 /// Compares what the engine shows after a step with the model's `state`: how many instances
@@ -376,8 +387,8 @@ pub(crate) fn minimise(
         if !generated(spec, &candidate) {
             continue;
         }
-        let (trace, ends) = path_to_indexed_trace(spec, &candidate, "conform_candidate", "-");
-        if let Err(d) = replay_as(&trace, backend, Some(spec.profile)) {
+        let (trace, ends, result) = judge(spec, backend, None, &candidate);
+        if let Err(d) = result {
             steps += d.step as u64;
             let last_start = ends.len().checked_sub(2).map_or(0, |p| ends[p]);
             let at_the_end = d.step > last_start || d.step == 0;

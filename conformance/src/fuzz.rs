@@ -20,12 +20,11 @@ use std::time::Instant;
 use jetapi::trace::Profile;
 use model::edges::ClassKey;
 use model::generate::{Mode, actions};
-use model::to_trace::path_to_indexed_trace;
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
-use crate::conform::{action_at, minimise, write_regression};
-use crate::replay::{Backend, Identity, recorded_disagreements, replay_as};
+use crate::conform::{action_at, judge, minimise, write_regression};
+use crate::replay::{Backend, Identity, recorded_disagreements};
 
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
 /// OOPSLA 2014): one 64-bit state, one add and three xor-shift-multiplies per number.
@@ -228,8 +227,8 @@ pub fn run_fuzz(
         report.environment_moves += path.iter().filter(|a| a.is_environment()).count();
         let index = report.walks;
         report.walks += 1;
-        let (trace, ends) = path_to_indexed_trace(&spec, &path, "fuzz_walk", "A walk.");
-        match replay_as(&trace, options.backend, Some(spec.profile)) {
+        let (trace, ends, result) = judge(&spec, options.backend, None, &path);
+        match result {
             Ok(()) => report.engine_steps += trace.steps.len() as u64,
             Err(d) => {
                 report.engine_steps += d.step as u64;
