@@ -335,7 +335,8 @@ impl Restore<'_> {
         if gen_high < gen_low {
             // ESE reads no log for an empty range, so it never chooses a log extension and
             // naming the log directory's generations fails: JET_errInternalError in a retail
-            // build (logstream.cxx LOG_STREAM::ErrLGMakeLogNameBaseless). Nothing is written.
+            // build (logstream.cxx LOG_STREAM::ErrLGMakeLogNameBaseless). No log or database
+            // is written.
             return Err(JetErr::InternalError);
         }
         let mut signature = None;

@@ -290,6 +290,10 @@ impl Engine {
                         abort(core);
                         return Err(JetErr::MissingFileToBackup);
                     }
+                    // Safer than ESE: no link out of the root (the backup goes on).
+                    None if !core.storage.stays_inside(&path) => {
+                        return Err(JetErr::InvalidPath);
+                    }
                     // Any other existing file is streamed as ESE streams a patch file.
                     // ESE's read-only open of it fails when another process holds it
                     // (JET_errFileAccessDenied, which ABORTS like any failed open there).
@@ -573,8 +577,8 @@ pub(crate) fn abort(core: &mut Core) {
     core.backup = None;
 }
 
-/// §2.4 OpenFile 7 in the log phase: one of the instance's own archived logs below the copy
-/// range's end. `Ok(None)`: not a file of this backup. A malformed name in the log directory
+/// §2.4 OpenFile 7 in the log phase: one of the instance's own archived logs, any generation
+/// below the one being written. `Ok(None)`: not one of those. A malformed name in the log directory
 /// is `JET_errInvalidParameter` and a missing log `JET_errMissingFileToBackup`; both ABORT.
 fn open_log(core: &mut Core, path: &Path) -> Result<Option<(BackupTarget, u64)>, JetErr> {
     let name = path

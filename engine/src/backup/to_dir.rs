@@ -24,6 +24,7 @@ use super::{
 use crate::engine::{Engine, lock};
 use crate::errors::{Area, in_area};
 use crate::handles::InstanceHandle;
+use crate::params::InstanceParams;
 use crate::paths::checked_path;
 use crate::storage::{IoError, Storage};
 
@@ -109,6 +110,44 @@ fn promote_atomic(storage: &dyn Storage, dir: &Path) -> Result<(), JetErr> {
 /// The chunk JetBackup reads: a multiple of every page size.
 const CHUNK_BYTES: usize = 1 << 20;
 
+/// `ErrBKIPrepareDirectory`'s checks of the directory a JetBackup writes to: inside the root,
+/// made when missing and allowed, empty for a non-atomic full backup, and with no atomic
+/// `new`/`old` for a non-atomic incremental one.
+fn prepare_dir(
+    storage: &dyn Storage,
+    dir: &Path,
+    params: &InstanceParams,
+    grbit: u32,
+) -> Result<(), JetErr> {
+    let incremental = grbit & BACKUP_INCREMENTAL != 0;
+    if !storage.stays_inside(dir) {
+        return Err(JetErr::InvalidPath); // safer than ESE: no link out of the root
+    }
+    if !storage.exists(dir).map_err(|_| JetErr::DiskIO)? {
+        if !params.create_path_if_not_exist {
+            return Err(JetErr::InvalidPath);
+        }
+        storage
+            .create_dir_all(dir)
+            .map_err(in_area(Area::Directory))?;
+    }
+    let empty = storage
+        .list(dir)
+        .map_err(in_area(Area::Directory))?
+        .is_empty();
+    if !empty && !incremental && grbit & BACKUP_ATOMIC == 0 {
+        return Err(JetErr::BackupDirectoryNotEmpty);
+    }
+    if incremental && grbit & BACKUP_ATOMIC == 0 {
+        for sub in [ATOMIC_NEW, ATOMIC_OLD] {
+            if has_files(storage, &dir.join(sub))? {
+                return Err(JetErr::BackupDirectoryNotEmpty);
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
     /// JetBackup: the legacy form.
     pub fn backup(&self, backup_path: Option<&str>, grbit: u32) -> Result<(), JetErr> {
@@ -158,40 +197,13 @@ impl Engine {
         // backup.cxx ErrBKBackup begins the backup (reading the checkpoint) before
         // ErrBKIPrepareDirectory looks at the directory; a directory refused ends it again.
         self.begin_external_backup_instance(instance, grbit & BACKUP_INCREMENTAL)?;
-        let prepared = self.with_backup_core(instance, |_, core| {
-            let storage = core.storage.as_ref();
-            if !storage.stays_inside(&dir) {
-                return Err(JetErr::InvalidPath); // safer than ESE: no link out of the root
+        self.with_backup_core(instance, |_, core| {
+            let prepared = prepare_dir(core.storage.as_ref(), &dir, &core.params, grbit);
+            if prepared.is_err() {
+                crate::backup::end_backup(core); // the backup ErrBKBackup began ends with it
             }
-            if !storage.exists(&dir).map_err(|_| JetErr::DiskIO)? {
-                if !core.params.create_path_if_not_exist {
-                    return Err(JetErr::InvalidPath);
-                }
-                storage
-                    .create_dir_all(&dir)
-                    .map_err(in_area(Area::Directory))?;
-            }
-            let empty = storage
-                .list(&dir)
-                .map_err(in_area(Area::Directory))?
-                .is_empty();
-            if !empty && !incremental && grbit & BACKUP_ATOMIC == 0 {
-                return Err(JetErr::BackupDirectoryNotEmpty);
-            }
-            if incremental && grbit & BACKUP_ATOMIC == 0 {
-                for sub in [ATOMIC_NEW, ATOMIC_OLD] {
-                    if has_files(storage, &dir.join(sub))? {
-                        return Err(JetErr::BackupDirectoryNotEmpty);
-                    }
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = prepared {
-            return self
-                .end_external_backup_instance2(instance, BACKUP_END_ABORT)
-                .and(Err(e));
-        }
+            prepared
+        })?;
         let atomic = grbit & BACKUP_ATOMIC != 0;
         let storage = Arc::clone(&self.storage);
         let copied = if atomic {
