@@ -13,7 +13,8 @@
 //! Why classes and not every edge: the default configuration has billions of edges with every
 //! call tried (this command's report counts them), which no engine replays in minutes; two
 //! edges with one label differ only in parts of the state that neither the call's arguments
-//! nor its deciding check look at. Classes are what this command promises to cover, and it says so in its report.
+//! nor its deciding check look at. Classes are what this command promises to cover, and it
+//! says so in its report.
 //!
 //! A disagreement is minimised (steps deleted while the engine still disagrees on the same
 //! call in the same way, each candidate re-predicted by the model) and written as a trace to

@@ -331,11 +331,18 @@ pub fn render_markdown(report: &CoverageReport) -> String {
         s.missing,
         s.undocumented
     ));
-    let differs: Vec<(&Row, &EngineResult)> = report
+    let differs: Vec<_> = report
         .rows
         .iter()
-        .filter_map(|r| r.engine.as_ref().map(|e| (r, e)))
-        .filter(|(_, e)| **e != EngineResult::Confirmed)
+        .filter_map(|r| match &r.engine {
+            Some(EngineResult::Differs {
+                step,
+                call,
+                expected,
+                actual,
+            }) => Some((r, step, call, expected, actual)),
+            _ => None,
+        })
         .collect();
     out.push_str(&format!(
         "## Witnessed, not confirmed by the engine ({})\n\n\
@@ -343,24 +350,16 @@ pub fn render_markdown(report: &CoverageReport) -> String {
          | function | code | step | call | model | engine |\n|---|---|---|---|---|---|\n",
         differs.len()
     ));
-    for (r, e) in differs {
-        if let EngineResult::Differs {
-            step,
-            call,
-            expected,
-            actual,
-        } = e
-        {
-            let cell = |t: &str| t.replace('|', "\\|");
-            out.push_str(&format!(
-                "| {} | {} | {step} | `{}` | {} | {} |\n",
-                r.function,
-                r.code,
-                cell(call),
-                cell(expected),
-                cell(actual)
-            ));
-        }
+    let cell = |t: &str| t.replace('|', "\\|");
+    for (r, step, call, expected, actual) in differs {
+        out.push_str(&format!(
+            "| {} | {} | {step} | `{}` | {} | {} |\n",
+            r.function,
+            r.code,
+            cell(call),
+            cell(expected),
+            cell(actual)
+        ));
     }
     out.push('\n');
     for status in [

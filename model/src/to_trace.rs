@@ -25,7 +25,7 @@ use crate::action::{
 use crate::config::{MAX_DBS, MAX_GEN_LIMIT, MAX_INSTANCES};
 use crate::generate::WORKER;
 use crate::state::{DbFile, FileTarget, Gen, Life, RunMode, Saved, State};
-use crate::step::Spec;
+use crate::step::{BACKUP_ATOMIC, BACKUP_INCREMENTAL, Spec};
 
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
 /// (ESE's own default is 4 KiB; no trace depends on which).
@@ -33,8 +33,6 @@ pub const PAGE_SIZE: i64 = 8192;
 /// A checkpoint file's length: ESE's checkpoint and its shadow copy, 4 KiB each (the engine's
 /// two slots are the same size).
 const CHECKPOINT_FILE_BYTES: i64 = 8192;
-/// `JET_bitBackupAtomic`.
-const BACKUP_ATOMIC_BIT: u32 = 0x4;
 /// The context value traces pass to JetSetSessionContext.
 const SESSION_CONTEXT: i64 = 0x1234;
 
@@ -65,6 +63,7 @@ struct Names {
     /// The worker's backup set (`storage.saved`) as the engine numbers its logs, and whether
     /// an atomic full JetBackup wrote it (into the directory's `new/`, backup.cxx
     /// ErrBKIPromoteDirectory, which JetExternalRestore, unlike JetRestore, does not look in).
+    /// Kept in step with `storage.saved`: `None` exactly when there is no set.
     saved_set: Option<SavedSet>,
     /// The directories JetBackup into an empty directory has been given so far: each call gets
     /// one of its own, as a failed backup leaves the files it copied.
@@ -92,9 +91,6 @@ struct SavedSet {
     high: u32,
     atomic: bool,
 }
-
-/// `JET_bitBackupIncremental`.
-const BACKUP_INCREMENTAL_BIT: u32 = 0x1;
 
 impl Names {
     /// The directory a JetBackup of `slot` into an empty directory gets: named after the
@@ -127,6 +123,14 @@ impl Names {
             self.archived_lead[i][usize::from(g)]
         };
         u32::from(g) + lead
+    }
+
+    /// The file of the model's archived generation `g` of `slot`, in the engine's numbering.
+    fn archived_log(&self, state: &State, slot: u8, g: Gen) -> String {
+        format!(
+            "i{slot}/logs/edb{:05X}.log",
+            self.engine_gen(state, slot, g)
+        )
     }
 
     fn instance(&self, slot: u8) -> String {
@@ -450,7 +454,7 @@ pub fn path_to_indexed_trace(
                 low: names.engine_gen(&next, WORKER, v.low),
                 high: names.engine_gen(&next, WORKER, v.high),
                 atomic: matches!(action, Action::BackupToDir { grbit, .. }
-                    if grbit & BACKUP_ATOMIC_BIT != 0 && grbit & BACKUP_INCREMENTAL_BIT == 0),
+                    if grbit & BACKUP_ATOMIC != 0 && grbit & BACKUP_INCREMENTAL == 0),
             });
         }
         if legacy_start || temporary_restore {
@@ -873,10 +877,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             let slot = target_slot(state, target);
             let filename = match file {
                 FileArg::Db(d) => db_path(slot, d),
-                FileArg::Log(g) => path(format!(
-                    "i{slot}/logs/edb{:05X}.log",
-                    names.engine_gen(state, slot, g)
-                )),
+                FileArg::Log(g) => path(names.archived_log(state, slot, g)),
                 FileArg::Other => path(format!("i{slot}/other.pat")),
                 FileArg::Null => None,
                 FileArg::Empty => path(""),
@@ -983,7 +984,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                 // non-atomic incremental into the same directory refuses (backup.cxx
                 // ErrBKIPrepareDirectory); the model does not keep that history, so atomic
                 // backups get a directory of their own.
-                BackupDirArg::NotEmpty if g & BACKUP_ATOMIC_BIT != 0 => {
+                BackupDirArg::NotEmpty if g & BACKUP_ATOMIC != 0 => {
                     path(format!("i{slot}/atomic/"))
                 }
                 BackupDirArg::NotEmpty => path(format!("i{slot}/")),
@@ -1048,10 +1049,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             path: if g == state.instances[usize::from(WORKER)].storage.current {
                 path(format!("i{WORKER}/logs/edb.log"))
             } else {
-                path(format!(
-                    "i{WORKER}/logs/edb{:05X}.log",
-                    names.engine_gen(state, WORKER, g)
-                ))
+                path(names.archived_log(state, WORKER, g))
             },
             offset: Some(0),
             bytes: Some(64),
@@ -1146,12 +1144,12 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
     vec![step(call)]
 }
 
-/// The file name a create or attach passes for database `db` of slot `slot`.
 /// The file of database `db` of the instance in `slot`, as traces name it.
 pub fn database_path(slot: u8, db: u8) -> String {
     format!("i{slot}/db{db}.edb")
 }
 
+/// The file name a create or attach passes for database `db` of slot `slot`.
 fn db_name(slot: u8, db: u8, arg: DbPathArg) -> Option<PathArg> {
     match arg {
         DbPathArg::File => path(database_path(slot, db)),
@@ -1234,7 +1232,7 @@ fn external_restore_steps(state: &State, names: &Names, v2: bool, arg: ExtRestor
         high: 1,
         dbs: 0,
     });
-    let set = names.saved_set.as_ref().filter(|_| storage.saved.is_some());
+    let set = names.saved_set.as_ref();
     let (low, high) = set.map_or((1, 1), |v| (v.low, v.high));
     let dir = match set {
         Some(v) if v.atomic => format!("{}new/", v.dir),
@@ -1247,7 +1245,7 @@ fn external_restore_steps(state: &State, names: &Names, v2: bool, arg: ExtRestor
     let mut steps = Vec::new();
     let mut map = Vec::new();
     let entry = |d: u8, to: String| RestoreMapEntry {
-        database_name: Some(format!("i{WORKER}/db{d}.edb")),
+        database_name: Some(database_path(WORKER, d)),
         new_database_name: Some(to),
     };
     let copy = |from: String, to: String| {
@@ -1261,7 +1259,7 @@ fn external_restore_steps(state: &State, names: &Names, v2: bool, arg: ExtRestor
         A::MapMissing => map.push(entry(0, format!("{r}missing.edb"))),
         A::MapNonBackup => {
             if storage.dbs[0].file != DbFile::Absent {
-                steps.push(copy(format!("i{WORKER}/db0.edb"), format!("{r}db0.edb")));
+                steps.push(copy(database_path(WORKER, 0), format!("{r}db0.edb")));
             }
             map.push(entry(0, format!("{r}db0.edb")));
         }

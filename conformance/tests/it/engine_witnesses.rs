@@ -1,8 +1,9 @@
 //! The model's witnesses of JetRestore* replay on the engine, on the simulated disk and on
 //! real files: those of the three restore folders, and every other witness that holds a
-//! restore with Start / Finish (a call refused with `JET_errRestoreInProgress` meanwhile). Where the engine disagrees with the model on purpose, the witness
-//! is listed in `DISAGREES` with the step it diverges at and why; a listed witness that starts
-//! to agree fails the test too, so the list cannot go stale.
+//! restore with Start / Finish (a call refused with `JET_errRestoreInProgress` meanwhile).
+//! Where the engine disagrees with the model on purpose, the witness is listed in `DISAGREES`
+//! with the step it diverges at and why; a listed witness that starts to agree fails the test
+//! too, so the list cannot go stale.
 
 use std::path::PathBuf;
 

@@ -18,7 +18,8 @@ use crate::state::{
     OpenFile, Phase, Probe, Saved, State,
 };
 
-const BACKUP_INCREMENTAL: u32 = 0x1;
+/// `JET_bitBackupIncremental`.
+pub(crate) const BACKUP_INCREMENTAL: u32 = 0x1;
 const BACKUP_SURROGATE: u32 = 0x20;
 const BACKUP_INTERNAL_COPY: u32 = 0x40;
 const END_NORMAL: u32 = 0x1;
@@ -774,7 +775,7 @@ fn record_backup_in_headers(inst: &mut crate::state::Instance, backup: &Backup, 
 }
 
 /// `JET_bitBackupAtomic`: JetBackup keeps the previous backup until the new one is complete.
-const BACKUP_ATOMIC: u32 = 0x4;
+pub(crate) const BACKUP_ATOMIC: u32 = 0x4;
 
 impl Spec {
     /// JetBackup / JetBackupInstance (`ErrBKBackup`, §2.5): the whole streaming sequence in one

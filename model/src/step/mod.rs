@@ -8,6 +8,7 @@
 //! `lifecycle`, `backup` and `environment`.
 
 mod backup;
+pub(crate) use backup::{BACKUP_ATOMIC, BACKUP_INCREMENTAL};
 pub(crate) mod backup_ranges {
     //! Backup range helpers shared with the properties.
     pub(crate) use super::backup::required_logs_missing;
