@@ -3,25 +3,45 @@
 //!
 //! The model prints traces in one way ([`model::to_trace`]); reading one back is the inverse,
 //! found by search rather than by a second, hand-kept parser: from the state reached so far,
-//! the action whose printed steps are the trace's next steps is the one taken. Arguments the
-//! model cannot say (a path, handle name or value it never prints) leave no action to take:
-//! the trace is then **unmodelled** from that step on, which is reported as such, not as a
-//! failure. The configuration is the one the trace's `source` names ("configuration small"),
-//! else `default`; the profile is the trace's.
+//! the action whose printed steps are the trace's next steps is the one taken. Printed and
+//! traced steps are compared up to three freedoms a hand-written trace takes:
+//!
+//! - **names**: handles, instance names and paths are matched through a one-to-one renaming
+//!   ([`Renaming`]), so `@a` may stand for the model's `@i0` and `a/logs/` for `i0/logs/`, as
+//!   long as the trace keeps each name for one thing;
+//! - **the model's own settings** (its paths, `JET_paramCreatePathIfNotExist`,
+//!   `JET_paramMaxSessions`, `JET_paramMaxInstances`) may be left out or given in another order;
+//!   a path left out is the engine's default, which no other instance may then also use, and a
+//!   limit left out (or given another value) makes the model's "out of sessions" and "too many
+//!   instances" answers unusable, since they rest on its own limits;
+//! - **steps below the model's abstraction** (rows inserted and verified, tables opened,
+//!   parameters read back: [`BELOW_THE_MODEL`]) are passed over. The model keeps no rows, so it
+//!   judges none of them; the engine judges them all.
+//!
+//! A step the model cannot say (a parameter it does not keep, a file copied by hand, a third
+//! instance) leaves no action to take: the trace is then **unmodelled** from that step on,
+//! which is reported as such, not as a failure. The configuration is the one the trace's
+//! `source` names ("configuration small"), else `default`; the profile is the trace's.
 
-use jetapi::args::ParamRef;
-use jetapi::trace::{Expect, Profile, Step, Trace};
+use std::collections::{BTreeMap, BTreeSet};
+
+use jetapi::args::ArgValue;
+use jetapi::calls::{ParamKind, Role};
+use jetapi::grbits::Grbit;
+use jetapi::trace::{Expect, Profile, Step, Trace, escapes_sandbox};
 use jetapi::{Call, JetErr};
-use model::generate::{Mode, actions};
+use model::generate::{BEGIN_GRBITS, END_GRBITS, Mode, actions};
 use model::to_trace::path_to_indexed_trace;
 use model::{Action, Config, Spec, State};
+use serde_json::Value;
 
 use crate::replay::{Divergence, expected_text};
 
 /// How a trace fared against the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelVerdict {
-    /// Every step was an action of the model and expects what the model returns.
+    /// Every step was an action of the model (or below its abstraction) and expects what the
+    /// model returns.
     Pass,
     /// A step expects something else than the model returns.
     Fail(Divergence),
@@ -34,41 +54,371 @@ pub enum ModelVerdict {
     },
 }
 
-/// The configuration a trace's `source` names, else the default one.
-fn config_of(trace: &Trace) -> Config {
-    trace
-        .source
-        .as_deref()
-        .and_then(|s| s.split("configuration ").nth(1))
-        .and_then(|rest| rest.split([',', ' ']).next())
-        .and_then(Config::by_name)
-        .unwrap_or(Config::DEFAULT)
+/// Harness actions and calls about rows, which the model does not keep: it passes them over.
+pub const BELOW_THE_MODEL: [&str; 4] = [
+    "InsertRecords",
+    "VerifyRecords",
+    "JetOpenTable",
+    "JetGetSystemParameter",
+];
+
+/// The settings the printer gives every instance (or the process), which a hand-written trace
+/// may leave out.
+const MODEL_SETTINGS: [&str; 6] = [
+    "JET_paramMaxInstances",
+    "JET_paramSystemPath",
+    "JET_paramLogFilePath",
+    "JET_paramTempPath",
+    "JET_paramCreatePathIfNotExist",
+    "JET_paramMaxSessions",
+];
+
+/// The limits among [`MODEL_SETTINGS`], and the codes the model answers from each: besides
+/// the limit itself, JetEnableMultiInstance's conflict with a `JET_paramMaxInstances` the
+/// process has written (jetapi.cxx `JetEnableMultiInstanceEx`; model/src/step/lifecycle.rs).
+const MODEL_LIMITS: [(&str, &[JetErr]); 2] = [
+    ("JET_paramMaxSessions", &[JetErr::OutOfSessions]),
+    (
+        "JET_paramMaxInstances",
+        &[JetErr::TooManyInstances, JetErr::SystemParameterConflict],
+    ),
+];
+
+/// Arguments that name something (a handle, an instance, a file or directory) rather than say
+/// a value: these are renamed, everything else must be equal.
+const NAMING_ARGS: [&str; 24] = [
+    "instance",
+    "session",
+    "dbid",
+    "file",
+    "tableid",
+    "id",
+    "instance_name",
+    "display_name",
+    "target_instance_name",
+    "filename",
+    "backup_path",
+    "backup_log_path",
+    "checkpoint_file_path",
+    "log_path",
+    "target_instance_checkpoint_path",
+    "target_instance_log_path",
+    "dest",
+    "database_name",
+    "new_database_name",
+    "path",
+    "from",
+    "to",
+    "table",
+    "table_name",
+];
+
+/// A one-to-one renaming between the names the model prints and those the trace uses.
+#[derive(Clone, Debug, Default)]
+struct Renaming {
+    printed: BTreeMap<String, String>,
+    traced: BTreeMap<String, String>,
 }
 
-/// Two calls are the same step if they are equal, except that the number of sessions an
-/// instance is given depends on the whole path (a second session anywhere asks for two).
-fn same_call(printed: &Call, traced: &Call) -> bool {
-    let sessions = |c: &Call| match c {
-        Call::SetSystemParameter {
-            param: Some(ParamRef::Name(n)),
-            instance,
-            ..
-        } if n == "JET_paramMaxSessions" => Some(instance.clone()),
-        _ => None,
+impl Renaming {
+    /// Binds `printed` to `traced`: true when neither is bound to something else.
+    fn bind(&mut self, printed: &str, traced: &str) -> bool {
+        // A path out of the sandbox is refused as such: only one may stand for another.
+        if escapes_sandbox(printed) != escapes_sandbox(traced) {
+            return false;
+        }
+        match (self.printed.get(printed), self.traced.get(traced)) {
+            (Some(t), Some(p)) => t == traced && p == printed,
+            (None, None) => {
+                self.printed.insert(printed.into(), traced.into());
+                self.traced.insert(traced.into(), printed.into());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Forgets what `printed` and `traced` were bound to, unless to each other: a call's
+    /// output binds its name anew.
+    fn rebind(&mut self, printed: &str, traced: &str) {
+        if self.printed.get(printed).is_some_and(|t| t == traced) {
+            return;
+        }
+        if let Some(t) = self.printed.remove(printed) {
+            self.traced.remove(&t);
+        }
+        if let Some(p) = self.traced.remove(traced) {
+            self.printed.remove(&p);
+        }
+    }
+
+    /// True when `printed` and `traced` are the same up to this renaming, extended as needed.
+    /// `naming` says whether strings here are names.
+    fn unify(&mut self, printed: &Value, traced: &Value, naming: bool) -> bool {
+        match (printed, traced) {
+            (Value::String(p), Value::String(t)) if naming => self.bind(p, t),
+            (Value::Object(p), Value::Object(t)) => {
+                // A path parameter's value is a name; any other value is a value.
+                let path_value = p
+                    .get("param")
+                    .and_then(Value::as_str)
+                    .is_some_and(|param| param.ends_with("Path"));
+                p.len() == t.len()
+                    && p.iter().all(|(key, pv)| {
+                        t.get(key).is_some_and(|tv| {
+                            let naming = NAMING_ARGS.contains(&key.as_str())
+                                || (key == "value" && path_value);
+                            self.unify(pv, tv, naming)
+                        })
+                    })
+            }
+            (Value::Array(p), Value::Array(t)) => {
+                p.len() == t.len() && p.iter().zip(t).all(|(p, t)| self.unify(p, t, naming))
+            }
+            _ => printed == traced,
+        }
+    }
+}
+
+/// A call with its name, as one JSON object. A grbit is its value (names ORed, as the engine
+/// takes it), and one left out is 0.
+fn call_json(call: &Call) -> Value {
+    let mut args: serde_json::Map<String, Value> = call
+        .args_json()
+        .into_iter()
+        .map(|(k, v)| (k.into(), v))
+        .collect();
+    if call.spec().param("grbit").is_some() {
+        let bits = args
+            .get("grbit")
+            .and_then(|g| Grbit::from_json(g).ok())
+            .map_or(0, |g| g.value());
+        args.insert("grbit".into(), Value::from(bits));
+    }
+    serde_json::json!({"call": call.name(), "args": Value::Object(args)})
+}
+
+/// What the reading has assumed so far besides the renaming.
+#[derive(Clone, Debug, Default)]
+struct Reading {
+    renaming: Renaming,
+    /// The model's limits the trace left out or set otherwise.
+    limits_not_the_models: Vec<&'static str>,
+}
+
+impl Reading {
+    /// True when `printed` and `traced` are the same call up to the renaming, which it extends.
+    fn same_call(&mut self, printed: &Step, traced: &Step) -> bool {
+        if printed.call.name() != traced.call.name() {
+            return false;
+        }
+        let mut renaming = self.renaming.clone();
+        let (mut p, mut t) = (call_json(&printed.call), call_json(&traced.call));
+        // An output names what the call made, anew; a call that fails makes nothing, so its
+        // outputs name nothing.
+        let outputs = printed
+            .call
+            .spec()
+            .params
+            .iter()
+            .filter(|param| matches!(param.kind, ParamKind::Handle(_, Role::Binds)));
+        for param in outputs {
+            let names = (printed.call.arg(param.name), traced.call.arg(param.name));
+            if !traced.expect.may_succeed() {
+                // Given or left out (a NULL pointer) still matters.
+                for call in [&mut p, &mut t] {
+                    if let Some(arg) = call.pointer_mut(&format!("/args/{}", param.name)) {
+                        *arg = Value::from("<an output of a failing call>");
+                    }
+                }
+            } else if let (Some(p), Some(t)) = names {
+                if let (Value::String(p), Value::String(t)) = (p.to_json(), t.to_json()) {
+                    renaming.rebind(&p, &t);
+                }
+            }
+        }
+        let same = renaming.unify(&p, &t, false);
+        if same {
+            self.renaming = renaming;
+        }
+        same
+    }
+
+    /// True when `traced` sets what the printed setting `printed` sets (a limit may differ in
+    /// value, which is then noted).
+    fn same_setting(&mut self, printed: &Step, traced: &Step) -> bool {
+        if self.same_call(printed, traced) {
+            return true;
+        }
+        let param = model_setting(printed).unwrap_or_default();
+        let Some((limit, _)) = MODEL_LIMITS.iter().find(|(name, _)| *name == param) else {
+            return false;
+        };
+        let (mut p, mut t) = (call_json(&printed.call), call_json(&traced.call));
+        for args in [&mut p, &mut t] {
+            if let Some(args) = args.get_mut("args").and_then(Value::as_object_mut) {
+                args.remove("value");
+            }
+        }
+        let mut renaming = self.renaming.clone();
+        let same = renaming.unify(&p, &t, false);
+        if same {
+            self.renaming = renaming;
+            self.limits_not_the_models.push(limit);
+        }
+        same
+    }
+
+    /// Records that the trace left the printed setting `printed` out.
+    fn left_out(&mut self, printed: &Step) -> bool {
+        let param = model_setting(printed).unwrap_or_default();
+        if let Some((limit, _)) = MODEL_LIMITS.iter().find(|(name, _)| *name == param) {
+            self.limits_not_the_models.push(limit);
+            return true;
+        }
+        match printed.call.arg("value").map(|v| v.to_json()) {
+            // The engine's default path, which one instance only may then have.
+            Some(Value::String(path)) if param.ends_with("Path") => self
+                .renaming
+                .bind(&path, &format!("<{param} left at its default>")),
+            _ => true,
+        }
+    }
+
+    /// True when the model's answer `code` rests on a limit the trace did not set as it does.
+    fn answer_rests_on_unset_limit(&self, code: JetErr) -> bool {
+        MODEL_LIMITS.iter().any(|(limit, codes)| {
+            codes.contains(&code) && self.limits_not_the_models.contains(limit)
+        })
+    }
+}
+
+/// The parameter of a step that sets one of [`MODEL_SETTINGS`].
+fn model_setting(step: &Step) -> Option<&'static str> {
+    let Call::SetSystemParameter { .. } = step.call else {
+        return None;
     };
-    printed == traced || (sessions(printed).is_some() && sessions(printed) == sessions(traced))
+    let param = step.call.arg("param")?.to_json();
+    MODEL_SETTINGS
+        .iter()
+        .copied()
+        .find(|name| param.as_str() == Some(name))
 }
 
-fn expected_code(step: &Step) -> Option<JetErr> {
+fn below_the_model(step: &Step) -> bool {
+    BELOW_THE_MODEL.contains(&step.call.name())
+}
+
+/// The result a step expects or prints, as one code (`None` for a harness action's "ok").
+fn code_of(step: &Step) -> Option<Vec<JetErr>> {
     match &step.expect {
-        Expect::Default => Some(JetErr::Success),
-        Expect::Codes(codes) if codes.len() == 1 => Some(codes[0]),
-        _ => None,
+        Expect::Default if step.call.spec().is_harness() => None,
+        Expect::Default => Some(vec![JetErr::Success]),
+        Expect::Ok => None,
+        Expect::Codes(codes) => Some(codes.clone()),
+    }
+}
+
+/// True when the trace's expectation accepts what the model printed.
+fn expectation_agrees(printed: &Step, traced: &Step) -> bool {
+    match (code_of(printed), code_of(traced)) {
+        (None, None) => true,
+        (Some(p), Some(t)) => p.len() == 1 && t.contains(&p[0]),
+        _ => false,
     }
 }
 
 fn name_of(step: &Step) -> String {
     step.call.name().to_string()
+}
+
+/// How an action's printed steps line up with the trace's.
+struct Alignment {
+    /// The trace position after the last step used.
+    end: usize,
+    /// (printed step, trace step) for every printed step the trace makes as printed.
+    pairs: Vec<(usize, usize)>,
+}
+
+/// Lines `printed` (one action's steps) up with the trace from `from`: every printed step that
+/// is not one of the model's settings must come, in order; settings may come anywhere among
+/// them or be left out; steps below the model are passed over.
+fn align(
+    printed: &[Step],
+    steps: &[Step],
+    from: usize,
+    reading: &mut Reading,
+) -> Option<Alignment> {
+    let mut settings: Vec<usize> = (0..printed.len())
+        .filter(|&i| model_setting(&printed[i]).is_some())
+        .collect();
+    let mut pairs = Vec::new();
+    let mut t = from;
+    let take_setting = |t: usize, settings: &mut Vec<usize>, reading: &mut Reading| {
+        let k = settings
+            .iter()
+            .position(|&i| reading.same_setting(&printed[i], &steps[t]))?;
+        Some(settings.remove(k))
+    };
+    for (i, p) in printed.iter().enumerate() {
+        if model_setting(p).is_some() {
+            continue;
+        }
+        loop {
+            let traced = steps.get(t)?;
+            if reading.same_call(p, traced) {
+                pairs.push((i, t));
+                t += 1;
+                break;
+            }
+            if take_setting(t, &mut settings, reading).is_some() || below_the_model(traced) {
+                t += 1;
+                continue;
+            }
+            return None;
+        }
+    }
+    while t < steps.len() && take_setting(t, &mut settings, reading).is_some() {
+        t += 1;
+    }
+    for i in settings {
+        if !reading.left_out(&printed[i]) {
+            return None;
+        }
+    }
+    Some(Alignment { end: t, pairs })
+}
+
+/// Adds to `candidates` the grbits the generator leaves out where they cannot change the
+/// outcome (a refused call is offered with one grbit only), so that a trace may pass any.
+fn complete_arguments(candidates: &mut Vec<Action>) {
+    let mut more = BTreeSet::new();
+    for action in candidates.iter() {
+        match *action {
+            Action::BeginBackup { target, .. } => {
+                more.extend(
+                    BEGIN_GRBITS
+                        .iter()
+                        .map(|&grbit| Action::BeginBackup { target, grbit }),
+                );
+            }
+            Action::EndBackup {
+                target,
+                grbit: Some(_),
+            } => {
+                more.extend(END_GRBITS.iter().map(|&g| Action::EndBackup {
+                    target,
+                    grbit: Some(g),
+                }));
+            }
+            _ => {}
+        }
+    }
+    for action in more {
+        if !candidates.contains(&action) {
+            candidates.push(action);
+        }
+    }
 }
 
 /// Candidate paths tried at most, so that a trace that many actions print alike cannot make
@@ -80,40 +430,60 @@ struct Reader<'a> {
     spec: Spec,
     steps: &'a [Step],
     tried: usize,
+    /// The (state, trace position, reading) already searched from without success.
+    failed: BTreeSet<(State, usize, String)>,
     /// The furthest a path got, and why it stopped there.
     deepest: (usize, ModelVerdict),
 }
 
 impl Reader<'_> {
-    /// Extends `path` (which prints as the first `matched` steps and reaches `state`) to the
-    /// whole trace: true when some extension does.
-    fn extend(&mut self, state: &State, path: &mut Vec<Action>, matched: usize) -> bool {
+    /// True when the trace from `matched` on holds only steps below the model.
+    fn rest_is_below_the_model(&self, matched: usize) -> bool {
+        self.steps[matched..].iter().all(below_the_model)
+    }
+
+    /// Extends `path` (which reads the first `matched` steps and reaches `state`) to the whole
+    /// trace: true when some extension does.
+    fn extend(
+        &mut self,
+        state: &State,
+        path: &mut Vec<Action>,
+        matched: usize,
+        reading: &Reading,
+    ) -> bool {
         let steps = self.steps;
-        if matched == steps.len() {
-            return true;
-        }
+        let (printed, ends) = path_to_indexed_trace(&self.spec, path, "-", "-");
+        let end = ends.last().copied().unwrap_or(0);
         // The printer closes a trace whose last call is still held with its Finish.
-        if steps.len() - matched <= 2 {
-            let (printed, _) = path_to_indexed_trace(&self.spec, path, "-", "-");
-            if printed.steps.len() == steps.len()
-                && printed
-                    .steps
+        if end < printed.steps.len() {
+            let mut closed = reading.clone();
+            if let Some(a) = align(&printed.steps[end..], steps, matched, &mut closed) {
+                if a.pairs
                     .iter()
-                    .zip(steps)
-                    .all(|(p, t)| same_call(&p.call, &t.call) && p.expect == t.expect)
-            {
-                return true;
+                    .all(|&(p, t)| expectation_agrees(&printed.steps[end + p], &steps[t]))
+                    && self.rest_is_below_the_model(a.end)
+                {
+                    return true;
+                }
             }
+        } else if self.rest_is_below_the_model(matched) {
+            return true;
         }
         self.tried += 1;
         if self.tried > BUDGET {
             return false;
         }
+        let key = (state.clone(), matched, format!("{reading:?}"));
+        if !self.failed.insert(key) {
+            return false;
+        }
         let mut candidates = Vec::with_capacity(256);
         actions(&self.spec, state, Mode::Probe, &mut candidates);
+        complete_arguments(&mut candidates);
         // The calls the next few steps make (an action may print settings before its call).
         let upcoming: Vec<&str> = steps[matched..]
             .iter()
+            .filter(|s| !below_the_model(s))
             .take(8)
             .map(|s| s.call.name())
             .collect();
@@ -129,50 +499,77 @@ impl Reader<'_> {
             }
             path.push(*action);
             let (printed, ends) = path_to_indexed_trace(&self.spec, path, "-", "-");
-            let end = ends.last().copied().unwrap_or(0);
-            let prints_alike = end > matched
-                && end <= steps.len()
-                && printed.steps[matched..end]
+            let from = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
+            let to = ends.last().copied().unwrap_or(0);
+            let mut read = reading.clone();
+            let aligned = (to > from)
+                .then(|| align(&printed.steps[from..to], steps, matched, &mut read))
+                .flatten();
+            if let Some(a) = aligned {
+                let disagreeing = a
+                    .pairs
                     .iter()
-                    .zip(&steps[matched..end])
-                    .all(|(p, t)| same_call(&p.call, &t.call));
-            if prints_alike {
-                let step = &steps[end - 1];
-                if expected_code(step) == Some(outcome.code) {
-                    let reached = next.unwrap_or_else(|| state.clone());
-                    if self.extend(&reached, path, end) {
-                        return true;
+                    .find(|&&(p, t)| !expectation_agrees(&printed.steps[from + p], &steps[t]));
+                // An answer that rests on a limit the trace did not set is no answer.
+                let unusable = read.answer_rests_on_unset_limit(outcome.code);
+                match disagreeing {
+                    _ if unusable => {}
+                    None => {
+                        let reached = next.unwrap_or_else(|| state.clone());
+                        if self.extend(&reached, path, a.end, &read) {
+                            return true;
+                        }
                     }
-                } else if end > self.deepest.0 {
-                    self.deepest = (
-                        end,
+                    Some(&(p, t)) => self.stopped(
+                        t,
                         ModelVerdict::Fail(Divergence {
                             file: None,
-                            step: end,
-                            call: name_of(step),
-                            expected: expected_text(&step.expect),
-                            actual: outcome.code.name().to_string(),
+                            step: t + 1,
+                            call: name_of(&steps[t]),
+                            expected: expected_text(&steps[t].expect),
+                            actual: expected_text(&printed.steps[from + p].expect),
                         }),
-                    );
+                    ),
                 }
             }
             path.pop();
         }
-        if matched >= self.deepest.0 && !matches!(self.deepest.1, ModelVerdict::Fail(_)) {
-            self.deepest = (
-                matched,
-                ModelVerdict::Unmodelled {
-                    step: matched + 1,
-                    call: name_of(&steps[matched]),
-                },
-            );
-        }
+        self.stopped(
+            matched,
+            ModelVerdict::Unmodelled {
+                step: matched + 1,
+                call: steps.get(matched).map_or("-".into(), name_of),
+            },
+        );
         false
+    }
+
+    /// Notes that a reading stopped after `read` steps with `verdict`. The reading that got
+    /// furthest is the one reported, a failure before an unmodelled step at the same place: a
+    /// failure that another reading of the same steps gets past is not the model's answer.
+    fn stopped(&mut self, read: usize, verdict: ModelVerdict) {
+        let fail = matches!(verdict, ModelVerdict::Fail(_));
+        let was_fail = matches!(self.deepest.1, ModelVerdict::Fail(_));
+        if read > self.deepest.0 || (read == self.deepest.0 && fail && !was_fail) {
+            self.deepest = (read, verdict);
+        }
     }
 }
 
+/// The configuration a trace's `source` names, else the default one.
+fn config_of(trace: &Trace) -> Config {
+    trace
+        .source
+        .as_deref()
+        .and_then(|s| s.split("configuration ").nth(1))
+        .and_then(|rest| rest.split([',', ' ']).next())
+        .and_then(Config::by_name)
+        .unwrap_or(Config::DEFAULT)
+}
+
 /// Replays `trace` against the model: a path of the model's actions that prints as the trace
-/// and returns what it expects, found by depth-first search (several actions can print alike).
+/// (up to the freedoms in the module docs) and returns what it expects, found by depth-first
+/// search (several actions can print alike).
 pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
     let mut reader = Reader {
         spec: Spec {
@@ -181,6 +578,7 @@ pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
         },
         steps: &trace.steps,
         tried: 0,
+        failed: BTreeSet::new(),
         deepest: (
             0,
             ModelVerdict::Unmodelled {
@@ -190,7 +588,7 @@ pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
         ),
     };
     let mut path = Vec::new();
-    if reader.extend(&State::INITIAL, &mut path, 0) {
+    if reader.extend(&State::INITIAL, &mut path, 0, &Reading::default()) {
         ModelVerdict::Pass
     } else {
         reader.deepest.1

@@ -1,6 +1,7 @@
 //! Every trace the model printed (the witnesses, and the regressions conform and fuzz recorded)
 //! reads back into the model's actions and expects exactly what the model returns; a
-//! hand-written trace is told apart as unmodelled, never as a pass.
+//! hand-written trace reads back with its own names, or is told apart as unmodelled from the
+//! step the model cannot say, never passed by default.
 
 use std::path::PathBuf;
 
@@ -42,13 +43,71 @@ fn a_changed_expectation_is_a_model_failure_and_a_foreign_step_is_unmodelled() {
     trace.steps[last].expect = jetapi::trace::Expect::Default;
     assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == last + 1));
     let mut trace = load_trace_file(&file).unwrap();
-    trace.steps.insert(
-        1,
-        trace.steps[0].clone(), // JET_paramMaxInstances twice: the printer never does that
-    );
-    // The first action prints the opening step with its own: the trace is unmodelled from 1.
+    // A page size: the model keeps none, and its answers may rest on one.
+    trace.steps.insert(1, step(r#"{"call": "JetSetSystemParameter", "args": {"param": "JET_paramDatabasePageSize", "value": 4096}}"#));
     assert!(matches!(
         replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 1, .. }
+        ModelVerdict::Unmodelled { step: 2, .. }
+    ));
+}
+
+/// One step from its JSON line.
+fn step(line: &str) -> jetapi::Step {
+    let text = format!(r#"{{"trace": 1, "name": "t", "about": "t", "steps": [{line}]}}"#);
+    jetapi::trace::load_trace(&text).unwrap().steps.remove(0)
+}
+
+/// A hand-written trace: an instance `@a` named "a", with paths of its own.
+fn hand_written(steps: &[&str]) -> jetapi::Trace {
+    let text = format!(
+        r#"{{"trace": 1, "name": "t", "about": "t", "steps": [{}]}}"#,
+        steps.join(",")
+    );
+    jetapi::trace::load_trace(&text).unwrap()
+}
+
+const CREATE: &str =
+    r#"{"call": "JetCreateInstance", "args": {"instance": "@a", "instance_name": "a"}}"#;
+const LOGS: &str = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramLogFilePath", "value": "a/logs/"}}"#;
+const INIT: &str = r#"{"call": "JetInit", "args": {"instance": "@a"}}"#;
+const SESSION: &str = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@s"}}"#;
+
+#[test]
+fn a_hand_written_trace_reads_with_its_own_names_settings_left_out_and_rows_passed_over() {
+    let create = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let rows = r#"{"call": "InsertRecords", "args": {"session": "@s", "dbid": "@d", "table": "t", "count": 3}}"#;
+    let begin = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let again = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}, "expect": "JET_errBackupInProgress"}"#;
+    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, create, rows, begin, again]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // The same trace expecting what the engine does not say fails on the model at that step.
+    let wrong = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}, "expect": "JET_errNoBackup"}"#;
+    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, create, rows, begin, wrong]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 8));
+}
+
+#[test]
+fn a_name_stands_for_one_thing_and_a_path_out_of_the_sandbox_for_no_path_inside() {
+    // `@a` cannot stand for a second instance while it names the first.
+    let second = r#"{"call": "JetCreateInstance", "args": {"instance": "@a", "instance_name": "b"}, "expect": "JET_errInstanceNameInUse"}"#;
+    let trace = hand_written(&[CREATE, second]);
+    assert!(!matches!(replay_on_model(&trace), ModelVerdict::Pass));
+    // The model's database path is inside the sandbox; an absolute one is not read as it.
+    let absolute = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "/abs.edb", "dbid": "@d"}, "expect": "JET_errDatabaseInvalidPath"}"#;
+    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, absolute]);
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 5, .. }
+    ));
+}
+
+#[test]
+fn an_answer_resting_on_a_limit_the_trace_left_out_is_not_the_models() {
+    // Without JET_paramMaxSessions the engine's own limit holds, not the model's one session.
+    let more = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@t"}, "expect": "JET_errOutOfSessions"}"#;
+    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, more]);
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 5, .. }
     ));
 }
