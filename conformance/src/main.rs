@@ -132,8 +132,11 @@ enum Command {
     /// (the trace read back into the model's actions), or on both, stopping each at its first
     /// step whose result differs from what the trace expects.
     ///
-    /// Against the model, a trace whose steps the model cannot say (hand-written paths or
-    /// handle names it never prints) is counted as unmodelled, from its first such step.
+    /// Against the model, a hand-written trace reads with its own handle names and paths
+    /// (matched one-to-one with the model's), may leave out the model's own settings, and has
+    /// its row-level steps passed over; a trace with a step the model cannot say (a parameter
+    /// it does not keep, a file copied by hand) is counted as unmodelled from that step, with
+    /// the reason.
     /// Exit 0 only if every trace passes; 1 if any fails, cannot run (invalid) or is
     /// unmodelled; 2 for a usage error.
     Replay {

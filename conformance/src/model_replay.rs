@@ -51,6 +51,8 @@ pub enum ModelVerdict {
         step: usize,
         /// Its call.
         call: String,
+        /// Why the model cannot say it, as far as the reader can tell.
+        reason: String,
     },
 }
 
@@ -73,14 +75,37 @@ const MODEL_SETTINGS: [&str; 6] = [
     "JET_paramMaxSessions",
 ];
 
-/// The limits among [`MODEL_SETTINGS`], and the codes the model answers from each: besides
-/// the limit itself, JetEnableMultiInstance's conflict with a `JET_paramMaxInstances` the
-/// process has written (jetapi.cxx `JetEnableMultiInstanceEx`; model/src/step/lifecycle.rs).
-const MODEL_LIMITS: [(&str, &[JetErr]); 2] = [
-    ("JET_paramMaxSessions", &[JetErr::OutOfSessions]),
+/// The system parameters the model prints: its own settings and those its actions set.
+const KEPT_PARAMS: [&str; 10] = [
+    "JET_paramMaxInstances",
+    "JET_paramSystemPath",
+    "JET_paramLogFilePath",
+    "JET_paramTempPath",
+    "JET_paramCreatePathIfNotExist",
+    "JET_paramMaxSessions",
+    "JET_paramCircularLog",
+    "JET_paramRecovery",
+    "JET_paramOneDatabasePerSession",
+    "JET_paramDatabasePageSize",
+];
+
+/// The limits among [`MODEL_SETTINGS`], the calls (`None`: any) whose answers rest on each
+/// and those answers: the limits themselves; JetEnableMultiInstance's conflict with a
+/// `JET_paramMaxInstances` the process has written (jetapi.cxx `JetEnableMultiInstanceEx`;
+/// model/src/step/lifecycle.rs); and a JetInit that succeeds because the paths it was given
+/// were created (`JET_paramCreatePathIfNotExist`, counted as left out only where the trace
+/// gave paths of its own).
+const MODEL_LIMITS: [(&str, Option<&str>, &[JetErr]); 3] = [
+    ("JET_paramMaxSessions", None, &[JetErr::OutOfSessions]),
     (
         "JET_paramMaxInstances",
+        None,
         &[JetErr::TooManyInstances, JetErr::SystemParameterConflict],
+    ),
+    (
+        "JET_paramCreatePathIfNotExist",
+        Some("JetInit"),
+        &[JetErr::Success],
     ),
 ];
 
@@ -157,6 +182,12 @@ impl Renaming {
     fn unify(&mut self, printed: &Value, traced: &Value, naming: bool) -> bool {
         match (printed, traced) {
             (Value::String(p), Value::String(t)) if naming => self.bind(p, t),
+            // A raw handle other than 0 and -1 (JET_instanceNil) is a value that was never a
+            // handle, whichever it is.
+            (Value::Number(p), Value::Number(t)) if naming => {
+                let never = |n: &serde_json::Number| n.as_i64().is_none_or(|n| n != 0 && n != -1);
+                p == t || (never(p) && never(t))
+            }
             (Value::Object(p), Value::Object(t)) => {
                 // A path parameter's value is a name; any other value is a value.
                 let path_value = p
@@ -251,7 +282,7 @@ impl Reading {
             return true;
         }
         let param = model_setting(printed).unwrap_or_default();
-        let Some((limit, _)) = MODEL_LIMITS.iter().find(|(name, _)| *name == param) else {
+        let Some((limit, ..)) = MODEL_LIMITS.iter().find(|(name, ..)| *name == param) else {
             return false;
         };
         let (mut p, mut t) = (call_json(&printed.call), call_json(&traced.call));
@@ -270,10 +301,12 @@ impl Reading {
     }
 
     /// Records that the trace left the printed setting `printed` out.
-    fn left_out(&mut self, printed: &Step) -> bool {
+    fn left_out(&mut self, printed: &Step, paths_given: bool) -> bool {
         let param = model_setting(printed).unwrap_or_default();
-        if let Some((limit, _)) = MODEL_LIMITS.iter().find(|(name, _)| *name == param) {
-            self.limits_not_the_models.push(limit);
+        if let Some((limit, ..)) = MODEL_LIMITS.iter().find(|(name, ..)| *name == param) {
+            if param != "JET_paramCreatePathIfNotExist" || paths_given {
+                self.limits_not_the_models.push(limit);
+            }
             return true;
         }
         match printed.call.arg("value").map(|v| v.to_json()) {
@@ -286,10 +319,15 @@ impl Reading {
     }
 
     /// True when the model's answer `code` rests on a limit the trace did not set as it does.
-    fn answer_rests_on_unset_limit(&self, code: JetErr) -> bool {
-        MODEL_LIMITS.iter().any(|(limit, codes)| {
-            codes.contains(&code) && self.limits_not_the_models.contains(limit)
-        })
+    fn answer_rests_on_unset_limit(&self, function: Option<&str>, code: JetErr) -> Option<&str> {
+        MODEL_LIMITS
+            .iter()
+            .find(|(limit, calls, codes)| {
+                codes.contains(&code)
+                    && calls.is_none_or(|c| function.is_some_and(|f| f.starts_with(c)))
+                    && self.limits_not_the_models.contains(limit)
+            })
+            .map(|(limit, ..)| *limit)
     }
 }
 
@@ -305,8 +343,14 @@ fn model_setting(step: &Step) -> Option<&'static str> {
         .find(|name| param.as_str() == Some(name))
 }
 
+/// True for a step below the model that the reading may pass over: any that only reads, and
+/// an insert that succeeds (one that fails may have made the instance unavailable, which the
+/// model keeps).
 fn below_the_model(step: &Step) -> bool {
-    BELOW_THE_MODEL.contains(&step.call.name())
+    match step.call.name() {
+        "InsertRecords" => code_of(step).is_none_or(|c| c.contains(&JetErr::Success)),
+        name => BELOW_THE_MODEL.contains(&name),
+    }
 }
 
 /// The result a step expects or prints, as one code (`None` for a harness action's "ok").
@@ -381,8 +425,11 @@ fn align(
     while t < steps.len() && take_setting(t, &mut settings, reading).is_some() {
         t += 1;
     }
+    let paths_given = (0..printed.len()).any(|i| {
+        !settings.contains(&i) && model_setting(&printed[i]).is_some_and(|p| p.ends_with("Path"))
+    });
     for i in settings {
-        if !reading.left_out(&printed[i]) {
+        if !reading.left_out(&printed[i], paths_given) {
             return None;
         }
     }
@@ -510,8 +557,13 @@ impl Reader<'_> {
                     .pairs
                     .iter()
                     .find(|&&(p, t)| !expectation_agrees(&printed.steps[from + p], &steps[t]));
-                // An answer that rests on a limit the trace did not set is no answer.
-                let unusable = read.answer_rests_on_unset_limit(outcome.code);
+                // An answer that rests on a limit the trace did not set is no answer: the
+                // reading stops there. A JetInit that succeeds where the trace's paths were
+                // not created on demand shows they existed, which is all the model assumed.
+                let resting = read.answer_rests_on_unset_limit(action.function(), outcome.code);
+                let unusable = resting.is_some_and(|limit| {
+                    disagreeing.is_some() || limit != "JET_paramCreatePathIfNotExist"
+                });
                 match disagreeing {
                     _ if unusable => {}
                     None => {
@@ -534,13 +586,7 @@ impl Reader<'_> {
             }
             path.pop();
         }
-        self.stopped(
-            matched,
-            ModelVerdict::Unmodelled {
-                step: matched + 1,
-                call: steps.get(matched).map_or("-".into(), name_of),
-            },
-        );
+        self.stopped(matched, unmodelled(steps, matched));
         false
     }
 
@@ -553,6 +599,42 @@ impl Reader<'_> {
         if read > self.deepest.0 || (read == self.deepest.0 && fail && !was_fail) {
             self.deepest = (read, verdict);
         }
+    }
+}
+
+/// The verdict for a reading that cannot go past `steps[at]`, with the likeliest reason.
+fn unmodelled(steps: &[Step], at: usize) -> ModelVerdict {
+    let Some(step) = steps.get(at) else {
+        return ModelVerdict::Unmodelled {
+            step: at + 1,
+            call: "-".into(),
+            reason: "the trace ends while the model still holds a call".into(),
+        };
+    };
+    let param = match &step.call {
+        Call::SetSystemParameter { .. } => step.call.arg("param").map(|p| p.to_json()),
+        _ => None,
+    };
+    let reason = match param {
+        Some(Value::String(param)) if !KEPT_PARAMS.contains(&param.as_str()) => {
+            format!("the model keeps no {param}")
+        }
+        _ if BELOW_THE_MODEL.contains(&step.call.name()) => {
+            "a failing insert, which may have changed what the model keeps".into()
+        }
+        _ if step.call.spec().is_harness() => format!(
+            "no action of the model prints as this {} here: the model edits files, injects \
+             faults and holds calls only as its own environment moves",
+            step.call.name()
+        ),
+        _ => "no action of the model, from the state the steps before reach, prints as this \
+              step (its arguments, or a handle, limit or path it does not keep)"
+            .into(),
+    };
+    ModelVerdict::Unmodelled {
+        step: at + 1,
+        call: name_of(step),
+        reason,
     }
 }
 
@@ -579,13 +661,7 @@ pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
         steps: &trace.steps,
         tried: 0,
         failed: BTreeSet::new(),
-        deepest: (
-            0,
-            ModelVerdict::Unmodelled {
-                step: 1,
-                call: trace.steps.first().map_or("-".into(), name_of),
-            },
-        ),
+        deepest: (0, unmodelled(&trace.steps, 0)),
     };
     let mut path = Vec::new();
     if reader.extend(&State::INITIAL, &mut path, 0, &Reading::default()) {

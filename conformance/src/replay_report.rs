@@ -164,14 +164,14 @@ pub fn replay_files(
                 }
                 report.failures.push(with_file(d, "model"));
             }
-            (Ok(()), ModelVerdict::Unmodelled { step, call }) => {
+            (Ok(()), ModelVerdict::Unmodelled { step, call, reason }) => {
                 report.unmodelled += 1;
                 report.failures.push(Failure {
                     file: file.display().to_string(),
                     step,
                     call,
                     expected: "a step the model can say".into(),
-                    actual: "no action of the model prints as this step".into(),
+                    actual: reason,
                     judge: "model",
                 });
             }

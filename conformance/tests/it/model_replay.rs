@@ -111,3 +111,18 @@ fn an_answer_resting_on_a_limit_the_trace_left_out_is_not_the_models() {
         ModelVerdict::Unmodelled { step: 5, .. }
     ));
 }
+
+#[test]
+fn a_path_not_created_on_demand_is_no_model_failure_but_an_existing_one_reads_on() {
+    // Paths of its own without JET_paramCreatePathIfNotExist: the engine finds no directory,
+    // which the model (whose paths are created) cannot say; it stops rather than fail.
+    let fails = r#"{"call": "JetInit", "args": {"instance": "@a"}, "expect": "JET_errInvalidLogDirectory"}"#;
+    let trace = hand_written(&[CREATE, LOGS, fails]);
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 3, .. }
+    ));
+    // Where the init succeeds the directory existed, all the model assumed.
+    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+}
