@@ -308,7 +308,7 @@ pub(crate) fn judge(
     let states = model::search::replay(spec, actions);
     let mut observe = |step: usize, seen: &Observed<'_>| {
         // After the last step of an action, the engine shows what the model's state says.
-        match ends.iter().position(|&end| end == step) {
+        match ends.iter().rposition(|&end| end == step) {
             Some(k) => observable_state(spec, &states[k + 1].0, seen),
             None => Ok(()),
         }
