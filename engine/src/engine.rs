@@ -434,13 +434,14 @@ impl Engine {
         // JetSetSystemParameterEx: NoSet mode addresses no instance, one-instance mode the
         // single one, whatever the handle; multi-instance mode validates a handle other than
         // 0 / JET_instanceNil (ErrJetValidateInstance) before the parameter id is looked at.
-        // The `documented` profile keeps the page's InvalidInstance row in every mode.
+        // The `documented` profile keeps the page's InvalidInstance row in every mode, checked
+        // as ESENT checks it, before the parameter id.
         let named = !instance.is_null_or_nil();
-        if named && !p.instances.contains_key(&instance) {
-            let row = self.documented() && p.defaults.get(param).is_ok();
-            if row || p.mode == RunMode::MultiInst {
-                return Err(JetErr::InvalidInstance);
-            }
+        if named
+            && !p.instances.contains_key(&instance)
+            && (self.documented() || p.mode == RunMode::MultiInst)
+        {
+            return Err(JetErr::InvalidInstance);
         }
         let inst = match p.mode {
             RunMode::OneInst if !p.instances.is_empty() => p.find(instance)?,

@@ -7,11 +7,11 @@ use conformance::replay::Backend;
 use jetapi::trace::Profile;
 use model::Config;
 
-fn small(shard: Shard) -> conformance::conform::ConformReport {
+fn small(profile: Profile, shard: Shard) -> conformance::conform::ConformReport {
     run_conform(
         &ConformOptions {
             config: Config::SMALL,
-            profile: Profile::Esent,
+            profile,
             backend: Backend::Sim,
             shard,
             out: None,
@@ -24,7 +24,7 @@ fn small(shard: Shard) -> conformance::conform::ConformReport {
 
 #[test]
 fn every_class_runs_on_the_engine_with_the_models_result_and_every_check_is_confirmed() {
-    let report = small(Shard::ALL);
+    let report = small(Profile::Esent, Shard::ALL);
     assert!(report.edges_total > 1000, "{report:?}");
     assert!(
         report.edges_covered == report.edges_total && report.disagreements == 0,
@@ -51,4 +51,19 @@ fn every_class_runs_on_the_engine_with_the_models_result_and_every_check_is_conf
         report.checks_total,
         report.unconfirmed_checks.join("\n")
     );
+}
+
+#[test]
+fn the_documented_profile_runs_every_class_on_the_engine_too() {
+    let report = small(Profile::Documented, Shard::ALL);
+    assert!(report.edges_total > 1000, "{report:?}");
+    assert!(
+        report.edges_covered == report.edges_total && report.disagreements == 0,
+        "conform --profile documented covered {} of {} classes at small with {} disagreements:\n{}",
+        report.edges_covered,
+        report.edges_total,
+        report.disagreements,
+        conformance::conform::render(&report)
+    );
+    assert!(report.unconfirmed_checks.is_empty(), "{report:?}");
 }

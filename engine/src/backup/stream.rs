@@ -56,7 +56,8 @@ impl Engine {
     /// ReadFile, CloseFile, GetLogInfo, GetTruncateLogInfo, TruncateLog). In the `documented`
     /// profile a failure past the entry checks cancels the whole backup (the
     /// `failures-cancel-backup` divergence), except "no backup" and "stopped", which have
-    /// nothing left to cancel.
+    /// nothing left to cancel, and JetOpenFile of a database not attached, which the pages
+    /// except (ese-doc-notes.md §1: it does not cancel the backup).
     pub(crate) fn with_running_backup<R>(
         &self,
         instance: InstanceHandle,
@@ -66,7 +67,10 @@ impl Engine {
         self.with_backup_core(instance, |inst, core| {
             let result = f(inst, core);
             if let Err(e) = &result {
-                let stays = matches!(e, JetErr::NoBackup | JetErr::BackupAbortByServer);
+                let stays = matches!(
+                    e,
+                    JetErr::NoBackup | JetErr::BackupAbortByServer | JetErr::DatabaseNotFound
+                );
                 if documented && !stays && core.backup.as_ref().is_some_and(|b| b.is_local()) {
                     abort(core);
                 }
