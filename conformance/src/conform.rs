@@ -25,12 +25,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use engine::Mutant;
-use jetapi::JetErr;
 use jetapi::trace::{Profile, Trace, print_trace};
+use jetapi::{Call, JetErr};
 use model::edges::{ClassKey, Graph, Landing, explore};
 use model::generate::{Mode, actions};
-use model::state::{DbFile, Life};
-use model::to_trace::{OTHER_INSTANCE_NAME, database_path, path_to_indexed_trace};
+use model::to_trace::{path_to_indexed_trace, state_checks};
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
@@ -317,36 +316,41 @@ pub(crate) fn judge(
     (trace, ends, result)
 }
 
-/// Compares what the engine shows after a step with the model's `state`: how many instances
-/// are allocated and how many run, and which database files exist. Skipped while the model
-/// holds a call (the engine is then between two states too) and in a probe's state: a probe
-/// plays a situation the model's storage does not record (another process's instance and its
-/// files, damage, a failing allocation).
+/// Compares what the engine shows after a step with the model's `state`: the checks
+/// [`state_checks`] prints (how many instances are allocated and how many run, which database
+/// files exist), evaluated on the engine as a replay of them would.
 fn observable_state(spec: &Spec, state: &State, seen: &Observed<'_>) -> StepResult {
-    if state.pending.is_some() || state.probe.is_some() {
-        return Ok(());
-    }
-    let live = |life: Life| state.instances.iter().filter(|i| i.life == life).count();
-    let model = (live(Life::Created), live(Life::Initialized));
-    let engine = seen.instances(OTHER_INSTANCE_NAME);
-    if model != engine {
-        return Err((
-            format!("{} allocated and {} running instances", model.0, model.1),
-            format!("{} allocated and {} running", engine.0, engine.1),
-        ));
-    }
-    for slot in 0..spec.config.instances {
-        for db in 0..spec.config.dbs {
-            let file = database_path(slot, db);
-            let expected = state.instances[usize::from(slot)].storage.dbs[usize::from(db)].file
-                != DbFile::Absent;
-            if seen.exists(&file) != expected {
-                let says = |there: bool| if there { "present" } else { "absent" };
-                return Err((
-                    format!("{file} {}", says(expected)),
-                    format!("{file} {}", says(!expected)),
-                ));
+    let says = |there: bool| if there { "present" } else { "absent" };
+    for check in state_checks(spec, state) {
+        match check.call {
+            Call::VerifyInstances {
+                allocated: Some(allocated),
+                running: Some(running),
+                except,
+            } => {
+                let (a, r) = seen.instances(except.as_deref().unwrap_or(""));
+                if (a as i64, r as i64) != (allocated, running) {
+                    return Err((
+                        format!("{allocated} allocated and {running} running instances"),
+                        format!("{a} allocated and {r} running"),
+                    ));
+                }
             }
+            Call::VerifyFile {
+                path: Some(path),
+                exists: Some(exists),
+            } => {
+                let there = seen
+                    .exists(&path.0)
+                    .map_err(|e| (format!("{} {}", path.0, says(exists)), e))?;
+                if there != exists {
+                    return Err((
+                        format!("{} {}", path.0, says(exists)),
+                        format!("{} {}", path.0, says(!exists)),
+                    ));
+                }
+            }
+            other => unreachable!("state_checks prints only complete checks, not {other:?}"),
         }
     }
     Ok(())
@@ -704,6 +708,12 @@ pub(crate) fn write_regression(
     );
     let (mut trace, _) = path_to_indexed_trace(spec, actions, &name, &about);
     trace.source = Some(source.to_string());
+    // What the model says can then be seen, so that a disagreement in state (or one that
+    // follows a fixed result) fails the replay too.
+    let states = model::search::replay(spec, actions);
+    if let Some((last, _)) = states.last() {
+        trace.steps.extend(state_checks(spec, last));
+    }
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file = dir.join(format!("{name}.json"));
     write_atomically(&file, &print_trace(&trace))

@@ -685,6 +685,8 @@ pub fn dispatch(
         | Call::DeleteFile { .. }
         | Call::CorruptFile { .. }
         | Call::InjectFault { .. }
+        | Call::VerifyInstances { .. }
+        | Call::VerifyFile { .. }
         | Call::Start { .. }
         | Call::Finish { .. } => return Err(DispatchError::Harness(call.name())),
     })

@@ -31,7 +31,7 @@ use jetapi::grbits::Grbit;
 use jetapi::trace::{Expect, Profile, Step, Trace, escapes_sandbox};
 use jetapi::{Call, JetErr};
 use model::generate::{BEGIN_GRBITS, END_GRBITS, Mode, actions};
-use model::to_trace::path_to_indexed_trace;
+use model::to_trace::{path_to_indexed_trace, state_checks};
 use model::{Action, Config, Spec, State};
 use serde_json::Value;
 
@@ -376,6 +376,71 @@ fn name_of(step: &Step) -> String {
     step.call.name().to_string()
 }
 
+/// What the model says of a check of what can be seen (VerifyInstances, VerifyFile) in `state`:
+/// `Ok` when it holds, `Err` with what the model sees when not, `None` when the step is no such
+/// check or the model cannot say (a call held, a probe, a file that is none of its databases).
+/// A database path the trace has not used yet stands for the model's of the same name.
+fn model_check(
+    spec: &Spec,
+    state: &State,
+    step: &Step,
+    renaming: &mut Renaming,
+) -> Option<Result<(), String>> {
+    let checks = state_checks(spec, state);
+    let found = match &step.call {
+        Call::VerifyInstances {
+            allocated,
+            running,
+            except: _,
+        } => checks.iter().find_map(|check| match &check.call {
+            Call::VerifyInstances {
+                allocated: a,
+                running: r,
+                ..
+            } => Some((
+                (a, r) == (allocated, running),
+                format!("{a:?} allocated, {r:?} running"),
+            )),
+            _ => None,
+        })?,
+        Call::VerifyFile {
+            path: Some(traced),
+            exists,
+        } => {
+            let bound = renaming.traced.get(&traced.0).cloned();
+            let printed = match bound {
+                Some(printed) => printed,
+                None if renaming.bind(&traced.0, &traced.0) => traced.0.clone(),
+                None => return None,
+            };
+            checks.iter().find_map(|check| match &check.call {
+                Call::VerifyFile {
+                    path: Some(p),
+                    exists: e,
+                } if p.0 == printed => Some((
+                    e == exists,
+                    format!(
+                        "{printed} {}",
+                        if *e == Some(true) {
+                            "present"
+                        } else {
+                            "absent"
+                        }
+                    ),
+                )),
+                _ => None,
+            })?
+        }
+        _ => return None,
+    };
+    let expected = matches!(step.expect, Expect::Default | Expect::Ok);
+    Some(if found.0 == expected {
+        Ok(())
+    } else {
+        Err(format!("the model's state: {}", found.1))
+    })
+}
+
 /// How an action's printed steps line up with the trace's.
 struct Alignment {
     /// The trace position after the last step used.
@@ -499,6 +564,31 @@ impl Reader<'_> {
         reading: &Reading,
     ) -> bool {
         let steps = self.steps;
+        // A check of what can be seen is the model's to answer from the state reached.
+        if let Some(step) = steps.get(matched) {
+            let mut renaming = reading.renaming.clone();
+            match model_check(&self.spec, state, step, &mut renaming) {
+                Some(Ok(())) => {
+                    let read = Reading {
+                        renaming,
+                        ..reading.clone()
+                    };
+                    return self.extend(state, path, matched + 1, &read);
+                }
+                Some(Err(says)) => {
+                    let verdict = ModelVerdict::Fail(Divergence {
+                        file: None,
+                        step: matched + 1,
+                        call: name_of(step),
+                        expected: "ok".into(),
+                        actual: says,
+                    });
+                    self.stopped(matched, verdict);
+                    return false;
+                }
+                None => {}
+            }
+        }
         let (printed, ends) = path_to_indexed_trace(&self.spec, path, "-", "-");
         let end = ends.last().copied().unwrap_or(0);
         // The printer closes a trace whose last call is still held with its Finish.

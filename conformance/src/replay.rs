@@ -256,9 +256,12 @@ impl Observed<'_> {
         )
     }
 
-    /// Whether `path` (relative to the sandbox) exists.
-    pub fn exists(&self, path: &str) -> bool {
-        self.files.exists(Path::new(path)).unwrap_or(false)
+    /// Whether `path` (relative to the sandbox) exists, looked at past injected faults; a file
+    /// system error is returned as such, never read as an answer.
+    pub fn exists(&self, path: &str) -> Result<bool, String> {
+        self.files
+            .exists(Path::new(path))
+            .map_err(|e| format!("cannot tell whether {path} exists: {e}"))
     }
 }
 
@@ -368,7 +371,10 @@ impl Runner {
         let harness = |r: Result<(), String>| match (r, &step.expect) {
             (Ok(()), Expect::Default | Expect::Ok) => Ok(()),
             (r, expect) => Err((
-                expected_text(expect),
+                match expect {
+                    Expect::Default => "ok".into(),
+                    expect => expected_text(expect),
+                },
                 r.err().unwrap_or_else(|| "ok".into()),
             )),
         };
@@ -403,6 +409,12 @@ impl Runner {
                 harness(self.fail_log_write(instance.as_ref(), error.as_ref(), roll_back_now))
             }
             Call::MakeReadOnly { path } => harness(self.make_read_only(path.as_ref())),
+            Call::VerifyInstances {
+                allocated,
+                running,
+                except,
+            } => harness(self.verify_instances(*allocated, *running, except.as_deref())),
+            Call::VerifyFile { path, exists } => harness(self.verify_file(path.as_ref(), *exists)),
             Call::HoldFile { path } => match path {
                 Some(p) => {
                     self.storage.hold(&sandbox_path(&p.0));
@@ -681,6 +693,57 @@ impl Runner {
             self.storage.disarm(&rule);
         }
         result
+    }
+
+    /// VerifyInstances: the engine's instances, as [`Observed::instances`] counts them.
+    fn verify_instances(
+        &self,
+        allocated: Option<i64>,
+        running: Option<i64>,
+        except: Option<&str>,
+    ) -> Result<(), String> {
+        let (Some(allocated), Some(running)) = (allocated, running) else {
+            return Err("VerifyInstances needs allocated and running".into());
+        };
+        let seen = Observed {
+            engine: &self.engine,
+            files: self.inner.as_ref(),
+        };
+        let (a, r) = seen.instances(except.unwrap_or(""));
+        if (a as i64, r as i64) == (allocated, running) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{a} allocated and {r} running instances, expected {allocated} and {running}"
+            ))
+        }
+    }
+
+    /// VerifyFile: whether the file is there, read past injected faults; a file system error
+    /// is reported as such, never as an answer.
+    fn verify_file(
+        &self,
+        path: Option<&jetapi::args::PathArg>,
+        exists: Option<bool>,
+    ) -> Result<(), String> {
+        let (Some(path), Some(exists)) = (path, exists) else {
+            return Err("VerifyFile needs path and exists".into());
+        };
+        let there = self
+            .inner
+            .exists(&sandbox_path(&path.0))
+            .map_err(|e| format!("{}: {e}", path.0))?;
+        let says = |there: bool| if there { "present" } else { "absent" };
+        if there == exists {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is {}, expected {}",
+                path.0,
+                says(there),
+                says(exists)
+            ))
+        }
     }
 
     fn make_read_only(&self, path: Option<&jetapi::args::PathArg>) -> Result<(), String> {

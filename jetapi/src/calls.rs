@@ -742,6 +742,15 @@ calls! {
         error: Word = req(K::Word(FAULT_ERRORS)),
         after: i64 = INT,
     }
+    VerifyInstances "VerifyInstances" [] "Fails unless `allocated` instances are allocated and not initialized and `running` run, leaving out any named `except`." {
+        allocated: i64 = req(K::Int),
+        running: i64 = req(K::Int),
+        except: String = TEXT,
+    }
+    VerifyFile "VerifyFile" [] "Fails unless the file at `path` exists (`exists` true) or does not (false)." {
+        path: PathArg = req(K::Path(PathUse::Read)),
+        exists: bool = req(K::Bool),
+    }
     Start "Start" [] "Begins a long call on its own thread, held at `pause_at`." {
         call: Box<Call> = req(K::Call),
         id: String = req(K::Text),

@@ -1158,6 +1158,34 @@ fn db_name(slot: u8, db: u8, arg: DbPathArg) -> Option<PathArg> {
     }
 }
 
+/// The harness steps that check on the engine what `state` says can be seen from outside: how
+/// many instances are allocated and how many run (leaving out the one that plays another
+/// process), and which of the model's database files exist. None while a call is held (the
+/// engine is then between two states) or in a probe's state (a probe plays a situation the
+/// model's storage does not record: another process's instance and files, damage, a failing
+/// allocation).
+pub fn state_checks(spec: &Spec, state: &State) -> Vec<Step> {
+    if state.pending.is_some() || state.probe.is_some() {
+        return Vec::new();
+    }
+    let count = |life: Life| state.instances.iter().filter(|i| i.life == life).count() as i64;
+    let mut steps = vec![step(Call::VerifyInstances {
+        allocated: Some(count(Life::Created)),
+        running: Some(count(Life::Initialized)),
+        except: Some(OTHER_INSTANCE_NAME.into()),
+    })];
+    for slot in 0..spec.config.instances {
+        for db in 0..spec.config.dbs {
+            let file = state.instances[usize::from(slot)].storage.dbs[usize::from(db)].file;
+            steps.push(step(Call::VerifyFile {
+                path: path(database_path(slot, db)),
+                exists: Some(file != DbFile::Absent),
+            }));
+        }
+    }
+    steps
+}
+
 /// The name of the instance that plays another process in [`Action::AttachElsewhere`]: not
 /// one of the model's instances.
 pub const OTHER_INSTANCE_NAME: &str = "other";

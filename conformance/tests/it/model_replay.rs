@@ -126,3 +126,45 @@ fn a_path_not_created_on_demand_is_no_model_failure_but_an_existing_one_reads_on
     let trace = hand_written(&[CREATE, LOGS, INIT, SESSION]);
     assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
 }
+
+#[test]
+fn state_checks_hold_on_the_engine_and_in_the_model_and_a_wrong_one_fails_on_both() {
+    use conformance::replay::{Backend, replay};
+    let created = r#"{"call": "VerifyInstances", "args": {"allocated": 1, "running": 0}}"#;
+    let running = r#"{"call": "VerifyInstances", "args": {"allocated": 0, "running": 1}}"#;
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let there = r#"{"call": "VerifyFile", "args": {"path": "a/x.edb", "exists": true}}"#;
+    let create_paths = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramCreatePathIfNotExist", "value": 1}}"#;
+    let steps = [
+        CREATE,
+        LOGS,
+        create_paths,
+        created,
+        INIT,
+        running,
+        SESSION,
+        db,
+        there,
+    ];
+    let trace = hand_written(&steps);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // Each check made wrong: the engine and the model both fail it, at that step.
+    for (at, wrong) in [
+        (
+            4,
+            r#"{"call": "VerifyInstances", "args": {"allocated": 0, "running": 1}}"#,
+        ),
+        (
+            9,
+            r#"{"call": "VerifyFile", "args": {"path": "a/x.edb", "exists": false}}"#,
+        ),
+    ] {
+        let mut steps = steps.to_vec();
+        steps[at - 1] = wrong;
+        let trace = hand_written(&steps);
+        let engine = replay(&trace, Backend::Sim).unwrap_err();
+        assert_eq!(engine.step, at, "{engine}");
+        assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == at));
+    }
+}

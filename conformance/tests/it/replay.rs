@@ -110,7 +110,7 @@ fn an_observer_sees_instances_and_files_after_each_step_and_its_refusal_is_the_d
     for backend in [Backend::Sim, Backend::Os] {
         let mut seen = Vec::new();
         conformance::replay::replay_observed(&trace, backend, &options, &mut |step, o| {
-            seen.push((step, o.instances("other"), o.exists("a.edb")));
+            seen.push((step, o.instances("other"), o.exists("a.edb").unwrap()));
             Ok(())
         })
         .unwrap();
