@@ -154,8 +154,9 @@ enum Command {
         #[arg(long, default_value = "sim")]
         vfs: String,
         /// Print JSON: {traces, passed, failed, invalid, unmodelled, failures: [{file, step,
-        /// call, expected, actual, judge}]} (step 0: the trace cannot run; judge: engine or
-        /// model).
+        /// call, expected, actual, judge, states}]} (step 0: the trace cannot run; judge:
+        /// engine or model; states, against both when the engine failed: {model, engine},
+        /// what each shows after the step: instances allocated and running, database files).
         #[arg(long)]
         json: bool,
     },

@@ -24,6 +24,7 @@
 //! `source` names ("configuration small"), else `default`; the profile is the trace's.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use jetapi::args::ArgValue;
 use jetapi::calls::{ParamKind, Role};
@@ -31,6 +32,7 @@ use jetapi::grbits::Grbit;
 use jetapi::trace::{Expect, Profile, Step, Trace, escapes_sandbox};
 use jetapi::{Call, JetErr};
 use model::generate::{BEGIN_GRBITS, END_GRBITS, Mode, actions};
+use model::state::Pending;
 use model::to_trace::{path_to_indexed_trace, state_checks};
 use model::{Action, Config, Spec, State};
 use serde_json::Value;
@@ -148,10 +150,24 @@ struct Renaming {
 impl Renaming {
     /// Binds `printed` to `traced`: true when neither is bound to something else.
     fn bind(&mut self, printed: &str, traced: &str) -> bool {
-        // A path out of the sandbox is refused as such: only one may stand for another.
-        if escapes_sandbox(printed) != escapes_sandbox(traced) {
-            return false;
-        }
+        // A name stands only for one of its kind: a handle for a handle, a directory for a
+        // directory, a database for a database (by extension), a log for a log; and a path
+        // out of the sandbox, which is refused as such, only for another.
+        let kind = |name: &str| {
+            let extension = Path::new(name).extension().map(|e| e.to_ascii_lowercase());
+            (
+                name.starts_with('@'),
+                name.ends_with('/'),
+                extension,
+                escapes_sandbox(name),
+            )
+        };
+        kind(printed) == kind(traced) && self.pair(printed, traced)
+    }
+
+    /// Binds `printed` to `traced`, whatever their kinds: true when neither is bound to
+    /// something else.
+    fn pair(&mut self, printed: &str, traced: &str) -> bool {
         match (self.printed.get(printed), self.traced.get(traced)) {
             (Some(t), Some(p)) => t == traced && p == printed,
             (None, None) => {
@@ -313,7 +329,7 @@ impl Reading {
             // The engine's default path, which one instance only may then have.
             Some(Value::String(path)) if param.ends_with("Path") => self
                 .renaming
-                .bind(&path, &format!("<{param} left at its default>")),
+                .pair(&path, &format!("<{param} left at its default>")),
             _ => true,
         }
     }
@@ -546,9 +562,19 @@ struct Reader<'a> {
     failed: BTreeSet<(State, usize, String)>,
     /// The furthest a path got, and why it stopped there.
     deepest: (usize, ModelVerdict),
+    /// Where a whole reading ends: the model's state, and the renaming it took.
+    reached: Option<(State, Renaming)>,
+    /// A 0-based step whose expectation the reading ignores (the model answers for itself).
+    any_result_at: Option<usize>,
 }
 
 impl Reader<'_> {
+    /// True when trace step `t` accepts what the model printed, or is the step whose
+    /// expectation the reading ignores.
+    fn agrees(&self, printed: &Step, t: usize) -> bool {
+        self.any_result_at == Some(t) || expectation_agrees(printed, &self.steps[t])
+    }
+
     /// True when the trace from `matched` on holds only steps below the model.
     fn rest_is_below_the_model(&self, matched: usize) -> bool {
         self.steps[matched..].iter().all(below_the_model)
@@ -597,13 +623,21 @@ impl Reader<'_> {
             if let Some(a) = align(&printed.steps[end..], steps, matched, &mut closed) {
                 if a.pairs
                     .iter()
-                    .all(|&(p, t)| expectation_agrees(&printed.steps[end + p], &steps[t]))
+                    .all(|&(p, t)| self.agrees(&printed.steps[end + p], t))
                     && self.rest_is_below_the_model(a.end)
                 {
+                    // Where the trace ends: after the Finish the printer closes with.
+                    let finish = match state.pending {
+                        Some(Pending::Term { .. }) => Action::FinishTerm,
+                        _ => Action::FinishRestore,
+                    };
+                    let finished = self.spec.step(state, &finish).0;
+                    self.reached = Some((finished, closed.renaming));
                     return true;
                 }
             }
         } else if self.rest_is_below_the_model(matched) {
+            self.reached = Some((state.clone(), reading.renaming.clone()));
             return true;
         }
         self.tried += 1;
@@ -646,7 +680,7 @@ impl Reader<'_> {
                 let disagreeing = a
                     .pairs
                     .iter()
-                    .find(|&&(p, t)| !expectation_agrees(&printed.steps[from + p], &steps[t]));
+                    .find(|&&(p, t)| !self.agrees(&printed.steps[from + p], t));
                 // An answer that rests on a limit the trace did not set is no answer: the
                 // reading stops there. A JetInit that succeeds where the trace's paths were
                 // not created on demand shows they existed, which is all the model assumed.
@@ -739,24 +773,97 @@ fn config_of(trace: &Trace) -> Config {
         .unwrap_or(Config::DEFAULT)
 }
 
-/// Replays `trace` against the model: a path of the model's actions that prints as the trace
-/// (up to the freedoms in the module docs) and returns what it expects, found by depth-first
-/// search (several actions can print alike).
-pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
+/// Reads `trace` into the model (ignoring the expectation of step `any_result_at`, 0-based):
+/// the state it reaches and the renaming the reading took, or why it cannot.
+fn read(
+    trace: &Trace,
+    any_result_at: Option<usize>,
+) -> Result<(Spec, State, Renaming), ModelVerdict> {
+    let spec = Spec {
+        profile: trace.profile.unwrap_or(Profile::Esent),
+        ..Spec::new(config_of(trace))
+    };
     let mut reader = Reader {
-        spec: Spec {
-            profile: trace.profile.unwrap_or(Profile::Esent),
-            ..Spec::new(config_of(trace))
-        },
+        spec,
         steps: &trace.steps,
         tried: 0,
         failed: BTreeSet::new(),
         deepest: (0, unmodelled(&trace.steps, 0)),
+        reached: None,
+        any_result_at,
     };
     let mut path = Vec::new();
     if reader.extend(&State::INITIAL, &mut path, 0, &Reading::default()) {
-        ModelVerdict::Pass
+        let (state, renaming) = reader
+            .reached
+            .expect("a whole reading records where it ends");
+        Ok((spec, state, renaming))
     } else {
-        reader.deepest.1
+        Err(reader.deepest.1)
     }
+}
+
+/// Replays `trace` against the model: a path of the model's actions that prints as the trace
+/// (up to the freedoms in the module docs) and returns what it expects, found by depth-first
+/// search (several actions can print alike).
+pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
+    match read(trace, None) {
+        Ok(_) => ModelVerdict::Pass,
+        Err(verdict) => verdict,
+    }
+}
+
+/// What the model says can be seen after the first `steps` steps of `trace`, read as far as
+/// that with the model's own answer to the last of them: the checks [`state_checks`] prints,
+/// in the trace's own names where it used them (VerifyInstances, then a VerifyFile per
+/// database file). `Err` says why there is no such state: the model cannot read that far, or
+/// holds a call there.
+pub fn model_state_after(trace: &Trace, steps: usize) -> Result<Vec<Step>, String> {
+    let steps = steps.min(trace.steps.len());
+    let prefix = Trace {
+        steps: trace.steps[..steps].to_vec(),
+        ..trace.clone()
+    };
+    let (spec, state, renaming) =
+        read(&prefix, steps.checked_sub(1)).map_err(|verdict| match verdict {
+            ModelVerdict::Fail(d) => format!("the model disagrees earlier, at step {}", d.step),
+            ModelVerdict::Unmodelled { step, reason, .. } => {
+                format!("the model cannot read step {step}: {reason}")
+            }
+            ModelVerdict::Pass => unreachable!("a failed reading has a verdict"),
+        })?;
+    let mut checks = state_checks(&spec, &state);
+    if checks.is_empty() {
+        return Err("the model holds a call or plays a probe there".into());
+    }
+    for check in &mut checks {
+        if let Call::VerifyFile { path: Some(p), .. } = &mut check.call {
+            if let Some(traced) = renaming.printed.get(&p.0) {
+                p.0.clone_from(traced);
+            }
+        }
+    }
+    Ok(checks)
+}
+
+/// The checks of [`model_state_after`] as one line: "1 allocated, 0 running; a/x.edb present".
+pub fn describe_state(checks: &[Step]) -> String {
+    let mut parts = Vec::new();
+    let mut files = Vec::new();
+    for check in checks {
+        match &check.call {
+            Call::VerifyInstances {
+                allocated: Some(a),
+                running: Some(r),
+                ..
+            } => parts.push(format!("{a} allocated, {r} running")),
+            Call::VerifyFile {
+                path: Some(p),
+                exists: Some(e),
+            } => files.push(format!("{} {}", p.0, if *e { "present" } else { "absent" })),
+            _ => {}
+        }
+    }
+    parts.extend(files);
+    parts.join("; ")
 }

@@ -14,8 +14,11 @@ use serde::Serialize;
 
 use jetapi::trace::load_trace_file;
 
-use crate::model_replay::{ModelVerdict, replay_on_model};
-use crate::replay::{Backend, Divergence, replay_file_as};
+use jetapi::trace::{Expect, Step, Trace};
+use jetapi::{Call, JetErr};
+
+use crate::model_replay::{ModelVerdict, describe_state, model_state_after, replay_on_model};
+use crate::replay::{Backend, Divergence, ReplayOptions, replay_file_as, replay_observed};
 use crate::trace_files::collect_trace_files;
 
 /// What the traces are replayed against.
@@ -58,6 +61,110 @@ pub struct Failure {
     pub actual: String,
     /// Who disagreed: `engine` or `model`.
     pub judge: &'static str,
+    /// Against both, when the engine disagreed: what the model and the engine show after the
+    /// step (instances allocated and running, the model's database files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub states: Option<States>,
+}
+
+/// The two states a failure against both reports, each one line (or why there is none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct States {
+    /// What the model's state says can be seen after the step.
+    pub model: String,
+    /// What the engine shows then.
+    pub engine: String,
+}
+
+/// The model's and the engine's observable state after the failing step `d` of the trace in
+/// `file` (the engine run again to that step, taking the result it gave).
+fn states_at(file: &Path, d: &Divergence, backend: Backend, profile: Option<Profile>) -> States {
+    let trace = match load_trace_file(file) {
+        Ok(trace) => trace,
+        Err(errors) => {
+            let why = format!("unreadable: {}", errors[0]);
+            return States {
+                model: why.clone(),
+                engine: why,
+            };
+        }
+    };
+    match model_state_after(&trace, d.step) {
+        Ok(checks) => States {
+            model: describe_state(&checks),
+            engine: engine_state_after(&trace, d, &checks, backend, profile)
+                .unwrap_or_else(|why| why),
+        },
+        Err(why) => States {
+            model: why.clone(),
+            engine: format!("not compared ({why})"),
+        },
+    }
+}
+
+/// What the engine shows, for the model's `checks`, after step `d.step` of `trace`, replayed
+/// again with that step expecting what the engine gave.
+fn engine_state_after(
+    trace: &Trace,
+    d: &Divergence,
+    checks: &[Step],
+    backend: Backend,
+    profile: Option<Profile>,
+) -> Result<String, String> {
+    let mut prefix = trace.clone();
+    prefix.steps.truncate(d.step);
+    let last = prefix.steps.last_mut().ok_or("no step")?;
+    last.expect = match JetErr::from_name(&d.actual) {
+        Some(code) => Expect::Codes(vec![code]),
+        None => return Err(format!("not observed: the engine gave {:?}", d.actual)),
+    };
+    last.returns = None;
+    let mut seen = None;
+    let options = ReplayOptions {
+        profile,
+        mutant: None,
+    };
+    let observed = replay_observed(&prefix, backend, &options, &mut |step, o| {
+        if step == d.step {
+            let mut shown = Vec::new();
+            for check in checks {
+                match &check.call {
+                    Call::VerifyInstances { except, .. } => {
+                        let (ea, er) = o.instances(except.as_deref().unwrap_or(""));
+                        shown.push(Step {
+                            call: Call::VerifyInstances {
+                                allocated: Some(ea as i64),
+                                running: Some(er as i64),
+                                except: except.clone(),
+                            },
+                            ..check.clone()
+                        });
+                    }
+                    Call::VerifyFile { path: Some(p), .. } => {
+                        let there = o.exists(&p.0).map_err(|e| (String::new(), e))?;
+                        shown.push(Step {
+                            call: Call::VerifyFile {
+                                path: Some(p.clone()),
+                                exists: Some(there),
+                            },
+                            ..check.clone()
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            seen = Some(shown);
+        }
+        Ok(())
+    });
+    match (observed, seen) {
+        (_, Some(shown)) => Ok(describe_state(&shown)),
+        (Err(d), None) => Err(format!(
+            "not observed: the replay stopped at step {}",
+            d.step
+        )),
+        (Ok(()), None) => Err("not observed: a call was held there".into()),
+    }
 }
 
 impl From<Divergence> for Failure {
@@ -69,6 +176,7 @@ impl From<Divergence> for Failure {
             expected: d.expected,
             actual: d.actual,
             judge: "engine",
+            states: None,
         }
     }
 }
@@ -154,7 +262,12 @@ pub fn replay_files(
             }
             (Err(d), _) => {
                 report.failed += 1;
-                report.failures.push(with_file(d, "engine"));
+                let states =
+                    (against == Against::Both).then(|| states_at(file, &d, backend, profile));
+                report.failures.push(Failure {
+                    states,
+                    ..with_file(d, "engine")
+                });
             }
             (Ok(()), ModelVerdict::Fail(d)) => {
                 if d.step == 0 {
@@ -173,6 +286,7 @@ pub fn replay_files(
                     expected: "a step the model can say".into(),
                     actual: reason,
                     judge: "model",
+                    states: None,
                 });
             }
         }
@@ -213,6 +327,12 @@ pub fn render_text(report: &ReplayReport) -> String {
                 f.actual,
                 if f.judge == "model" { " (model)" } else { "" }
             ));
+            if let Some(states) = &f.states {
+                out.push_str(&format!(
+                    "  then the model shows: {}\n  the engine shows:     {}\n",
+                    states.model, states.engine
+                ));
+            }
         }
     }
     out.push_str(&format!(

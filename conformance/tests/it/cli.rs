@@ -411,3 +411,41 @@ fn replay_refuses_what_it_cannot_do_as_usage_errors() {
         assert!(!output.stderr.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn replay_against_both_reports_the_two_states_after_a_step_the_engine_fails() {
+    let witness = repo("traces/witnesses/JetEndExternalBackupInstance/JET_errNoBackup.json");
+    let mut trace: Value =
+        serde_json::from_str(&std::fs::read_to_string(witness).unwrap()).unwrap();
+    let steps = trace["steps"].as_array_mut().unwrap();
+    let last = steps.len() - 1;
+    steps[last].as_object_mut().unwrap().remove("expect"); // expects success: both refuse
+    let dir = std::env::temp_dir().join(format!("jetspec-states-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.json");
+    std::fs::write(&file, trace.to_string()).unwrap();
+    let output = jetspec(&[
+        "replay",
+        "--against",
+        "both",
+        "--json",
+        file.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failure = &report["failures"][0];
+    assert_eq!(failure["step"], last + 1, "{report}");
+    let running = "0 allocated, 1 running; i0/db0.edb absent";
+    assert!(
+        failure["states"]["model"]
+            .as_str()
+            .unwrap()
+            .starts_with(running),
+        "{report}"
+    );
+    assert_eq!(
+        failure["states"]["model"], failure["states"]["engine"],
+        "{report}"
+    );
+}
