@@ -272,10 +272,14 @@ impl Core {
             return Err(JetErr::LoggingDisabled);
         };
         match log.roll(storage.as_ref()) {
-            Ok(()) => Ok(()),
-            Err(JetErr::LogSequenceEnd) => Err(JetErr::LogSequenceEnd),
-            Err(e) => Err(self.fail(e)),
+            Ok(()) => {}
+            Err(JetErr::LogSequenceEnd) => return Err(JetErr::LogSequenceEnd),
+            Err(e) => return Err(self.fail(e)),
         }
+        // ESE recycles old logs at every log switch with circular logging (logstream.cxx
+        // LOG_STREAM::ErrLGIReuseArchivedLogFile: the oldest archived log older than the
+        // checkpoint and than a running backup's copy range goes).
+        self.truncate_circular()
     }
 
     /// Where the log ends (the default position with logging off).

@@ -202,7 +202,8 @@ const EXTERNAL_RESTORE_V2_ONLY: [ExtRestoreArg; 4] = [
 
 /// The restore calls. A JetBackup directory restores into the worker's storage, so only the
 /// worker restores it, or a temporary instance while the worker does not live; other instances
-/// are tried with a path that is refused. JetExternalRestore changes at most the run mode.
+/// are tried with a path that is refused. JetExternalRestore changes at most the run mode and,
+/// naming the worker as its target, the log files of the worker's current generation.
 fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out: &mut Vec<Action>) {
     if matches!(s.pending, Some(Pending::Restore { .. })) {
         out.push(Action::FinishRestore);
@@ -218,6 +219,17 @@ fn restore_calls(spec: &Spec, s: &State, probe: bool, companion_live: bool, out:
     }
     if !probe && !saved {
         return;
+    }
+    // JetExternalRestore2 given the worker's log path replays on into it (or, with the worker
+    // running, has it close its log file): one more log file in the worker's current
+    // generation, which a later deletion can take the first of; the model keeps that only for
+    // the generation after the set (`Storage::canonicalize`).
+    let storage = &s.instances[usize::from(WORKER)].storage;
+    if !probe && storage.saved.is_some_and(|v| v.high + 1 == storage.current) {
+        out.push(Action::ExternalRestore {
+            v2: true,
+            arg: ExtRestoreArg::TargetPaths,
+        });
     }
     let worker_live = s.instances[usize::from(WORKER)].is_live();
     let mut forms: Few<RestoreForm, 4> = Few::new();

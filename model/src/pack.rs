@@ -239,7 +239,7 @@ fn file_target(b: &mut Word, t: FileTarget) {
     }
 }
 
-/// Four words: the instance's own fields and the storage's generations (54 bits), the
+/// Four words: the instance's own fields and the storage's generations (57 bits), the
 /// storage's databases and saved set (61), the backup (51), the backup's log ranges (33).
 #[inline(always)]
 fn pack_instance(inst: &Instance) -> [u64; INSTANCE_WORDS] {
@@ -370,6 +370,9 @@ fn pack_storage(own: &mut Word, files: &mut Word, storage: &Storage) {
         checkpoint_file,
         dbs,
         saved,
+        current_split,
+        checkpoint_late,
+        oldest_trimmed,
     } = *storage;
     own.byte(current);
     own.byte(checkpoint);
@@ -382,6 +385,9 @@ fn pack_storage(own: &mut Word, files: &mut Word, storage: &Storage) {
         },
         2,
     );
+    own.flag(current_split);
+    own.flag(checkpoint_late);
+    own.flag(oldest_trimmed);
     for Db {
         file,
         full_high,

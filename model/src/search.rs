@@ -25,7 +25,7 @@ pub type Fingerprint = u64;
 pub use crate::pack::fingerprint;
 
 /// The fingerprints of the states seen: open addressing with linear probing over a power-of-two
-/// table of bare fingerprints, at most half full. A lookup reads one slot and usually its
+/// table of bare fingerprints, at most five eighths full. A lookup reads one slot and usually its
 /// neighbours in the same cache line: one cache miss, where a general map with separate
 /// control bytes and entries takes two. On a table of millions of states that miss is most of
 /// the search's time.
@@ -101,7 +101,7 @@ impl Seen {
         }
         self.slots[i] = key;
         self.len += 1;
-        if self.len * 2 > self.slots.len() {
+        if self.len * 8 > self.slots.len() * 5 {
             self.grow();
         }
         true

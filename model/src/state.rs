@@ -143,6 +143,20 @@ pub struct Storage {
     pub dbs: [Db; MAX_DBS],
     /// What the last full JetBackup(Instance) into a new directory left there.
     pub saved: Option<Saved>,
+    /// The current generation is more than one log file in ESE's and the engine's numbering:
+    /// a JetInit over an existing log (logredo.cxx `LOG::ErrLGSoftStart` ->
+    /// `ErrLGSwitchToNewLogFile`), a restore that replays into the log path, or a
+    /// JetExternalRestore2 naming the instance began a file the model counts in the current
+    /// generation ([`Storage::new_log_file`]).
+    pub current_split: bool,
+    /// The checkpoint lies past the first log file of its generation, so a deletion up to the
+    /// checkpoint takes that file.
+    pub checkpoint_late: bool,
+    /// The first log file of the oldest generation is gone: a deletion up to a checkpoint past
+    /// it (circular logging's recycling, logstream.cxx `ErrLGIReuseArchivedLogFile`, or a
+    /// backup's truncation) took it, so the log path starts after the generation before
+    /// `oldest`.
+    pub oldest_trimmed: bool,
 }
 
 /// The backup set a full JetBackup(Instance) wrote into its directory (`backups/i{slot}_g{high}/`
@@ -166,7 +180,70 @@ impl Storage {
         checkpoint_file: CheckpointFile::Good,
         dbs: [Db::ABSENT; MAX_DBS],
         saved: None,
+        current_split: false,
+        checkpoint_late: false,
+        oldest_trimmed: false,
     };
+
+    /// The checkpoint moves to where the log ends: the last file of the current generation.
+    pub fn checkpoint_to_current(&mut self) {
+        self.checkpoint = self.current;
+        self.checkpoint_late = self.current_split;
+    }
+
+    /// The log rolls to a new generation, one file so far.
+    pub fn roll(&mut self) {
+        self.current += 1;
+        self.current_split = false;
+    }
+
+    /// A new log file the model counts in the current generation (see
+    /// [`Storage::current_split`]); `checkpoint`: the checkpoint is written at its start.
+    pub fn new_log_file(&mut self, checkpoint: bool) {
+        self.current_split = true;
+        if checkpoint {
+            self.checkpoint_to_current();
+        }
+    }
+
+    /// Deletes the log files before generation `bound`, the checkpoint's or an earlier one
+    /// (ESE deletes up to the checkpoint's log file, so the checkpoint generation's files before
+    /// it go too).
+    pub fn delete_below(&mut self, bound: Gen) {
+        if bound > self.oldest {
+            self.oldest = bound;
+            self.oldest_trimmed = false;
+        }
+        if bound == self.oldest && bound == self.checkpoint && self.checkpoint_late {
+            self.oldest_trimmed = true;
+        }
+    }
+
+    /// Drops the split flags no restore can observe, so that equal behaviour means equal
+    /// states. Only the gap check after the worker's set looks at them, and only at the
+    /// generation after the set, `saved.high + 1`: whether its first log file is gone. That
+    /// file can go only while the checkpoint lies past it in the same generation, which it can
+    /// only while that generation is (or was, when the checkpoint reached it) split. A later
+    /// full backup into a new directory moves the set on to a fresh, unsplit generation after
+    /// its own roll, so a flag about any other generation is never read.
+    pub fn canonicalize(&mut self) {
+        let after = self.saved.map(|v| v.high + 1);
+        if after != Some(self.current) {
+            self.current_split = false;
+        }
+        if after != Some(self.checkpoint) {
+            self.checkpoint_late = false;
+        }
+        if after != Some(self.oldest) {
+            self.oldest_trimmed = false;
+        }
+    }
+
+    /// True when the logs on disk do not follow on from a set ending with generation `high`.
+    pub fn gap_after(&self, high: Gen) -> bool {
+        self.current != 0
+            && (self.oldest > high + 1 || (self.oldest == high + 1 && self.oldest_trimmed))
+    }
 
     /// True when generation `g` is on disk (archived or current).
     pub fn has_log(&self, g: Gen) -> bool {
@@ -376,6 +453,7 @@ impl Instance {
         } else if self.stop_service {
             self.health = Health::Ok;
         }
+        self.storage.canonicalize();
         if self.stop_service {
             self.backup = self.backup.map(|b| Backup::placeholder(b.kind));
         }

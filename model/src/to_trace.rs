@@ -24,7 +24,7 @@ use crate::action::{
 };
 use crate::config::{MAX_DBS, MAX_GEN_LIMIT, MAX_INSTANCES};
 use crate::generate::WORKER;
-use crate::state::{DbFile, FileTarget, Gen, Life, RunMode, Saved, State};
+use crate::state::{DbFile, FileTarget, Gen, Life, Pending, RunMode, Saved, State};
 use crate::step::{BACKUP_ATOMIC, BACKUP_INCREMENTAL, Spec};
 
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
@@ -276,19 +276,22 @@ fn generation_lead(
         let initialized = was.life != Life::Initialized
             && now.life == Life::Initialized
             && !now.settings.recovery_off;
-        // JetExternalRestore2 naming the worker's paths: with the worker running its log
-        // closes its generation for the restore (JET_wrnTargetInstanceRunning); without, the
-        // restore runs in those paths and begins a generation there, as a restore does.
+        // JetExternalRestore2 naming the worker: with the worker running its log closes its
+        // generation for the restore (JET_wrnTargetInstanceRunning), unless it runs circular
+        // logging, which makes it no target; given the paths of a worker that is not running,
+        // the restore runs in them and begins a generation there, as a restore does.
+        let running = was.life == Life::Initialized
+            || matches!(state.pending, Some(Pending::Restore { slot: WORKER, .. }));
+        let external = match action {
+            Action::ExternalRestore { v2: true, arg } => match arg {
+                ExtRestoreArg::TargetName => running && !was.settings.circular,
+                ExtRestoreArg::TargetPaths => !running || !was.settings.circular,
+                _ => false,
+            },
+            _ => false,
+        };
         let restored = i == usize::from(WORKER)
-            && matches!(
-                action,
-                Action::Restore { .. }
-                    | Action::FinishRestore
-                    | Action::ExternalRestore {
-                        v2: true,
-                        arg: ExtRestoreArg::TargetPaths | ExtRestoreArg::TargetName,
-                    }
-            )
+            && (external || matches!(action, Action::Restore { .. } | Action::FinishRestore))
             && code.is_success();
         if had_log && (initialized || restored) {
             *lead += 1;

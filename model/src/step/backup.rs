@@ -530,9 +530,9 @@ impl Spec {
         let mut next = s.clone();
         let delete = |next: &mut State| {
             let inst = &mut next.instances[usize::from(slot)];
-            if ranges.delete_mic < ranges.delete_mac {
-                inst.storage.oldest = inst.storage.oldest.max(ranges.delete_mac);
-            }
+            // An empty range in the model's generations may still hold the checkpoint
+            // generation's earlier log files in ESE's.
+            inst.storage.delete_below(ranges.delete_mac);
             inst.backup.as_mut().expect("a backup runs").truncated = true;
         };
         if self.mutation == Some(Mutation::TruncateBeforeCopyCheck) {
@@ -712,7 +712,7 @@ fn abort(s: &State, slot: u8, code: JetErr, rule: &'static str) -> Transition {
 /// logs older than the checkpoint, but never one a running backup still has to copy (§5.4).
 pub(crate) fn roll(next: &mut State, slot: u8) {
     let inst = &mut next.instances[usize::from(slot)];
-    inst.storage.current += 1;
+    inst.storage.roll();
     recycle_circular(inst);
 }
 
@@ -726,7 +726,7 @@ pub(crate) fn recycle_circular(inst: &mut crate::state::Instance) {
         None => Gen::MAX,
     };
     let storage = &mut inst.storage;
-    storage.oldest = storage.oldest.max(storage.checkpoint.min(floor));
+    storage.delete_below(storage.checkpoint.min(floor));
 }
 
 /// True when a backup ending normally, with every file of its set read and closed, could not
@@ -906,7 +906,7 @@ impl Spec {
         }
         if !inst.settings.circular {
             let delete_mac = inst.storage.checkpoint.min(copy_mac);
-            inst.storage.oldest = inst.storage.oldest.max(delete_mac);
+            inst.storage.delete_below(delete_mac);
         }
         for db in inst
             .storage

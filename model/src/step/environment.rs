@@ -53,7 +53,7 @@ impl Spec {
         }
         let mut next = s.clone();
         let inst = &mut next.instances[usize::from(slot)];
-        inst.storage.checkpoint = inst.storage.current;
+        inst.storage.checkpoint_to_current();
         inst.storage.checkpoint_file = CheckpointFile::Good;
         recycle_circular(inst);
         moved(

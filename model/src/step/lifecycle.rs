@@ -302,12 +302,16 @@ impl Spec {
                     next.violation = Some(Violation::CommittedTransactionLost);
                 }
                 let inst = &mut next.instances[usize::from(slot)];
-                inst.storage.checkpoint = inst.storage.current;
+                // Init begins a new log file (logredo.cxx ErrLGSoftStart ->
+                // ErrLGSwitchToNewLogFile) that the model counts in the current generation,
+                // and writes the checkpoint there. Circular logging recycles logs as it
+                // switches (logstream.cxx ErrLGIReuseArchivedLogFile), against the checkpoint
+                // recovery left at the end of the file it closes: the current generation's
+                // earlier files go when it already had more than one.
+                inst.storage.checkpoint_to_current();
                 inst.storage.checkpoint_file = CheckpointFile::Good;
-                // Init begins a new generation (logredo.cxx ErrLGSoftStart ->
-                // ErrLGSwitchToNewLogFile), which circular logging recycles logs at
-                // (logstream.cxx ErrLGIReuseArchivedLogFile), as at any roll.
                 super::backup::recycle_circular(inst);
+                inst.storage.new_log_file(true);
             }
         }
         for db in &mut next.instances[usize::from(slot)].storage.dbs {
@@ -387,7 +391,7 @@ impl Spec {
             }
         }
         if !dirty && !inst.settings.recovery_off && inst.storage.current != 0 {
-            inst.storage.checkpoint = inst.storage.current;
+            inst.storage.checkpoint_to_current();
             inst.storage.checkpoint_file = CheckpointFile::Good;
         }
         next.free(slot);

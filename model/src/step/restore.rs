@@ -5,8 +5,9 @@
 //! The backup set is the worker's last full JetBackup directory ([`Saved`]). A restore of it
 //! copies its databases back to their original places and replays its logs, then the logs
 //! still in the instance's log path; so it needs those to follow on from the set with no gap.
-//! JetExternalRestore works in a private instance on files outside every slot's storage, so
-//! its success changes nothing the model keeps (see `docs/model.md`).
+//! JetExternalRestore works in a private instance on files outside every slot's storage; its
+//! success changes nothing the model keeps but one more log file in the worker's current
+//! generation when JetExternalRestore2 names the worker as its target (see `docs/model.md`).
 
 use jetapi::JetErr;
 
@@ -134,8 +135,7 @@ impl Spec {
         // process-wide defaults, see `to_trace`).
         if restorer.slot == WORKER {
             let storage = &s.instances[usize::from(WORKER)].storage;
-            let gap = storage.current != 0 && storage.oldest > saved.high + 1;
-            if gap {
+            if storage.gap_after(saved.high) {
                 return Err(if self.documented(Divergence::RestoreLogGap) {
                     refuse(
                         JetErr::InvalidLogSequence,
@@ -161,8 +161,10 @@ impl Spec {
                 storage.dbs[d].file = DbFile::Detached;
             }
         }
-        if restorer.slot == WORKER && storage.current != 0 {
-            storage.checkpoint = storage.current;
+        // Replay ends with a new log file in the log path (counted in the current generation),
+        // and, in the worker's own slot, the checkpoint at its start.
+        if storage.current != 0 {
+            storage.new_log_file(restorer.slot == WORKER);
         }
         if restorer.temporary {
             next.free(restorer.slot);
@@ -298,7 +300,10 @@ impl Spec {
                 target = None;
             }
         }
-        let checks = self.external_restore_checks(s, arg);
+        // With no running target, the restore replays on into the target's log path and begins
+        // a new log file there.
+        let into_worker = v2 && arg == A::TargetPaths && !running;
+        let checks = self.external_restore_checks(s, arg, into_worker);
         // Past step 6 the private instance existed and was freed: with no other instance the
         // mode returns to NoSet.
         if checks.code != JetErr::TooManyInstances && s.live_count() == 0 {
@@ -311,11 +316,27 @@ impl Spec {
             ),
             _ => checks,
         };
+        // One more log file in the worker's log path: a running target closes its log file for
+        // the restore (the checkpoint stays where it is); with none, replay runs on into the
+        // target's paths and writes a new log file and the checkpoint at its start.
+        let storage = &mut next.instances[usize::from(WORKER)].storage;
+        if outcome.code.is_success() && storage.current != 0 {
+            if target.is_some() {
+                storage.new_log_file(false);
+            } else if into_worker {
+                storage.new_log_file(false);
+                if storage.checkpoint == storage.current {
+                    storage.checkpoint_late = true;
+                }
+            }
+        }
         super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
     }
 
     /// §6.1 steps 6 to 12: the private instance, paths, the log set, the restore map, replay.
-    fn external_restore_checks(&self, s: &State, arg: ExtRestoreArg) -> Outcome {
+    /// `into_worker`: the restore replays on into the worker's log path (target paths, no
+    /// running target).
+    fn external_restore_checks(&self, s: &State, arg: ExtRestoreArg, into_worker: bool) -> Outcome {
         use ExtRestoreArg as A;
         if s.live_count() >= usize::from(self.config.instances) {
             return refuse(
@@ -344,6 +365,14 @@ impl Spec {
                 "§6.1.8 log set check: a log of genLow..genHigh is missing",
             );
         };
+        // Roll forward, phase II: the log path's logs after the set must follow on from it
+        // (restore.cxx / logutil.cxx: the first one missing is the current log's).
+        if into_worker && storage.gap_after(saved.high) {
+            return refuse(
+                JetErr::MissingCurrentLogFiles,
+                "§6.1.8 the target's log path does not follow on from the set",
+            );
+        }
         if arg == A::MapBadCount {
             return refuse(
                 JetErr::InvalidParameter,
