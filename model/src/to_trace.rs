@@ -48,6 +48,10 @@ struct Names {
     /// a handle value that was not its own) is passed as 0, which in one-instance mode
     /// ErrFindPinst takes as the single instance.
     bound: std::collections::BTreeSet<String>,
+    /// Instance names a successful JetInit rebound to another slot's instance than their own
+    /// (a stale handle passed to a legacy start, which JetInit's pinstance then receives): they
+    /// no longer name their own slot's instance.
+    taken: std::collections::BTreeSet<String>,
     /// Whether an instance lives in slot i before the step being printed.
     live: [bool; MAX_INSTANCES],
     /// How far the engine's log generation in slot i's log path is ahead of the model's
@@ -145,6 +149,11 @@ impl Names {
             // The caller never learns a temporary instance's handle; in one-instance mode, where
             // such an instance is the single one, ErrFindPinst ignores the handle passed.
             InstArg::Slot(i) if self.temporary[usize::from(i)] => HandleRef::Raw(0),
+            // A name a JetInit took for another instance: the caller no longer holds the old
+            // value, only one that is no handle, which validation refuses alike.
+            InstArg::Slot(i) | InstArg::Stale(i) if self.taken.contains(&self.instance(i)) => {
+                HandleRef::Raw(NEVER_A_HANDLE)
+            }
             InstArg::Slot(i) | InstArg::Stale(i)
                 if self.incarnation[usize::from(i)] > 0
                     && self.bound.contains(&self.instance(i)) =>
@@ -373,6 +382,7 @@ pub fn path_to_indexed_trace(
         temporary: [false; MAX_INSTANCES],
         session_bound: [false; MAX_INSTANCES],
         bound: std::collections::BTreeSet::new(),
+        taken: std::collections::BTreeSet::new(),
         live: [false; MAX_INSTANCES],
         generation_lead: [0; MAX_INSTANCES],
         archived_lead: [[0; MAX_GEN_LIMIT as usize + 1]; MAX_INSTANCES],
@@ -484,6 +494,20 @@ pub fn path_to_indexed_trace(
             names
                 .bound
                 .extend(call_steps.iter().filter_map(|s| binds_instance(&s.call)));
+            // A JetInit rebinds the name it was given to the instance it started.
+            let started = (0..spec.config.instances).find(|&i| {
+                state.instances[usize::from(i)].life != Life::Initialized
+                    && next.instances[usize::from(i)].life == Life::Initialized
+            });
+            if let (Action::Init { .. }, Some(started)) = (action, started) {
+                let own = names.instance(started);
+                names.taken.extend(
+                    call_steps
+                        .iter()
+                        .filter_map(|s| binds_instance(&s.call))
+                        .filter(|n| *n != own),
+                );
+            }
         }
         steps.extend(call_steps);
         if matches!(action, Action::ExternalRestore { .. }) {
