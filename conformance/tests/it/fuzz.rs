@@ -42,3 +42,42 @@ fn a_fixed_seed_walk_finds_no_disagreement_not_already_recorded() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// At the default configuration (two instances, two databases) the walks that recorded the
+/// open disagreements under `traces/regressions/` (`jetspec fuzz --config default --steps
+/// 20000 --seed S`, S = 1, 2, 3) find nothing else.
+#[test]
+fn the_default_configuration_walks_find_only_the_recorded_disagreements() {
+    let regressions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/regressions");
+    for seed in 1..=3 {
+        let out = std::env::temp_dir().join(format!(
+            "jetspec-fuzz-default-test-{}-{seed}",
+            std::process::id()
+        ));
+        let report = run_fuzz(
+            &FuzzOptions {
+                config: Config::DEFAULT,
+                profile: Profile::Esent,
+                backend: Backend::Sim,
+                seed,
+                steps: 20_000,
+                walk_len: 200,
+                out: Some(out.clone()),
+                known: regressions.is_dir().then_some(regressions.clone()),
+            },
+            |_| {},
+        )
+        .unwrap();
+        assert!(
+            report.failures.iter().any(|f| f.known),
+            "seed {seed} meets a recorded one: {report:?}"
+        );
+        assert!(
+            report.failed == 0,
+            "seed {seed}: new disagreements (traces under {}):\n{}",
+            out.display(),
+            render(&report)
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
