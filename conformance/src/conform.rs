@@ -25,15 +25,17 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use engine::Mutant;
+use jetapi::JetErr;
 use jetapi::trace::{Profile, Trace, print_trace};
-use jetapi::{Call, JetErr};
 use model::edges::{ClassKey, Graph, Landing, explore};
 use model::generate::{Mode, actions};
 use model::to_trace::{path_to_indexed_trace, state_checks};
 use model::{Action, Config, Spec, State};
 use serde::Serialize;
 
-use crate::replay::{Backend, Divergence, Observed, ReplayOptions, StepResult, replay_observed};
+use crate::replay::{
+    Backend, Divergence, Observed, ReplayOptions, StepResult, describe_state, replay_observed,
+};
 use crate::trace_files::write_atomically;
 use crate::witnesses::snake;
 
@@ -318,39 +320,15 @@ pub(crate) fn judge(
 
 /// Compares what the engine shows after a step with the model's `state`: the checks
 /// [`state_checks`] prints (how many instances are allocated and how many run, which database
-/// files exist), evaluated on the engine as a replay of them would.
+/// files exist), evaluated on the engine as a replay of them would ([`Observed::shows`]).
 fn observable_state(spec: &Spec, state: &State, seen: &Observed<'_>) -> StepResult {
-    let says = |there: bool| if there { "present" } else { "absent" };
     for check in state_checks(spec, state) {
-        match check.call {
-            Call::VerifyInstances {
-                allocated: Some(allocated),
-                running: Some(running),
-                except,
-            } => {
-                let (a, r) = seen.instances(except.as_deref().unwrap_or(""));
-                if (a as i64, r as i64) != (allocated, running) {
-                    return Err((
-                        format!("{allocated} allocated and {running} running instances"),
-                        format!("{a} allocated and {r} running"),
-                    ));
-                }
+        let expected = || describe_state(std::slice::from_ref(&check));
+        match seen.shows(&check).map_err(|e| (expected(), e))? {
+            Some(shown) if shown != check => {
+                return Err((expected(), describe_state(std::slice::from_ref(&shown))));
             }
-            Call::VerifyFile {
-                path: Some(path),
-                exists: Some(exists),
-            } => {
-                let there = seen
-                    .exists(&path.0)
-                    .map_err(|e| (format!("{} {}", path.0, says(exists)), e))?;
-                if there != exists {
-                    return Err((
-                        format!("{} {}", path.0, says(exists)),
-                        format!("{} {}", path.0, says(!exists)),
-                    ));
-                }
-            }
-            other => unreachable!("state_checks prints only complete checks, not {other:?}"),
+            _ => {}
         }
     }
     Ok(())

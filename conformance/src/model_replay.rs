@@ -43,7 +43,7 @@ mod reading;
 
 pub use reading::BELOW_THE_MODEL;
 use reading::{
-    KEPT_PARAMS, Reading, Renaming, align, below_the_model, expectation_agrees, model_check,
+    Reading, Renaming, align, below_the_model, expectation_agrees, model_check, model_keeps,
 };
 
 /// How a trace fared against the model.
@@ -111,7 +111,7 @@ struct Reader<'a> {
     steps: &'a [Step],
     tried: usize,
     /// The (state, trace position, reading) already searched from without success.
-    failed: BTreeSet<(State, usize, String)>,
+    failed: BTreeSet<(State, usize, Reading)>,
     /// The furthest a path got, and why it stopped there.
     deepest: (usize, ModelVerdict),
     /// Where a whole reading ends: the model's state, and the renaming it took.
@@ -196,7 +196,7 @@ impl Reader<'_> {
         if self.tried > BUDGET {
             return false;
         }
-        let key = (state.clone(), matched, format!("{reading:?}"));
+        let key = (state.clone(), matched, reading.clone());
         if !self.failed.insert(key) {
             return false;
         }
@@ -292,7 +292,7 @@ fn unmodelled(steps: &[Step], at: usize) -> ModelVerdict {
         _ => None,
     };
     let reason = match param {
-        Some(Value::String(param)) if !KEPT_PARAMS.contains(&param.as_str()) => {
+        Some(Value::String(param)) if !model_keeps(&param) => {
             format!("the model keeps no {param}")
         }
         _ if BELOW_THE_MODEL.contains(&step.call.name()) => {
@@ -396,26 +396,4 @@ pub fn model_state_after(trace: &Trace, steps: usize) -> Result<Vec<Step>, Strin
         }
     }
     Ok(checks)
-}
-
-/// The checks of [`model_state_after`] as one line: "1 allocated, 0 running; a/x.edb present".
-pub fn describe_state(checks: &[Step]) -> String {
-    let mut parts = Vec::new();
-    let mut files = Vec::new();
-    for check in checks {
-        match &check.call {
-            Call::VerifyInstances {
-                allocated: Some(a),
-                running: Some(r),
-                ..
-            } => parts.push(format!("{a} allocated, {r} running")),
-            Call::VerifyFile {
-                path: Some(p),
-                exists: Some(e),
-            } => files.push(format!("{} {}", p.0, if *e { "present" } else { "absent" })),
-            _ => {}
-        }
-    }
-    parts.extend(files);
-    parts.join("; ")
 }

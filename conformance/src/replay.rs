@@ -260,9 +260,64 @@ impl Observed<'_> {
     /// system error is returned as such, never read as an answer.
     pub fn exists(&self, path: &str) -> Result<bool, String> {
         self.files
-            .exists(Path::new(path))
+            .exists(&sandbox_path(path))
             .map_err(|e| format!("cannot tell whether {path} exists: {e}"))
     }
+
+    /// A check of what can be seen (`VerifyInstances`, `VerifyFile`) as the engine shows it:
+    /// the same check with the engine's values, which equals `check` exactly when it holds.
+    /// `Ok(None)` for a step that is no complete check.
+    pub fn shows(&self, check: &Step) -> Result<Option<Step>, String> {
+        let call = match &check.call {
+            Call::VerifyInstances {
+                allocated: Some(_),
+                running: Some(_),
+                except,
+            } => {
+                let (allocated, running) = self.instances(except.as_deref().unwrap_or(""));
+                Call::VerifyInstances {
+                    allocated: Some(allocated as i64),
+                    running: Some(running as i64),
+                    except: except.clone(),
+                }
+            }
+            Call::VerifyFile {
+                path: Some(path),
+                exists: Some(_),
+            } => Call::VerifyFile {
+                path: Some(path.clone()),
+                exists: Some(self.exists(&path.0)?),
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(Step {
+            call,
+            ..check.clone()
+        }))
+    }
+}
+
+/// Checks of what can be seen as one line: "1 allocated, 0 running; a/x.edb present" (the
+/// instances first, then the files, in their order).
+pub fn describe_state(checks: &[Step]) -> String {
+    let mut parts = Vec::new();
+    let mut files = Vec::new();
+    for check in checks {
+        match &check.call {
+            Call::VerifyInstances {
+                allocated: Some(a),
+                running: Some(r),
+                ..
+            } => parts.push(format!("{a} allocated, {r} running")),
+            Call::VerifyFile {
+                path: Some(p),
+                exists: Some(e),
+            } => files.push(format!("{} {}", p.0, if *e { "present" } else { "absent" })),
+            _ => {}
+        }
+    }
+    parts.extend(files);
+    parts.join("; ")
 }
 
 /// [`replay_with`], calling `observe` after every step that passed while no call is held, with
@@ -409,12 +464,7 @@ impl Runner {
                 harness(self.fail_log_write(instance.as_ref(), error.as_ref(), roll_back_now))
             }
             Call::MakeReadOnly { path } => harness(self.make_read_only(path.as_ref())),
-            Call::VerifyInstances {
-                allocated,
-                running,
-                except,
-            } => harness(self.verify_instances(*allocated, *running, except.as_deref())),
-            Call::VerifyFile { path, exists } => harness(self.verify_file(path.as_ref(), *exists)),
+            Call::VerifyInstances { .. } | Call::VerifyFile { .. } => harness(self.verify(step)),
             Call::HoldFile { path } => match path {
                 Some(p) => {
                     self.storage.hold(&sandbox_path(&p.0));
@@ -695,54 +745,21 @@ impl Runner {
         result
     }
 
-    /// VerifyInstances: the engine's instances, as [`Observed::instances`] counts them.
-    fn verify_instances(
-        &self,
-        allocated: Option<i64>,
-        running: Option<i64>,
-        except: Option<&str>,
-    ) -> Result<(), String> {
-        let (Some(allocated), Some(running)) = (allocated, running) else {
-            return Err("VerifyInstances needs allocated and running".into());
-        };
+    /// VerifyInstances, VerifyFile: the check holds as the engine shows it
+    /// ([`Observed::shows`]).
+    fn verify(&self, check: &Step) -> Result<(), String> {
         let seen = Observed {
             engine: &self.engine,
             files: self.inner.as_ref(),
         };
-        let (a, r) = seen.instances(except.unwrap_or(""));
-        if (a as i64, r as i64) == (allocated, running) {
-            Ok(())
-        } else {
-            Err(format!(
-                "{a} allocated and {r} running instances, expected {allocated} and {running}"
-            ))
-        }
-    }
-
-    /// VerifyFile: whether the file is there, read past injected faults; a file system error
-    /// is reported as such, never as an answer.
-    fn verify_file(
-        &self,
-        path: Option<&jetapi::args::PathArg>,
-        exists: Option<bool>,
-    ) -> Result<(), String> {
-        let (Some(path), Some(exists)) = (path, exists) else {
-            return Err("VerifyFile needs path and exists".into());
-        };
-        let there = self
-            .inner
-            .exists(&sandbox_path(&path.0))
-            .map_err(|e| format!("{}: {e}", path.0))?;
-        let says = |there: bool| if there { "present" } else { "absent" };
-        if there == exists {
-            Ok(())
-        } else {
-            Err(format!(
-                "{} is {}, expected {}",
-                path.0,
-                says(there),
-                says(exists)
-            ))
+        match seen.shows(check)? {
+            Some(shown) if shown == *check => Ok(()),
+            Some(shown) => Err(format!(
+                "{}, expected {}",
+                describe_state(std::slice::from_ref(&shown)),
+                describe_state(std::slice::from_ref(check))
+            )),
+            None => Err(format!("{} needs every argument", check.call.name())),
         }
     }
 

@@ -14,11 +14,13 @@ use serde::Serialize;
 
 use jetapi::trace::load_trace_file;
 
+use jetapi::JetErr;
 use jetapi::trace::{Expect, Step, Trace};
-use jetapi::{Call, JetErr};
 
-use crate::model_replay::{ModelVerdict, describe_state, model_state_after, replay_on_model};
-use crate::replay::{Backend, Divergence, ReplayOptions, replay_file_as, replay_observed};
+use crate::model_replay::{ModelVerdict, model_state_after, replay_on_model};
+use crate::replay::{
+    Backend, Divergence, ReplayOptions, describe_state, replay_file_as, replay_observed,
+};
 use crate::trace_files::collect_trace_files;
 
 /// What the traces are replayed against.
@@ -126,34 +128,14 @@ fn engine_state_after(
     };
     let observed = replay_observed(&prefix, backend, &options, &mut |step, o| {
         if step == d.step {
-            let mut shown = Vec::new();
-            for check in checks {
-                match &check.call {
-                    Call::VerifyInstances { except, .. } => {
-                        let (ea, er) = o.instances(except.as_deref().unwrap_or(""));
-                        shown.push(Step {
-                            call: Call::VerifyInstances {
-                                allocated: Some(ea as i64),
-                                running: Some(er as i64),
-                                except: except.clone(),
-                            },
-                            ..check.clone()
-                        });
-                    }
-                    Call::VerifyFile { path: Some(p), .. } => {
-                        let there = o.exists(&p.0).map_err(|e| (String::new(), e))?;
-                        shown.push(Step {
-                            call: Call::VerifyFile {
-                                path: Some(p.clone()),
-                                exists: Some(there),
-                            },
-                            ..check.clone()
-                        });
-                    }
-                    _ => {}
-                }
-            }
-            seen = Some(shown);
+            let shown: Result<Vec<_>, _> = checks.iter().map(|c| o.shows(c)).collect();
+            seen = Some(
+                shown
+                    .map_err(|e| (String::new(), e))?
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>(),
+            );
         }
         Ok(())
     });

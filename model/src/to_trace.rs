@@ -495,11 +495,15 @@ pub fn path_to_indexed_trace(
                 .bound
                 .extend(call_steps.iter().filter_map(|s| binds_instance(&s.call)));
             // A JetInit rebinds the name it was given to the instance it started.
-            let started = (0..spec.config.instances).find(|&i| {
-                state.instances[usize::from(i)].life != Life::Initialized
-                    && next.instances[usize::from(i)].life == Life::Initialized
-            });
-            if let (Action::Init { .. }, Some(started)) = (action, started) {
+            let started = matches!(action, Action::Init { .. })
+                .then(|| {
+                    (0..spec.config.instances).find(|&i| {
+                        state.instances[usize::from(i)].life != Life::Initialized
+                            && next.instances[usize::from(i)].life == Life::Initialized
+                    })
+                })
+                .flatten();
+            if let Some(started) = started {
                 let own = names.instance(started);
                 names.taken.extend(
                     call_steps

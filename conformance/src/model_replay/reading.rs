@@ -16,6 +16,8 @@ use model::to_trace::state_checks;
 use model::{Spec, State};
 use serde_json::Value;
 
+use crate::replay::describe_state;
+
 /// Harness actions and calls about rows, which the model does not keep: it passes them over.
 pub const BELOW_THE_MODEL: [&str; 4] = [
     "InsertRecords",
@@ -26,7 +28,7 @@ pub const BELOW_THE_MODEL: [&str; 4] = [
 
 /// The settings the printer gives every instance (or the process), which a hand-written trace
 /// may leave out.
-pub(super) const MODEL_SETTINGS: [&str; 6] = [
+const MODEL_SETTINGS: [&str; 6] = [
     "JET_paramMaxInstances",
     "JET_paramSystemPath",
     "JET_paramLogFilePath",
@@ -35,19 +37,19 @@ pub(super) const MODEL_SETTINGS: [&str; 6] = [
     "JET_paramMaxSessions",
 ];
 
-/// The system parameters the model prints: its own settings and those its actions set.
-pub(super) const KEPT_PARAMS: [&str; 10] = [
-    "JET_paramMaxInstances",
-    "JET_paramSystemPath",
-    "JET_paramLogFilePath",
-    "JET_paramTempPath",
-    "JET_paramCreatePathIfNotExist",
-    "JET_paramMaxSessions",
+/// The system parameters the model's actions set besides [`MODEL_SETTINGS`]: with those, every
+/// parameter the model prints.
+const ACTION_PARAMS: [&str; 4] = [
     "JET_paramCircularLog",
     "JET_paramRecovery",
     "JET_paramOneDatabasePerSession",
     "JET_paramDatabasePageSize",
 ];
+
+/// True when the model prints `param`: one of its own settings or one its actions set.
+pub(super) fn model_keeps(param: &str) -> bool {
+    MODEL_SETTINGS.contains(&param) || ACTION_PARAMS.contains(&param)
+}
 
 /// The limits among [`MODEL_SETTINGS`], the calls (`None`: any) whose answers rest on each
 /// and those answers: the limits themselves; JetEnableMultiInstance's conflict with a
@@ -99,7 +101,7 @@ pub(super) const NAMING_ARGS: [&str; 24] = [
 ];
 
 /// A one-to-one renaming between the names the model prints and those the trace uses.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Renaming {
     pub(super) printed: BTreeMap<String, String>,
     pub(super) traced: BTreeMap<String, String>,
@@ -204,7 +206,7 @@ pub(super) fn call_json(call: &Call) -> Value {
 }
 
 /// What the reading has assumed so far besides the renaming.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Reading {
     pub(super) renaming: Renaming,
     /// The model's limits the trace left out or set otherwise.
@@ -292,7 +294,8 @@ impl Reading {
         }
     }
 
-    /// True when the model's answer `code` rests on a limit the trace did not set as it does.
+    /// The limit the model's answer `code` to `function` rests on, when the trace did not set
+    /// it as the model does.
     pub(super) fn answer_rests_on_unset_limit(
         &self,
         function: Option<&str>,
@@ -360,58 +363,48 @@ pub(super) fn model_check(
     step: &Step,
     renaming: &mut Renaming,
 ) -> Option<Result<(), String>> {
-    let checks = state_checks(spec, state);
-    let found = match &step.call {
-        Call::VerifyInstances {
-            allocated,
-            running,
-            except: _,
-        } => checks.iter().find_map(|check| match &check.call {
+    // What the check is about, in the model's names: the instances, or one file.
+    let printed_path = match &step.call {
+        Call::VerifyInstances { .. } => None,
+        Call::VerifyFile {
+            path: Some(traced), ..
+        } => Some(match renaming.traced.get(&traced.0).cloned() {
+            Some(printed) => printed,
+            None if renaming.bind(&traced.0, &traced.0) => traced.0.clone(),
+            None => return None,
+        }),
+        _ => return None,
+    };
+    let model =
+        state_checks(spec, state)
+            .into_iter()
+            .find(|check| match (&check.call, &printed_path) {
+                (Call::VerifyInstances { .. }, None) => true,
+                (Call::VerifyFile { path: Some(p), .. }, Some(printed)) => p.0 == *printed,
+                _ => false,
+            })?;
+    let holds = match (&model.call, &step.call) {
+        (
             Call::VerifyInstances {
                 allocated: a,
                 running: r,
                 ..
-            } => Some((
-                (a, r) == (allocated, running),
-                format!("{a:?} allocated, {r:?} running"),
-            )),
-            _ => None,
-        })?,
-        Call::VerifyFile {
-            path: Some(traced),
-            exists,
-        } => {
-            let bound = renaming.traced.get(&traced.0).cloned();
-            let printed = match bound {
-                Some(printed) => printed,
-                None if renaming.bind(&traced.0, &traced.0) => traced.0.clone(),
-                None => return None,
-            };
-            checks.iter().find_map(|check| match &check.call {
-                Call::VerifyFile {
-                    path: Some(p),
-                    exists: e,
-                } if p.0 == printed => Some((
-                    e == exists,
-                    format!(
-                        "{printed} {}",
-                        if *e == Some(true) {
-                            "present"
-                        } else {
-                            "absent"
-                        }
-                    ),
-                )),
-                _ => None,
-            })?
-        }
-        _ => return None,
+            },
+            Call::VerifyInstances {
+                allocated, running, ..
+            },
+        ) => (a, r) == (allocated, running),
+        (Call::VerifyFile { exists: e, .. }, Call::VerifyFile { exists, .. }) => e == exists,
+        _ => false,
     };
     let expected = matches!(step.expect, Expect::Default | Expect::Ok);
-    Some(if found.0 == expected {
+    Some(if holds == expected {
         Ok(())
     } else {
-        Err(format!("the model's state: {}", found.1))
+        Err(format!(
+            "the model's state: {}",
+            describe_state(std::slice::from_ref(&model))
+        ))
     })
 }
 

@@ -14,24 +14,40 @@ use model::Config;
 /// `jetspec fuzz --seed S --steps N --config small`.
 const SEED: u64 = 20_261_206;
 
-#[test]
-fn a_fixed_seed_walk_finds_no_disagreement_not_already_recorded() {
+/// `jetspec fuzz` at `config` with `seed`, knowing the disagreements recorded under
+/// `traces/regressions/`; new ones are written under a fresh temporary directory, returned.
+fn walk(
+    config: Config,
+    seed: u64,
+    steps: usize,
+    walk_len: usize,
+) -> (conformance::fuzz::FuzzReport, PathBuf) {
     let regressions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/regressions");
-    let out = std::env::temp_dir().join(format!("jetspec-fuzz-test-{}", std::process::id()));
+    let out = std::env::temp_dir().join(format!(
+        "jetspec-fuzz-test-{}-{}-{seed}",
+        config.name,
+        std::process::id()
+    ));
     let report = run_fuzz(
         &FuzzOptions {
-            config: Config::SMALL,
+            config,
             profile: Profile::Esent,
             backend: Backend::Sim,
-            seed: SEED,
-            steps: 3_000,
-            walk_len: 150,
+            seed,
+            steps,
+            walk_len,
             out: Some(out.clone()),
             known: regressions.is_dir().then_some(regressions),
         },
         |_| {},
     )
     .unwrap();
+    (report, out)
+}
+
+#[test]
+fn a_fixed_seed_walk_finds_no_disagreement_not_already_recorded() {
+    let (report, out) = walk(Config::SMALL, SEED, 3_000, 150);
     assert_eq!(report.steps, 3_000);
     assert!(report.environment_moves > 0, "{report:?}");
     assert!(
@@ -48,26 +64,8 @@ fn a_fixed_seed_walk_finds_no_disagreement_not_already_recorded() {
 /// 20000 --seed S`, S = 1, 2, 3) find nothing else.
 #[test]
 fn the_default_configuration_walks_find_only_the_recorded_disagreements() {
-    let regressions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/regressions");
     for seed in 1..=3 {
-        let out = std::env::temp_dir().join(format!(
-            "jetspec-fuzz-default-test-{}-{seed}",
-            std::process::id()
-        ));
-        let report = run_fuzz(
-            &FuzzOptions {
-                config: Config::DEFAULT,
-                profile: Profile::Esent,
-                backend: Backend::Sim,
-                seed,
-                steps: 20_000,
-                walk_len: 200,
-                out: Some(out.clone()),
-                known: regressions.is_dir().then_some(regressions.clone()),
-            },
-            |_| {},
-        )
-        .unwrap();
+        let (report, out) = walk(Config::DEFAULT, seed, 20_000, 200);
         assert!(
             report.failures.iter().any(|f| f.known),
             "seed {seed} meets a recorded one: {report:?}"
