@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use jetapi::trace::load_trace_file;
 
-use jetapi::JetErr;
 use jetapi::trace::{Expect, Step, Trace};
+use jetapi::{Call, JetErr};
 
 use crate::model_replay::{ModelVerdict, model_state_after, replay_on_model};
 use crate::replay::{
@@ -105,7 +105,8 @@ fn states_at(file: &Path, d: &Divergence, backend: Backend, profile: Option<Prof
 }
 
 /// What the engine shows, for the model's `checks`, after step `d.step` of `trace`, replayed
-/// again with that step expecting what the engine gave.
+/// again with that step expecting what the engine gave; a failing check changes nothing, so
+/// the engine is looked at after the step before it.
 fn engine_state_after(
     trace: &Trace,
     d: &Divergence,
@@ -116,18 +117,30 @@ fn engine_state_after(
     let mut prefix = trace.clone();
     prefix.steps.truncate(d.step);
     let last = prefix.steps.last_mut().ok_or("no step")?;
-    last.expect = match JetErr::from_name(&d.actual) {
-        Some(code) => Expect::Codes(vec![code]),
-        None => return Err(format!("not observed: the engine gave {:?}", d.actual)),
-    };
-    last.returns = None;
+    let is_check = matches!(
+        last.call,
+        Call::VerifyInstances { .. } | Call::VerifyFile { .. }
+    );
+    if is_check {
+        prefix.steps.pop();
+    } else {
+        last.expect = match JetErr::from_name(&d.actual) {
+            Some(code) => Expect::Codes(vec![code]),
+            None => return Err(format!("not observed: the engine gave {:?}", d.actual)),
+        };
+        last.returns = None;
+    }
+    let at = prefix.steps.len();
+    if at == 0 {
+        return Err("not observed: no step before the check".into());
+    }
     let mut seen = None;
     let options = ReplayOptions {
         profile,
         mutant: None,
     };
     let observed = replay_observed(&prefix, backend, &options, &mut |step, o| {
-        if step == d.step {
+        if step == at {
             let shown: Result<Vec<_>, _> = checks.iter().map(|c| o.shows(c)).collect();
             seen = Some(
                 shown

@@ -449,3 +449,40 @@ fn replay_against_both_reports_the_two_states_after_a_step_the_engine_fails() {
         "{report}"
     );
 }
+
+#[test]
+fn replay_against_both_reports_the_states_after_a_failing_check_too() {
+    let witness = repo("traces/witnesses/JetEndExternalBackupInstance/JET_errNoBackup.json");
+    let mut trace: Value =
+        serde_json::from_str(&std::fs::read_to_string(witness).unwrap()).unwrap();
+    let steps = trace["steps"].as_array_mut().unwrap();
+    // The database file was never created: a check that it exists fails on both.
+    steps.push(
+        serde_json::json!({"call": "VerifyFile", "args": {"path": "i0/db0.edb", "exists": true}}),
+    );
+    let at = steps.len();
+    let dir = std::env::temp_dir().join(format!("jetspec-check-states-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.json");
+    std::fs::write(&file, trace.to_string()).unwrap();
+    let output = jetspec(&[
+        "replay",
+        "--against",
+        "both",
+        "--json",
+        file.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failure = &report["failures"][0];
+    assert_eq!(failure["step"], at, "{report}");
+    let states = &failure["states"];
+    assert!(
+        states["model"]
+            .as_str()
+            .unwrap()
+            .contains("i0/db0.edb absent"),
+        "{report}"
+    );
+    assert_eq!(states["model"], states["engine"], "{report}");
+}
