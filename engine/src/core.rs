@@ -60,8 +60,12 @@ pub struct Txn {
 pub struct Session {
     /// The open transaction.
     pub txn: Option<Txn>,
-    /// Databases opened: dbid -> database log id.
+    /// Databases opened: dbid -> database log id. A session has one dbid per database, as
+    /// ESE's is the database's (an IFMP): opening it again returns the same one.
     pub dbids: BTreeMap<u64, u32>,
+    /// dbid -> how many more times the session opened it after the first. ESE counts every
+    /// open (`PIB::rgcdbOpen`), and each needs its JetCloseDatabase.
+    pub reopened: BTreeMap<u64, u32>,
     /// Databases this session opened with `JET_bitDbExclusive` (log ids); ESE's
     /// `FMP::SetExclusiveOpen`, reset when the session closes one of its opens of it.
     pub exclusive: std::collections::BTreeSet<u32>,

@@ -375,7 +375,7 @@ impl Engine {
         filename: Option<&str>,
         grbit: u32,
     ) -> Result<DatabaseId, JetErr> {
-        let dbid = DatabaseId(self.new_handle());
+        let fresh = DatabaseId(self.new_handle());
         self.with_session(session, false, |core, sid| {
             let name = filename
                 .filter(|f| !f.is_empty())
@@ -408,13 +408,22 @@ impl Engine {
                 return Err(JetErr::DatabaseInUse);
             }
             let s = core.sessions.get_mut(&sid).expect("checked");
-            s.dbids.insert(dbid.0, id);
+            let again = s.dbids.iter().find(|(_, d)| **d == id).map(|(h, _)| *h);
+            let dbid = match again {
+                Some(handle) => {
+                    *s.reopened.entry(handle).or_default() += 1;
+                    DatabaseId(handle)
+                }
+                None => {
+                    s.dbids.insert(fresh.0, id);
+                    fresh
+                }
+            };
             if exclusive {
                 s.exclusive.insert(id);
             }
-            Ok(())
-        })?;
-        Ok(dbid)
+            Ok(dbid)
+        })
     }
 
     /// JetCloseDatabase.
@@ -426,9 +435,19 @@ impl Engine {
     ) -> Result<(), JetErr> {
         self.with_session(session, true, |core, sid| {
             let s = core.sessions.get_mut(&sid).expect("checked");
-            let db = s.dbids.remove(&dbid.0).ok_or(JetErr::InvalidDatabaseId)?;
+            let db = *s.dbids.get(&dbid.0).ok_or(JetErr::InvalidDatabaseId)?;
             // ErrDBCloseDatabase: closing resets the session's exclusive open.
             s.exclusive.remove(&db);
+            match s.reopened.get_mut(&dbid.0) {
+                Some(more) if *more > 0 => {
+                    *more -= 1;
+                    return Ok(());
+                }
+                _ => {
+                    s.reopened.remove(&dbid.0);
+                    s.dbids.remove(&dbid.0);
+                }
+            }
             if !s.dbids.values().any(|d| *d == db) {
                 s.tables.retain(|_, (d, _)| *d != db);
             }

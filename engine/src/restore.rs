@@ -29,7 +29,7 @@ use crate::allocation::Allocation;
 use crate::checkpoint::{self, Checkpoint};
 use crate::core::ATTACHED_MAX;
 use crate::dbfile::{BackupInfo, DbFile, DbState, read_trailer};
-use crate::engine::{Engine, Instance, api_enter, lock};
+use crate::engine::{Engine, api_enter, lock};
 use crate::errors::{Area, in_area};
 use crate::lifecycle::{Lifecycle, RunMode};
 use crate::log::{
@@ -141,7 +141,8 @@ impl Engine {
                 Lifecycle::Running | Lifecycle::Terminating | Lifecycle::Restoring
             )
         };
-        let (page_size, log_path, system_path, target, free_resets_mode) = {
+        // Steps 3 to 5, in the process lock: the mode and the running target.
+        let (found, target) = {
             let mut p = lock(&self.process);
             if p.mode == RunMode::OneInst {
                 return Err(JetErr::RunningInOneInstanceMode); // §6.1.3
@@ -149,7 +150,7 @@ impl Engine {
             // Only freeing an instance returns the mode to NoSet (§1.1): a failure before the
             // private instance exists leaves multi-instance mode behind.
             p.set_mode(RunMode::MultiInst);
-            let target = if let Some(name) = args.target_instance_name {
+            let found = if let Some(name) = args.target_instance_name {
                 let named = p
                     .instances
                     .values()
@@ -171,7 +172,7 @@ impl Engine {
             } else {
                 None
             };
-            let target = match target {
+            let target = match &found {
                 None => None,
                 Some(inst) => {
                     let api = lock(&inst.api);
@@ -180,15 +181,35 @@ impl Engine {
                         return Err(JetErr::BadRestoreTargetInstance);
                     }
                     // A target running circular logging is treated as no target.
-                    (!api.params.circular_log).then(|| Arc::clone(&inst))
+                    (!api.params.circular_log).then(|| Arc::clone(inst))
                 }
             };
+            (found.is_some(), target)
+        };
+        // §6.1.5: the running target closes its current generation, which becomes the last
+        // one replayed from its log path (phase II). ESE does it before the private instance
+        // exists (ErrINSTPrepareTargetInstance before ErrNewInst), so the roll stays whatever
+        // fails after it.
+        let target = match target {
+            None => None,
+            Some(inst) => {
+                let mut slot = lock(&inst.core);
+                let core = slot.as_mut().ok_or(JetErr::NotInitialized)?;
+                core.roll_log()?;
+                Some((core.log_dir.clone(), core.log_end().generation - 1))
+            }
+        };
+        // Step 6: the private instance and its paths. A running target, even one that is no
+        // target for replay (circular logging), keeps its paths to itself: the restore runs
+        // in its own.
+        let (page_size, log_path, system_path, free_resets_mode) = {
+            let p = lock(&self.process);
             let (log_path, system_path) = match (
-                target.is_none(),
+                found,
                 args.target_instance_log_path,
                 args.target_instance_checkpoint_path,
             ) {
-                (true, Some(log), Some(chk)) if args.target_instance_name.is_none() => (log, chk),
+                (false, Some(log), Some(chk)) if args.target_instance_name.is_none() => (log, chk),
                 _ => (
                     args.log_path.unwrap_or_default(),
                     args.checkpoint_file_path.unwrap_or_default(),
@@ -216,7 +237,7 @@ impl Engine {
             // mode returns to NoSet then.
             let free_resets_mode = p.instances.is_empty();
             let page_size = usize::try_from(p.global.page_size).expect("range-checked");
-            (page_size, log_dir, system_dir, target, free_resets_mode)
+            (page_size, log_dir, system_dir, free_resets_mode)
         };
         let result =
             self.external_restore_job(args, &info, page_size, log_path, system_path, target);
@@ -229,7 +250,8 @@ impl Engine {
         result
     }
 
-    /// §6.1 steps 5 (the running target's log roll) and 7 to 13.
+    /// §6.1 steps 7 to 13. `target`: the running target's log path and its last closed
+    /// generation.
     fn external_restore_job(
         &self,
         args: &ExternalRestore<'_>,
@@ -237,19 +259,8 @@ impl Engine {
         page_size: usize,
         log_path: Result<PathBuf, JetErr>,
         system_path: Result<PathBuf, JetErr>,
-        target: Option<Arc<Instance>>,
+        target: Option<(PathBuf, u32)>,
     ) -> Result<JetErr, JetErr> {
-        // §6.1.5: the running target closes its current generation, which becomes the last
-        // one replayed from its log path (phase II).
-        let target = match target {
-            None => None,
-            Some(inst) => {
-                let mut slot = lock(&inst.core);
-                let core = slot.as_mut().ok_or(JetErr::NotInitialized)?;
-                core.roll_log()?;
-                Some((core.log_dir.clone(), core.log_end().generation - 1))
-            }
-        };
         let (log_path, system_path) = (log_path?, system_path?);
         let backup_dir = checked_path(args.backup_log_path.unwrap_or_default())?;
         let storage = self.storage.as_ref();

@@ -8,10 +8,11 @@
 //! alike only when they are equal; each struct is destructured whole, so a new field that is
 //! not packed does not compile.
 
-use crate::config::MAX_INSTANCES;
+use crate::config::{MAX_DBS, MAX_INSTANCES};
 use crate::state::{
     Backup, BackupKind, CheckpointFile, Db, DbFile, FileTarget, Health, Instance, Life, LogRanges,
-    OpenFile, Pending, Phase, Probe, RunMode, Saved, Session, Settings, State, Storage, Violation,
+    OpenFile, Pending, Phase, Probe, REOPEN_MAX, RunMode, Saved, Session, Settings, State, Storage,
+    Violation,
 };
 
 /// Words per packed instance.
@@ -239,7 +240,7 @@ fn file_target(b: &mut Word, t: FileTarget) {
     }
 }
 
-/// Four words: the instance's own fields and the storage's generations (57 bits), the
+/// Four words: the instance's own fields and the storage's generations (63 bits), the
 /// storage's databases and saved set (61), the backup (51), the backup's log ranges (33).
 #[inline(always)]
 fn pack_instance(inst: &Instance) -> [u64; INSTANCE_WORDS] {
@@ -252,6 +253,7 @@ fn pack_instance(inst: &Instance) -> [u64; INSTANCE_WORDS] {
         health,
         session,
         open_dbs,
+        reopened,
         backup,
         storage,
     } = *inst;
@@ -291,7 +293,11 @@ fn pack_instance(inst: &Instance) -> [u64; INSTANCE_WORDS] {
         },
         2,
     );
-    own.byte(open_dbs);
+    own.put(u64::from(open_dbs), MAX_DBS as u32);
+    for count in reopened {
+        debug_assert!(count <= REOPEN_MAX);
+        own.put(u64::from(count), 6);
+    }
     let mut files = Word::new();
     pack_storage(&mut own, &mut files, &storage);
     let (mut main, mut ranges) = (Word::new(), Word::new());

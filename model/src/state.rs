@@ -379,6 +379,10 @@ impl Settings {
     };
 }
 
+/// The most further opens of one database in one session that [`Instance::reopened`] counts
+/// (six bits each when packed).
+pub const REOPEN_MAX: u8 = 63;
+
 /// One instance slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Instance {
@@ -396,9 +400,12 @@ pub struct Instance {
     pub health: Health,
     /// The session.
     pub session: Session,
-    /// Bit d: the session has database d open (JetCreateDatabase or JetOpenDatabase), once;
-    /// the model opens a database at most once per session.
+    /// Bit d: the session has database d open (JetCreateDatabase or JetOpenDatabase).
     pub open_dbs: u8,
+    /// For each database the session has open, how many more times it opened it: ESE counts
+    /// every open, and each needs its close. The generator never opens an open database again,
+    /// so exhaustive search keeps these 0; traces and shrunk walks may, up to [`REOPEN_MAX`].
+    pub reopened: [u8; MAX_DBS],
     /// The running backup.
     pub backup: Option<Backup>,
     /// What the slot's paths point at.
@@ -416,6 +423,7 @@ impl Instance {
         health: Health::Ok,
         session: Session::None,
         open_dbs: 0,
+        reopened: [0; MAX_DBS],
         backup: None,
         storage: Storage::EMPTY,
     };
@@ -450,6 +458,7 @@ impl Instance {
                 self.session = Session::Open;
             }
             self.open_dbs = 0;
+            self.reopened = [0; MAX_DBS];
         } else if self.stop_service {
             self.health = Health::Ok;
         }

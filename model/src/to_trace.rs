@@ -25,7 +25,7 @@ use crate::action::{
 use crate::config::{MAX_DBS, MAX_GEN_LIMIT, MAX_INSTANCES};
 use crate::generate::WORKER;
 use crate::state::{DbFile, FileTarget, Gen, Life, Pending, RunMode, Saved, State};
-use crate::step::{BACKUP_ATOMIC, BACKUP_INCREMENTAL, Spec};
+use crate::step::{BACKUP_ATOMIC, BACKUP_INCREMENTAL, Spec, TargetPrepared, TargetStep};
 
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
 /// (ESE's own default is 4 KiB; no trace depends on which).
@@ -270,8 +270,10 @@ fn generation_limit(spec: &Spec, state: &State, next: &State, names: &Names) -> 
 
 /// [`Names::generation_lead`] after the step from `state` to `next`: a JetInit with logging on
 /// over an existing log, or a restore that replays into one, begins a generation the model
-/// does not count.
+/// does not count, and so does the roll of a running target's log by JetExternalRestore2,
+/// whatever the restore then answers.
 fn generation_lead(
+    spec: &Spec,
     state: &State,
     next: &State,
     action: &Action,
@@ -285,24 +287,26 @@ fn generation_lead(
         let initialized = was.life != Life::Initialized
             && now.life == Life::Initialized
             && !now.settings.recovery_off;
-        // JetExternalRestore2 naming the worker: with the worker running its log closes its
-        // generation for the restore (JET_wrnTargetInstanceRunning), unless it runs circular
-        // logging, which makes it no target; given the paths of a worker that is not running,
-        // the restore runs in them and begins a generation there, as a restore does.
+        // JetExternalRestore2 naming the worker: a running target's log closes its generation
+        // first (unless it runs circular logging, which makes it no target); given the paths
+        // of a worker that is not running, the restore runs in them and begins a generation
+        // there, as a restore does, when it succeeds.
         let running = was.life == Life::Initialized
             || matches!(state.pending, Some(Pending::Restore { slot: WORKER, .. }));
-        let external = match action {
-            Action::ExternalRestore { v2: true, arg } => match arg {
-                ExtRestoreArg::TargetName => running && !was.settings.circular,
-                ExtRestoreArg::TargetPaths => !running || !was.settings.circular,
-                _ => false,
-            },
-            _ => false,
+        let (target_rolled, into_worker) = match action {
+            Action::ExternalRestore { v2: true, arg } if i == usize::from(WORKER) => (
+                matches!(
+                    spec.external_restore_target(state, true, *arg),
+                    TargetStep::Prepared(TargetPrepared { rolled: true, .. })
+                ),
+                *arg == ExtRestoreArg::TargetPaths && !running,
+            ),
+            _ => (false, false),
         };
         let restored = i == usize::from(WORKER)
-            && (external || matches!(action, Action::Restore { .. } | Action::FinishRestore))
+            && (into_worker || matches!(action, Action::Restore { .. } | Action::FinishRestore))
             && code.is_success();
-        if had_log && (initialized || restored) {
+        if had_log && (initialized || restored || target_rolled) {
             *lead += 1;
         }
     }
@@ -428,17 +432,16 @@ pub fn path_to_indexed_trace(
             }
         }
         let legacy_start = matches!(action, Action::Init { .. }) && state.mode == RunMode::NoSet;
-        // A restore's temporary instance takes the process-wide paths: the worker's.
+        // A restore's temporary instance takes the process-wide paths: the worker's, set before
+        // every restore that may allocate one (in one-instance mode none can).
         let temporary_restore = match action {
-            Action::Restore { form, .. } | Action::StartRestore { form } => {
-                !state.instances[usize::from(WORKER)].is_live()
-                    && matches!(
-                        form,
-                        RestoreForm::Restore
-                            | RestoreForm::Restore2
-                            | RestoreForm::Instance(InstArg::Zero | InstArg::Nil)
-                    )
-            }
+            Action::Restore { form, .. } | Action::StartRestore { form } => match form {
+                RestoreForm::Restore | RestoreForm::Restore2 => state.mode == RunMode::NoSet,
+                RestoreForm::Instance(InstArg::Zero | InstArg::Nil) => {
+                    state.mode != RunMode::OneInst
+                }
+                RestoreForm::Instance(_) => false,
+            },
             _ => false,
         };
         // The bounded model's last generation is `max_gen`; the engine's is ESE's, far away,
@@ -459,7 +462,7 @@ pub fn path_to_indexed_trace(
                 archived[usize::from(g)] = names.generation_lead[i];
             }
         }
-        names.generation_lead = generation_lead(&state, &next, action, outcome.code, &names);
+        names.generation_lead = generation_lead(spec, &state, &next, action, outcome.code, &names);
         let saved = |s: &State| s.instances[usize::from(WORKER)].storage.saved;
         if saved(&next) != saved(&state) {
             names.saved_set = saved(&next).map(|v| SavedSet {

@@ -233,7 +233,7 @@ fn check_small_reports_every_property_holding_with_the_pinned_state_count() {
     );
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["config"], "small");
-    assert_eq!(report["unique_states"], 758_010);
+    assert_eq!(report["unique_states"], 774_630);
     let properties = report["properties"].as_array().unwrap();
     assert_eq!(properties.len(), model::properties::PROPERTIES.len());
     let (safety, hazards): (Vec<&Value>, Vec<&Value>) =
@@ -295,7 +295,7 @@ fn check_on_two_threads_counts_the_same_states() {
     ]);
     assert!(output.status.success());
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(report["unique_states"], 758_010);
+    assert_eq!(report["unique_states"], 774_630);
     assert_eq!(
         jetspec(&["check", "--config", "small", "--threads", "0"])
             .status

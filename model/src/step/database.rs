@@ -9,7 +9,7 @@ use jetapi::JetErr;
 use super::probe::{heap_alloc_fails, spent};
 use super::{Spec, Transition, moved, unchanged};
 use crate::action::{DbPathArg, OpenDbArg};
-use crate::state::{DbFile, FileTarget, Health, Probe, Session, State};
+use crate::state::{DbFile, FileTarget, Health, Probe, REOPEN_MAX, Session, State};
 
 impl Spec {
     pub(super) fn create_database(
@@ -256,9 +256,18 @@ impl Spec {
             return unchanged(code, rule);
         }
         if open {
-            // ESE counts a second open, which then needs two closes; the model keeps one open
-            // per database and the generator never tries a second, so this is only a trace's.
-            return unchanged(JetErr::Success, "ErrDBOpenDatabase: opened again");
+            // ESE counts every open, and each needs its close. The generator never opens an
+            // open database again, so this comes only from traces and shrunk walks.
+            let reopened = inst.reopened[usize::from(db)];
+            if reopened == REOPEN_MAX {
+                return unchanged(
+                    JetErr::Success,
+                    "ErrDBOpenDatabase: opened again (beyond what the model counts)",
+                );
+            }
+            let mut next = s.clone();
+            next.instances[usize::from(slot)].reopened[usize::from(db)] = reopened + 1;
+            return moved(next, JetErr::Success, "ErrDBOpenDatabase: opened again");
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].open_dbs |= 1 << db;
@@ -277,7 +286,16 @@ impl Spec {
         match db {
             Some(d) if open & (1 << d) != 0 => {
                 let mut next = s.clone();
-                next.instances[usize::from(slot)].open_dbs &= !(1 << d);
+                let inst = &mut next.instances[usize::from(slot)];
+                if inst.reopened[usize::from(d)] > 0 {
+                    inst.reopened[usize::from(d)] -= 1;
+                    return moved(
+                        next,
+                        JetErr::Success,
+                        "ErrDBCloseDatabase: closed once; opened more often, it stays open",
+                    );
+                }
+                inst.open_dbs &= !(1 << d);
                 moved(next, JetErr::Success, "ErrDBCloseDatabase: closed")
             }
             _ => unchanged(

@@ -540,6 +540,7 @@ impl Spec {
         let inst = &mut next.instances[usize::from(slot)];
         inst.session = Session::None;
         inst.open_dbs = 0;
+        inst.reopened = [0; crate::config::MAX_DBS];
         moved(
             next,
             JetErr::Success,

@@ -18,6 +18,7 @@ mod environment;
 mod lifecycle;
 mod probe;
 mod restore;
+pub(crate) use restore::{TargetPrepared, TargetStep};
 
 use jetapi::JetErr;
 use jetapi::trace::Profile;

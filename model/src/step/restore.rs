@@ -5,9 +5,11 @@
 //! The backup set is the worker's last full JetBackup directory ([`Saved`]). A restore of it
 //! copies its databases back to their original places and replays its logs, then the logs
 //! still in the instance's log path; so it needs those to follow on from the set with no gap.
-//! JetExternalRestore works in a private instance on files outside every slot's storage; its
-//! success changes nothing the model keeps but one more log file in the worker's current
-//! generation when JetExternalRestore2 names the worker as its target (see `docs/model.md`).
+//! JetExternalRestore works in a private instance on files outside every slot's storage. What
+//! it changes that the model keeps is one more log file in the worker's current generation:
+//! when JetExternalRestore2 names the running worker as its target, its log rolls before
+//! anything else is checked, whatever the restore then answers; given the paths of a worker
+//! that is not running, a restore that succeeds writes one there (see `docs/model.md`).
 
 use jetapi::JetErr;
 
@@ -16,7 +18,25 @@ use crate::action::{ExtRestoreArg, InstArg, RestoreForm, RestoreSrc, Target};
 use crate::config::MAX_DBS;
 use crate::generate::WORKER;
 use crate::profile::Divergence;
-use crate::state::{DbFile, Life, Pending, RunMode, Saved, State};
+use crate::state::{DbFile, Health, Life, Pending, RunMode, Saved, State};
+
+/// How §6.1 steps 1 to 5 end: the call answered, or its target prepared.
+pub(crate) enum TargetStep {
+    /// The call's whole transition.
+    Answered(Transition),
+    /// The restore goes on.
+    Prepared(TargetPrepared),
+}
+
+/// What JetExternalRestore2 leaves after its target is prepared (§6.1 steps 1 to 5).
+pub(crate) struct TargetPrepared {
+    /// The state so far: the run mode, and the target's rolled log.
+    next: State,
+    /// A running target (not under circular logging) closed its generation.
+    pub(crate) rolled: bool,
+    /// The restore replays on into the worker's log path (target paths, no running target).
+    into_worker: bool,
+}
 
 /// Where a JetRestore* call runs: an instance the caller named, or a temporary one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +91,18 @@ impl Spec {
                 .position(|i| !i.is_live())
                 .expect("fewer live instances than slots leaves a free slot")
                 as u8;
+            // ErrInit (§1.3) compares the temporary instance's paths, the process-wide defaults
+            // (the worker's, see `to_trace`), with those of every instance that is initialized,
+            // the temp path first (jetapi.cxx JetRestoreInstanceEx: ErrInit before
+            // ErrIsamRestore looks at the backup path).
+            let worker_initialized = s.instances[usize::from(WORKER)].life == Life::Initialized
+                || matches!(s.pending, Some(p) if p.slot() == WORKER);
+            if slot != WORKER && worker_initialized {
+                return Err(refuse(
+                    JetErr::TempPathInUse,
+                    "§1.3 ErrInit: the temporary instance's temp path, the process-wide default, is the running worker's",
+                ));
+            }
             next.instances[usize::from(slot)].life = Life::Created;
             return Ok(Restorer {
                 slot,
@@ -238,32 +270,78 @@ impl Spec {
 
     /// JetExternalRestore(2), §6.1 in order.
     pub(super) fn external_restore(&self, s: &State, v2: bool, arg: ExtRestoreArg) -> Transition {
+        let prepared = match self.external_restore_target(s, v2, arg) {
+            TargetStep::Prepared(prepared) => prepared,
+            TargetStep::Answered(transition) => return transition,
+        };
+        let TargetPrepared {
+            mut next,
+            rolled,
+            into_worker,
+        } = prepared;
+        let checks = self.external_restore_checks(s, arg, into_worker);
+        // Past step 6 the private instance existed and was freed: with no other instance the
+        // mode returns to NoSet.
+        if checks.code != JetErr::TooManyInstances && s.live_count() == 0 {
+            next.mode = RunMode::NoSet;
+        }
+        let outcome = match (checks.code, rolled) {
+            (JetErr::Success, true) => refuse(
+                JetErr::WrnTargetInstanceRunning,
+                "§6.1.13 restored beside a running target instance",
+            ),
+            _ => checks,
+        };
+        // With no running target, replay runs on into the target's paths and writes a new log
+        // file there, and the checkpoint at its start.
+        let storage = &mut next.instances[usize::from(WORKER)].storage;
+        if outcome.code.is_success() && into_worker && storage.current != 0 {
+            storage.new_log_file(false);
+            if storage.checkpoint == storage.current {
+                storage.checkpoint_late = true;
+            }
+        }
+        super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
+    }
+
+    /// §6.1 steps 1 to 5: the arguments, the mode, and a running target, whose log closes its
+    /// generation for the restore before the private instance exists, so that whatever fails
+    /// after it (even `JET_errTooManyInstances`) leaves the target's log rolled
+    /// (jetapi.cxx JetExternalRestoreEx calls ErrINSTPrepareTargetInstance before ErrNewInst).
+    /// `Answered` is the call's whole transition. The printer asks this too: a roll here is an
+    /// engine generation the model counts as a second log file of the current one.
+    pub(crate) fn external_restore_target(
+        &self,
+        s: &State,
+        v2: bool,
+        arg: ExtRestoreArg,
+    ) -> TargetStep {
         use ExtRestoreArg as A;
         if v2 && arg == A::BadLogInfo {
-            return unchanged(
+            return TargetStep::Answered(unchanged(
                 JetErr::InvalidParameter,
                 "§6.1.1 JetExternalRestore2: JET_LOGINFO cbSize wrong",
-            );
+            ));
         }
         // The exported (ANSI) forms convert the paths and the map before any other check.
         if super::probe::heap_alloc_fails(s) {
-            return super::probe::spent(
+            return TargetStep::Answered(super::probe::spent(
                 s.clone(),
                 JetErr::OutOfMemory,
                 "JetExternalRestoreExA: converting the paths and the restore map fails to allocate",
-            );
+            ));
         }
         if v2 && arg == A::HalfTarget {
-            return unchanged(
+            return TargetStep::Answered(unchanged(
                 JetErr::InvalidParameter,
                 "§6.1.2 target log path without a target checkpoint path",
-            );
+            ));
         }
         if s.mode == RunMode::OneInst {
-            return unchanged(
+            return TargetStep::Answered(unchanged(
                 JetErr::RunningInOneInstanceMode,
                 "§6.1.3 external restore in one-instance mode",
-            );
+            ));
         }
         // From here on the process is in multi-instance mode, even when the restore fails
         // before its private instance exists (§1.1: only freeing an instance resets the mode).
@@ -275,62 +353,64 @@ impl Spec {
         // initialized instances (INST::GetInstanceByName / GetInstanceByFullLogPath).
         let restoring = matches!(s.pending, Some(Pending::Restore { slot: WORKER, .. }));
         let running = worker.life == Life::Initialized || restoring;
-        let mut target = None;
-        if v2 && arg == A::TargetName {
-            let named = running && worker.name == Some(0);
-            if !named {
-                return super::lifecycle::moved_or_unchanged(
+        let named = v2 && arg == A::TargetName;
+        if named && !(running && worker.name == Some(0)) {
+            return TargetStep::Answered(super::lifecycle::moved_or_unchanged(
+                s,
+                next,
+                JetErr::BadRestoreTargetInstance,
+                "§6.1.4 no initialized instance has the target name",
+            ));
+        }
+        let found = named || (v2 && arg == A::TargetPaths && running);
+        // A target running circular logging is treated as no target.
+        let rolled = found && !worker.settings.circular;
+        if found {
+            if let Err(outcome) = self.api_enter(s, WORKER) {
+                return TargetStep::Answered(super::lifecycle::moved_or_unchanged(
                     s,
                     next,
-                    JetErr::BadRestoreTargetInstance,
-                    "§6.1.4 no initialized instance has the target name",
-                );
-            }
-            target = Some(WORKER);
-        }
-        if v2 && arg == A::TargetPaths && running {
-            target = Some(WORKER);
-        }
-        if let Some(slot) = target {
-            if let Err(outcome) = self.api_enter(s, slot) {
-                return super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule);
-            }
-            // A target running circular logging is treated as no target.
-            if s.instances[usize::from(slot)].settings.circular {
-                target = None;
+                    outcome.code,
+                    outcome.rule,
+                ));
             }
         }
-        // With no running target, the restore replays on into the target's log path and begins
-        // a new log file there.
-        let into_worker = v2 && arg == A::TargetPaths && !running;
-        let checks = self.external_restore_checks(s, arg, into_worker);
-        // Past step 6 the private instance existed and was freed: with no other instance the
-        // mode returns to NoSet.
-        if checks.code != JetErr::TooManyInstances && s.live_count() == 0 {
-            next.mode = RunMode::NoSet;
-        }
-        let outcome = match (checks.code, target) {
-            (JetErr::Success, Some(_)) => refuse(
-                JetErr::WrnTargetInstanceRunning,
-                "§6.1.13 restored beside a running target instance",
-            ),
-            _ => checks,
-        };
-        // One more log file in the worker's log path: a running target closes its log file for
-        // the restore (the checkpoint stays where it is); with none, replay runs on into the
-        // target's paths and writes a new log file and the checkpoint at its start.
-        let storage = &mut next.instances[usize::from(WORKER)].storage;
-        if outcome.code.is_success() && storage.current != 0 {
-            if target.is_some() {
-                storage.new_log_file(false);
-            } else if into_worker {
-                storage.new_log_file(false);
-                if storage.checkpoint == storage.current {
-                    storage.checkpoint_late = true;
-                }
+        if rolled {
+            // The record with a forced new generation (LOG::ErrLGLogRec, fLGCreateNewGen).
+            let refusal = if matches!(worker.health, Health::LogStopped | Health::LogDiskLow) {
+                Some((
+                    JetErr::LogWriteFail,
+                    "§6.1.5 the target's log roll cannot write: log writes stopped (§7)",
+                ))
+            } else if worker.settings.recovery_off {
+                // ESE logs the record without asking; with logging off its log was never set
+                // up. jetspec refuses as every other call that rolls a log does (§2.3.1).
+                Some((
+                    JetErr::LoggingDisabled,
+                    "§6.1.5 the target's log roll: logging disabled (jetspec's choice)",
+                ))
+            } else if worker.storage.current >= self.config.max_gen {
+                Some((
+                    JetErr::LogSequenceEnd,
+                    "§6.1.5 the target's log roll finds no generation left",
+                ))
+            } else {
+                None
+            };
+            if let Some((code, rule)) = refusal {
+                return TargetStep::Answered(super::lifecycle::moved_or_unchanged(
+                    s, next, code, rule,
+                ));
             }
+            next.instances[usize::from(WORKER)]
+                .storage
+                .new_log_file(false);
         }
-        super::lifecycle::moved_or_unchanged(s, next, outcome.code, outcome.rule)
+        TargetStep::Prepared(TargetPrepared {
+            next,
+            rolled,
+            into_worker: v2 && arg == A::TargetPaths && !running,
+        })
     }
 
     /// §6.1 steps 6 to 12: the private instance, paths, the log set, the restore map, replay.
