@@ -3,14 +3,18 @@
 //!
 //! The model prints traces in one way ([`model::to_trace`]); reading one back is the inverse,
 //! found by search rather than by a second, hand-kept parser: from the state reached so far,
-//! the action whose printed steps are the trace's next steps is the one taken. Printed and
+//! the action whose printed steps are the trace's next steps is the one taken, among every
+//! action the model answers there, including those its search leaves out by symmetry
+//! ([`model::generate::reading_actions`]). Printed and
 //! traced steps are compared up to the freedoms a hand-written trace takes ([`reading`]):
 //!
 //! - **names**: handles, instance names and paths are matched through a one-to-one renaming
 //!   that keeps kinds, so `@a` may stand for the model's `@i0`, `a/logs/` for `i0/logs/` and
 //!   `a.edb` for `i0/db0.edb`, as long as the trace keeps each name for one thing. An output
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
-//!   -1 stands for any value that was never a handle; a grbit is its value;
+//!   -1 stands for any value that was never a handle; a grbit is its value; a number argument
+//!   of 0 that names nothing is one left out; a JetReadFile size is the class of sizes the
+//!   model's answers tell apart;
 //! - **the model's own settings** (its paths, `JET_paramCreatePathIfNotExist`,
 //!   `JET_paramMaxSessions`, `JET_paramMaxInstances`) may be left out or given in another order
 //!   next to the call that prints them. A path left out is the engine's default, which no
@@ -31,7 +35,7 @@ use std::collections::BTreeSet;
 
 use jetapi::Call;
 use jetapi::trace::{Profile, Step, Trace};
-use model::generate::{BEGIN_GRBITS, END_GRBITS, Mode, actions};
+use model::generate::{BEGIN_GRBITS, END_GRBITS, reading_actions};
 use model::state::Pending;
 use model::to_trace::{path_to_indexed_trace, state_checks};
 use model::{Action, Config, Spec, State};
@@ -206,7 +210,7 @@ impl Reader<'_> {
             return false;
         }
         let mut candidates = Vec::with_capacity(256);
-        actions(&self.spec, state, Mode::Probe, &mut candidates);
+        reading_actions(&self.spec, state, &mut candidates);
         complete_arguments(&mut candidates);
         // The calls the next few steps make (an action may print settings before its call).
         let upcoming: Vec<&str> = steps[matched..]

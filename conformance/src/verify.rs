@@ -484,10 +484,12 @@ pub fn render(report: &VerifyReport, limit: usize) -> String {
     }
     out.push_str(&format!(
         "\n{} in {:.1} s\n",
-        if report.passed() {
+        if !report.passed() {
+            "FAILED"
+        } else if report.phases.iter().any(|p| p.verdict == Verdict::Known) {
             "passed (known: open disagreements recorded under traces/regressions/)"
         } else {
-            "FAILED"
+            "passed"
         },
         report.seconds
     ));

@@ -182,6 +182,79 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
     }
 }
 
+/// The actions a trace may take in `s`, for reading a trace back into the model: those of
+/// [`Mode::Probe`], and those the search leaves out by symmetry or scope (see the module
+/// comment), which the model answers all the same. Another instance created or initialized
+/// while the worker is busy, the worker's session where it does no database work, a database
+/// opened again, a read through a handle never opened, and one instance name more than there
+/// are slots.
+pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
+    let from = out.len();
+    actions(spec, s, Mode::Probe, out);
+    if s.hazard.is_some() || s.probe.is_some() {
+        return;
+    }
+    let mut more = Vec::new();
+    if s.mode != RunMode::OneInst {
+        for v2 in [false, true] {
+            for null_out in [false, true] {
+                more.push(Action::CreateInstance {
+                    v2,
+                    name: NameArg::Null,
+                    null_out,
+                });
+                for k in 0..=spec.config.instances {
+                    more.push(Action::CreateInstance {
+                        v2,
+                        name: NameArg::Named(k),
+                        null_out,
+                    });
+                }
+            }
+        }
+    }
+    for i in 0..spec.config.instances {
+        if s.instances[usize::from(i)].is_live() {
+            let inst = InstArg::Slot(i);
+            for form in [InitForm::Init, InitForm::Init2, InitForm::Init3] {
+                more.push(Action::Init {
+                    form,
+                    inst: InitArg::Handle(inst),
+                });
+            }
+            more.push(Action::BeginSession { inst });
+        }
+    }
+    let worker = &s.instances[usize::from(WORKER)];
+    if worker.is_live() {
+        for db in 0..spec.config.dbs {
+            more.push(Action::OpenDatabase {
+                slot: WORKER,
+                db,
+                arg: OpenDbArg::Shared,
+            });
+        }
+        let mut targets = vec![Target::Instance(InstArg::Slot(WORKER))];
+        if spec.config.legacy && s.mode == RunMode::OneInst {
+            targets.push(Target::Legacy);
+        }
+        for target in targets {
+            for buffer in READ_ARGS {
+                more.push(Action::ReadFile {
+                    target,
+                    handle: HandleArg::Other,
+                    buffer,
+                });
+            }
+        }
+    }
+    for action in more {
+        if !out[from..].contains(&action) {
+            out.push(action);
+        }
+    }
+}
+
 const EXTERNAL_RESTORE_V1: [ExtRestoreArg; 9] = [
     ExtRestoreArg::Set,
     ExtRestoreArg::NoLogs,

@@ -205,6 +205,40 @@ pub(super) fn call_json(call: &Call) -> Value {
     serde_json::json!({"call": call.name(), "args": Value::Object(args)})
 }
 
+/// The engine's page size, which the model's reads are measured in.
+const PAGE: u64 = 8192;
+
+/// Makes equal the arguments that mean the same to the model: a JetReadFile size is one of the
+/// classes its answers tell apart (no bytes, not a page multiple, one page, two pages, three
+/// pages or more: `model/src/step/backup.rs` read_file), and a number argument of 0 that names
+/// nothing is the same as one left out (a grbit already is its value).
+fn normalize(call: &mut Value) {
+    let read = call["call"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("JetReadFile"));
+    let Some(args) = call.get_mut("args").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if read {
+        if let Some(cb) = args.get_mut("cb") {
+            if let Some(bytes) = cb.as_u64() {
+                *cb = Value::from(match bytes {
+                    0 => "no bytes",
+                    b if b % PAGE != 0 => "not a page multiple",
+                    b if b == PAGE => "one page",
+                    b if b == 2 * PAGE => "two pages",
+                    _ => "three pages or more",
+                });
+            }
+        }
+    }
+    args.retain(|key, value| {
+        NAMING_ARGS.contains(&key.as_str())
+            || matches!(key.as_str(), "grbit" | "value")
+            || value.as_i64() != Some(0)
+    });
+}
+
 /// What the reading has assumed so far besides the renaming.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Reading {
@@ -221,6 +255,8 @@ impl Reading {
         }
         let mut renaming = self.renaming.clone();
         let (mut p, mut t) = (call_json(&printed.call), call_json(&traced.call));
+        normalize(&mut p);
+        normalize(&mut t);
         // An output names what the call made, anew; a call that fails makes nothing, so its
         // outputs name nothing.
         let outputs = printed

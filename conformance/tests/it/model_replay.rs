@@ -70,6 +70,7 @@ const CREATE: &str =
     r#"{"call": "JetCreateInstance", "args": {"instance": "@a", "instance_name": "a"}}"#;
 const LOGS: &str = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramLogFilePath", "value": "a/logs/"}}"#;
 const INIT: &str = r#"{"call": "JetInit", "args": {"instance": "@a"}}"#;
+const PATHS: &str = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramCreatePathIfNotExist", "value": 1}}"#;
 const SESSION: &str = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@s"}}"#;
 
 #[test]
@@ -134,17 +135,8 @@ fn state_checks_hold_on_the_engine_and_in_the_model_and_a_wrong_one_fails_on_bot
     let running = r#"{"call": "VerifyInstances", "args": {"allocated": 0, "running": 1}}"#;
     let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
     let there = r#"{"call": "VerifyFile", "args": {"path": "a/x.edb", "exists": true}}"#;
-    let create_paths = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramCreatePathIfNotExist", "value": 1}}"#;
     let steps = [
-        CREATE,
-        LOGS,
-        create_paths,
-        created,
-        INIT,
-        running,
-        SESSION,
-        db,
-        there,
+        CREATE, LOGS, PATHS, created, INIT, running, SESSION, db, there,
     ];
     let trace = hand_written(&steps);
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
@@ -167,4 +159,45 @@ fn state_checks_hold_on_the_engine_and_in_the_model_and_a_wrong_one_fails_on_bot
         assert_eq!(engine.step, at, "{engine}");
         assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == at));
     }
+}
+
+#[test]
+fn a_read_size_is_read_as_its_class_a_zero_argument_as_left_out_and_a_second_open_counts() {
+    use conformance::replay::{Backend, replay};
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let begin = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let open = r#"{"call": "JetOpenFileInstance", "args": {"instance": "@a", "filename": "a/x.edb", "file": "@f"}}"#;
+    // Three pages: the model's 64 KiB read, which a database's first read may be.
+    let three =
+        r#"{"call": "JetReadFileInstance", "args": {"instance": "@a", "file": "@f", "cb": 24576}}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db, begin, open, three]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    // Two pages are too few for a database's first read; the model says so.
+    let two =
+        r#"{"call": "JetReadFileInstance", "args": {"instance": "@a", "file": "@f", "cb": 16384}}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db, begin, open, two]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 9));
+    // One page is a size the model has no read for.
+    let one =
+        r#"{"call": "JetReadFileInstance", "args": {"instance": "@a", "file": "@f", "cb": 8192}}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db, begin, open, one]);
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 9, .. }
+    ));
+    // A maximum size of 0 is the model's JetCreateDatabase2 with none given; opened again,
+    // the database needs two closes (a third finds it closed).
+    let db2 = r#"{"call": "JetCreateDatabase2", "args": {"session": "@s", "filename": "a/x.edb", "database_size_max": 0, "dbid": "@d"}}"#;
+    let again = r#"{"call": "JetOpenDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let close = r#"{"call": "JetCloseDatabase", "args": {"session": "@s", "dbid": "@d"}}"#;
+    let closed = r#"{"call": "JetCloseDatabase", "args": {"session": "@s", "dbid": "@d"}, "expect": "JET_errInvalidDatabaseId"}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db2, again, close, close]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    let trace = hand_written(&[
+        CREATE, LOGS, PATHS, INIT, SESSION, db2, again, close, closed,
+    ]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 9));
+    assert_eq!(replay(&trace, Backend::Sim).unwrap_err().step, 9);
 }
