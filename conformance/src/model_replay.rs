@@ -12,13 +12,14 @@
 //!   that keeps kinds, so `@a` may stand for the model's `@i0`, `a/logs/` for `i0/logs/` and
 //!   `a.edb` for `i0/db0.edb`, as long as the trace keeps each name for one thing. An output
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
-//!   -1 stands for any value that was never a handle; a grbit is its value; a number argument
+//!   -1 stands for any value that was never a handle; a grbit is its value (any the trace's
+//!   next steps pass is tried); a number argument
 //!   of 0 that names nothing is one left out; a JetReadFile size is the class of sizes the
 //!   model's answers tell apart;
 //! - **the model's own settings** (its paths, `JET_paramCreatePathIfNotExist`,
 //!   `JET_paramMaxSessions`, `JET_paramMaxInstances`) may be left out or given in another order
-//!   next to the call that prints them. A path left out is the engine's default, which no
-//!   other instance may then also use; an answer that rests on a limit left out (or given
+//!   next to the call that prints them. A path left out is the engine's default, which
+//!   instances then share: the reading stops where two of them run at once; an answer that rests on a limit left out (or given
 //!   another value) is no answer, and the reading stops there;
 //! - **steps below the model's abstraction** (rows inserted and verified, tables opened,
 //!   parameters read back: [`BELOW_THE_MODEL`]) are passed over. The model keeps no rows, so it
@@ -34,6 +35,8 @@
 use std::collections::BTreeSet;
 
 use jetapi::Call;
+use jetapi::args::ArgValue;
+use jetapi::grbits::Grbit;
 use jetapi::trace::{Profile, Step, Trace};
 use model::generate::{BEGIN_GRBITS, END_GRBITS, reading_actions};
 use model::state::Pending;
@@ -74,8 +77,9 @@ fn name_of(step: &Step) -> String {
 }
 
 /// Adds to `candidates` the grbits the generator leaves out where they cannot change the
-/// outcome (a refused call is offered with one grbit only), so that a trace may pass any.
-fn complete_arguments(candidates: &mut Vec<Action>) {
+/// outcome (a refused call is offered with one grbit only), and those `wanted` (the grbits the
+/// next steps of the trace pass), so that a trace may pass any.
+fn complete_arguments(candidates: &mut Vec<Action>, wanted: &[u32]) {
     let mut more = BTreeSet::new();
     for action in candidates.iter() {
         match *action {
@@ -97,12 +101,43 @@ fn complete_arguments(candidates: &mut Vec<Action>) {
             }
             _ => {}
         }
+        more.extend(wanted.iter().filter_map(|&g| with_grbit(*action, g)));
     }
     for action in more {
         if !candidates.contains(&action) {
             candidates.push(action);
         }
     }
+}
+
+/// `action` with the grbit `grbit`, when it passes one.
+fn with_grbit(action: Action, grbit: u32) -> Option<Action> {
+    Some(match action {
+        Action::BeginBackup { target, .. } => Action::BeginBackup { target, grbit },
+        Action::EndBackup {
+            target,
+            grbit: Some(_),
+        } => Action::EndBackup {
+            target,
+            grbit: Some(grbit),
+        },
+        Action::Term {
+            inst,
+            grbit: Some(_),
+        } => Action::Term {
+            inst,
+            grbit: Some(grbit),
+        },
+        Action::StopService {
+            target,
+            grbit: Some(_),
+        } => Action::StopService {
+            target,
+            grbit: Some(grbit),
+        },
+        Action::BackupToDir { target, dir, .. } => Action::BackupToDir { target, dir, grbit },
+        _ => return None,
+    })
 }
 
 /// Candidate paths tried at most, so that a trace that many actions print alike cannot make
@@ -209,16 +244,21 @@ impl Reader<'_> {
         if !self.failed.insert(key) {
             return false;
         }
+        // The calls the next few steps make (an action may print settings before its call).
+        let next_steps = || {
+            steps[matched..]
+                .iter()
+                .filter(|s| !below_the_model(s))
+                .take(8)
+        };
+        let upcoming: Vec<&str> = next_steps().map(|s| s.call.name()).collect();
+        let grbits: Vec<u32> = next_steps()
+            .filter_map(|s| Grbit::from_json(&s.call.arg("grbit")?.to_json()).ok())
+            .map(|g| g.value())
+            .collect();
         let mut candidates = Vec::with_capacity(256);
         reading_actions(&self.spec, state, &mut candidates);
-        complete_arguments(&mut candidates);
-        // The calls the next few steps make (an action may print settings before its call).
-        let upcoming: Vec<&str> = steps[matched..]
-            .iter()
-            .filter(|s| !below_the_model(s))
-            .take(8)
-            .map(|s| s.call.name())
-            .collect();
+        complete_arguments(&mut candidates, &grbits);
         for action in &candidates {
             if let Some(f) = action.function() {
                 if !upcoming.contains(&f) {
@@ -246,9 +286,17 @@ impl Reader<'_> {
                 // reading stops there. A JetInit that succeeds where the trace's paths were
                 // not created on demand shows they existed, which is all the model assumed.
                 let resting = read.answer_rests_on_unset_limit(action.function(), outcome.code);
+                // Instances whose paths the trace left at the engine's defaults share them,
+                // where the model's are apart: two running at once is beyond the reading.
+                let reached = next.as_ref().unwrap_or(state);
+                let running = reached
+                    .instances
+                    .iter()
+                    .filter(|i| i.life == model::state::Life::Initialized)
+                    .count();
                 let unusable = resting.is_some_and(|limit| {
                     disagreeing.is_some() || limit != "JET_paramCreatePathIfNotExist"
-                });
+                }) || (running > 1 && read.shares_default_paths());
                 match disagreeing {
                     _ if unusable => {}
                     None => {

@@ -186,8 +186,8 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 /// [`Mode::Probe`], and those the search leaves out by symmetry or scope (see the module
 /// comment), which the model answers all the same. Another instance created or initialized
 /// while the worker is busy, the worker's session where it does no database work, a database
-/// opened again, a read through a handle never opened, and one instance name more than there
-/// are slots.
+/// opened again, a read through a handle never opened, one instance name more than there are
+/// slots, and `JET_instanceNil` passed where an instance is.
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
     actions(spec, s, Mode::Probe, out);
@@ -225,6 +225,16 @@ pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
             more.push(Action::BeginSession { inst });
         }
     }
+    // JET_instanceNil, which the search tries only where it is the legacy instance.
+    let nil = InstArg::Nil;
+    for grbit in [None, Some(0)] {
+        more.push(Action::Term { inst: nil, grbit });
+        more.push(Action::StopService {
+            target: Target::Instance(nil),
+            grbit,
+        });
+    }
+    more.push(Action::BeginSession { inst: nil });
     let worker = &s.instances[usize::from(WORKER)];
     if worker.is_live() {
         for db in 0..spec.config.dbs {

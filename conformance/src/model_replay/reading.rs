@@ -239,6 +239,9 @@ fn normalize(call: &mut Value) {
     });
 }
 
+/// How the renaming names a path the trace left at the engine's default.
+const DEFAULT_PATH: &str = "<left at its default:";
+
 /// What the reading has assumed so far besides the renaming.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Reading {
@@ -322,12 +325,24 @@ impl Reading {
             return true;
         }
         match printed.call.arg("value").map(|v| v.to_json()) {
-            // The engine's default path, which one instance only may then have.
+            // The engine's default path: the printed path stands for it from now on, and for
+            // nothing the trace names.
             Some(Value::String(path)) if param.ends_with("Path") => self
                 .renaming
-                .pair(&path, &format!("<{param} left at its default>")),
+                .pair(&path, &format!("{DEFAULT_PATH} {param}: {path}>")),
             _ => true,
         }
+    }
+
+    /// True when the trace left one path parameter at its default for more than one of the
+    /// model's instances, which the engine then gives the same directory.
+    pub(super) fn shares_default_paths(&self) -> bool {
+        let mut seen = std::collections::BTreeSet::new();
+        self.renaming
+            .traced
+            .keys()
+            .filter_map(|t| t.strip_prefix(DEFAULT_PATH)?.split(':').next())
+            .any(|param| !seen.insert(param))
     }
 
     /// The limit the model's answer `code` to `function` rests on, when the trace did not set

@@ -201,3 +201,26 @@ fn a_read_size_is_read_as_its_class_a_zero_argument_as_left_out_and_a_second_ope
     assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 9));
     assert_eq!(replay(&trace, Backend::Sim).unwrap_err().step, 9);
 }
+
+#[test]
+fn instances_left_at_the_default_paths_read_until_two_run_at_once() {
+    use conformance::replay::{Backend, replay};
+    // Neither instance is given paths: the engine gives both its defaults, the model its own.
+    let b = r#"{"call": "JetCreateInstance", "args": {"instance": "@b", "instance_name": "b"}}"#;
+    let init_a = r#"{"call": "JetInit", "args": {"instance": "@a"}}"#;
+    let term_a = r#"{"call": "JetTerm", "args": {"instance": "@a"}}"#;
+    let init_b = r#"{"call": "JetInit", "args": {"instance": "@b"}}"#;
+    let trace = hand_written(&[CREATE, b, init_a, term_a, init_b]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // Both running: the engine finds the paths in use, which the model's apart paths cannot
+    // say; the reading stops rather than fail.
+    let in_use =
+        r#"{"call": "JetInit", "args": {"instance": "@b"}, "expect": "JET_errTempPathInUse"}"#;
+    let trace = hand_written(&[CREATE, b, init_a, in_use]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 4, .. }
+    ));
+}
