@@ -118,6 +118,9 @@ pub enum ReadArg {
     Chunk,
     /// Two pages: enough for a log's first read, not a database's.
     TwoPages,
+    /// One page: enough for neither first read, only for a later one. The search does not try
+    /// it (a later read is of any size a page multiple); traces do.
+    OnePage,
     /// Not a multiple of the page size.
     Ragged,
     /// Zero bytes.

@@ -186,7 +186,7 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 /// [`Mode::Probe`], and those the search leaves out by symmetry or scope (see the module
 /// comment), which the model answers all the same. Another instance created or initialized
 /// while the worker is busy, the worker's session where it does no database work, a database
-/// opened again, a read through a handle never opened, one instance name more than there are
+/// opened again, a read through a handle never opened or of one page, one instance name more than there are
 /// slots, and `JET_instanceNil` passed where an instance is.
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
@@ -254,6 +254,13 @@ pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
                     target,
                     handle: HandleArg::Other,
                     buffer,
+                });
+            }
+            for handle in [HandleArg::Open, HandleArg::Other] {
+                more.push(Action::ReadFile {
+                    target,
+                    handle,
+                    buffer: ReadArg::OnePage,
                 });
             }
         }

@@ -938,6 +938,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             let cb = Some(match buffer {
                 ReadArg::Chunk => 8 * PAGE_SIZE,
                 ReadArg::TwoPages => 2 * PAGE_SIZE,
+                ReadArg::OnePage => PAGE_SIZE,
                 ReadArg::Ragged => PAGE_SIZE + 100,
                 ReadArg::Zero => 0,
                 ReadArg::Unaligned => 8 * PAGE_SIZE,

@@ -208,9 +208,9 @@ pub(super) fn call_json(call: &Call) -> Value {
 /// The engine's page size, which the model's reads are measured in.
 const PAGE: u64 = 8192;
 
-/// Makes equal the arguments that mean the same to the model: a JetReadFile size is one of the
-/// classes its answers tell apart (no bytes, not a page multiple, one page, two pages, three
-/// pages or more: `model/src/step/backup.rs` read_file), and a number argument of 0 that names
+/// Makes equal the arguments that mean the same to the model: a JetReadFile size (0 when left
+/// out) is one of the classes its answers tell apart (no bytes, not a page multiple, one page,
+/// two pages, three pages or more: `model/src/step/backup.rs` read_file), and a number argument of 0 that names
 /// nothing is the same as one left out (a grbit already is its value).
 fn normalize(call: &mut Value) {
     let read = call["call"]
@@ -220,16 +220,16 @@ fn normalize(call: &mut Value) {
         return;
     };
     if read {
-        if let Some(cb) = args.get_mut("cb") {
-            if let Some(bytes) = cb.as_u64() {
-                *cb = Value::from(match bytes {
-                    0 => "no bytes",
-                    b if b % PAGE != 0 => "not a page multiple",
-                    b if b == PAGE => "one page",
-                    b if b == 2 * PAGE => "two pages",
-                    _ => "three pages or more",
-                });
-            }
+        // A size left out is 0 bytes.
+        let cb = args.entry("cb").or_insert(Value::from(0));
+        if let Some(bytes) = cb.as_u64() {
+            *cb = Value::from(match bytes {
+                0 => "no bytes",
+                b if b % PAGE != 0 => "not a page multiple",
+                b if b == PAGE => "one page",
+                b if b == 2 * PAGE => "two pages",
+                _ => "three pages or more",
+            });
         }
     }
     args.retain(|key, value| {

@@ -354,7 +354,7 @@ impl Spec {
                 "§2.4 ReadFile: size not a multiple of the page size",
             );
         }
-        if first && buffer == ReadArg::Zero {
+        if first && (buffer == ReadArg::Zero || (buffer == ReadArg::OnePage && !is_db)) {
             return self.sequence_failure(
                 s,
                 slot,
@@ -362,7 +362,7 @@ impl Spec {
                 "§2.4 ReadFile: first log read under 2 pages",
             );
         }
-        if first && is_db && buffer == ReadArg::TwoPages {
+        if first && is_db && matches!(buffer, ReadArg::TwoPages | ReadArg::OnePage) {
             return self.sequence_failure(
                 s,
                 slot,
