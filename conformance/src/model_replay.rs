@@ -12,8 +12,9 @@
 //!   that keeps kinds, so `@a` may stand for the model's `@i0`, `a/logs/` for `i0/logs/` and
 //!   `a.edb` for `i0/db0.edb`, as long as the trace keeps each name for one thing. An output
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
-//!   -1 stands for any value that was never a handle; a grbit is its value (any the trace's
-//!   next steps pass is tried); a number argument
+//!   -1 stands for any value that was never a handle, and a file or database handle the trace
+//!   was given once for one the model has closed or forgotten; a grbit is its value (any the
+//!   trace's next steps pass is tried); a number argument
 //!   of 0 that names nothing is one left out; a JetReadFile size is the class of sizes the
 //!   model's answers tell apart;
 //! - **the model's own settings** (its paths, `JET_paramCreatePathIfNotExist`,
@@ -51,6 +52,7 @@ mod reading;
 pub use reading::BELOW_THE_MODEL;
 use reading::{
     Reading, Renaming, align, below_the_model, expectation_agrees, model_check, model_keeps,
+    open_handles,
 };
 
 /// How a trace fared against the model.
@@ -274,6 +276,7 @@ impl Reader<'_> {
             let from = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
             let to = ends.last().copied().unwrap_or(0);
             let mut read = reading.clone();
+            read.renaming.open = open_handles(state);
             let aligned = (to > from)
                 .then(|| align(&printed.steps[from..to], steps, matched, &mut read))
                 .flatten();

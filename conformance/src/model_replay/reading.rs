@@ -105,6 +105,9 @@ pub(super) const NAMING_ARGS: [&str; 24] = [
 pub(super) struct Renaming {
     pub(super) printed: BTreeMap<String, String>,
     pub(super) traced: BTreeMap<String, String>,
+    /// The printed names of the files and databases the model has open in the state being
+    /// read from ([`open_handles`]).
+    pub(super) open: Vec<String>,
 }
 
 impl Renaming {
@@ -153,6 +156,18 @@ impl Renaming {
         }
     }
 
+    /// True when the trace passes as `key` a file or database handle it was given once, where
+    /// the model, which has closed or forgotten that file or database, prints a raw handle that
+    /// is no open one: the model answers for a handle that is not open.
+    fn stale(&self, key: &str, printed: &Value, traced: &Value) -> bool {
+        matches!(key, "file" | "dbid")
+            && printed.is_number()
+            && traced
+                .as_str()
+                .and_then(|t| self.traced.get(t))
+                .is_some_and(|was| was.starts_with('@') && !self.open.contains(was))
+    }
+
     /// True when `printed` and `traced` are the same up to this renaming, extended as needed.
     /// `naming` says whether strings here are names.
     fn unify(&mut self, printed: &Value, traced: &Value, naming: bool) -> bool {
@@ -164,6 +179,7 @@ impl Renaming {
                 let never = |n: &serde_json::Number| n.as_i64().is_none_or(|n| n != 0 && n != -1);
                 p == t || (never(p) && never(t))
             }
+
             (Value::Object(p), Value::Object(t)) => {
                 // A path parameter's value is a name; any other value is a value.
                 let path_value = p
@@ -175,7 +191,7 @@ impl Renaming {
                         t.get(key).is_some_and(|tv| {
                             let naming = NAMING_ARGS.contains(&key.as_str())
                                 || (key == "value" && path_value);
-                            self.unify(pv, tv, naming)
+                            self.unify(pv, tv, naming) || self.stale(key, pv, tv)
                         })
                     })
             }
@@ -361,6 +377,24 @@ impl Reading {
             })
             .map(|(limit, ..)| *limit)
     }
+}
+
+/// The names the printer gives the backup files and databases open in `state` (see
+/// `model::to_trace`): `@f` while a backup has a file open, `@d{slot}{db}` for each database a
+/// session has open.
+pub(super) fn open_handles(state: &State) -> Vec<String> {
+    let mut open = Vec::new();
+    for (slot, inst) in state.instances.iter().enumerate() {
+        if inst.backup.is_some_and(|b| b.file.is_some()) && !open.iter().any(|n| n == "@f") {
+            open.push("@f".to_string());
+        }
+        for db in 0..model::config::MAX_DBS {
+            if inst.open_dbs & (1 << db) != 0 {
+                open.push(format!("@d{slot}{db}"));
+            }
+        }
+    }
+    open
 }
 
 /// The parameter of a step that sets one of [`MODEL_SETTINGS`].
