@@ -87,9 +87,8 @@ pub fn run_check(
     progress: impl FnMut(Progress),
 ) -> Result<CheckReport, String> {
     let spec = Spec {
-        config,
-        profile,
         mutation,
+        ..Spec::with_profile(config, profile)
     };
     let report: Report = search_parallel(&spec, Mode::Explore, threads, progress);
     let mut properties = Vec::new();

@@ -418,11 +418,7 @@ pub fn explore_model(
 }
 
 fn spec_of(options: &ConformOptions) -> Spec {
-    Spec {
-        config: options.config,
-        profile: options.profile,
-        mutation: None,
-    }
+    Spec::with_profile(options.config, options.profile)
 }
 
 /// Runs conform.

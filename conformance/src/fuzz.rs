@@ -193,11 +193,7 @@ pub fn run_fuzz(
         return Err("--walk-len must be at least 1".into());
     }
     let started = Instant::now();
-    let spec = Spec {
-        config: options.config,
-        profile: options.profile,
-        mutation: None,
-    };
+    let spec = Spec::with_profile(options.config, options.profile);
     let known = options
         .known
         .as_deref()

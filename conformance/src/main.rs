@@ -908,11 +908,7 @@ fn explore(addr: &str, config: &str, profile: &str) -> ExitCode {
         config.name,
         profile.name()
     );
-    let spec = model::Spec {
-        config,
-        profile,
-        mutation: None,
-    };
+    let spec = model::Spec::with_profile(config, profile);
     let _served = spec.checker().serve(addr);
     ExitCode::SUCCESS
 }

@@ -391,9 +391,15 @@ fn read(
     trace: &Trace,
     any_result_at: Option<usize>,
 ) -> Result<(Spec, State, Renaming), ModelVerdict> {
+    // A trace that never writes JET_paramMaxInstances leaves it at its default.
+    let writes_max_instances = trace.steps.iter().any(|s| {
+        matches!(s.call, Call::SetSystemParameter { .. })
+            && s.call.arg("param").map(|p| p.to_json())
+                == Some(Value::from("JET_paramMaxInstances"))
+    });
     let spec = Spec {
-        profile: trace.profile.unwrap_or(Profile::Esent),
-        ..Spec::new(config_of(trace))
+        max_instances_written: writes_max_instances,
+        ..Spec::with_profile(config_of(trace), trace.profile.unwrap_or(Profile::Esent))
     };
     let mut reader = Reader {
         spec,

@@ -75,11 +75,7 @@ pub fn witness_files(
     threads: usize,
     progress: impl FnMut(Progress),
 ) -> (BTreeMap<PathBuf, String>, model::search::Report) {
-    let spec = Spec {
-        config,
-        profile,
-        mutation: None,
-    };
+    let spec = Spec::with_profile(config, profile);
     let report = model::search::search_parallel(&spec, Mode::Probe, threads, progress);
     let mut files = BTreeMap::new();
     for ((function, code), path) in &report.outcomes {

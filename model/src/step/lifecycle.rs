@@ -56,6 +56,14 @@ impl Spec {
                 JetErr::SystemParamsAlreadySet,
                 "§1.3 EnableMultiInstance: already multi-instance, the parameters unchanged",
             ),
+            // With JET_paramMaxInstances never written (a hand-written trace's process) an
+            // empty list leaves nothing written before and not given now.
+            RunMode::MultiInst if params == GlobalParams::Empty && !self.max_instances_written => {
+                unchanged(
+                    JetErr::SystemParamsAlreadySet,
+                    "§1.3 EnableMultiInstance: already multi-instance, nothing written before",
+                )
+            }
             RunMode::MultiInst => {
                 if !self.documented(Divergence::MultiInstanceParameterConflict) {
                     unchanged(

@@ -45,6 +45,10 @@ pub struct Spec {
     pub profile: Profile,
     /// A planted mistake, or none.
     pub mutation: Option<Mutation>,
+    /// Whether `JET_paramMaxInstances` was written before the first call, as every trace the
+    /// model prints does (`to_trace`); a hand-written trace may leave it at its default, which
+    /// changes what JetEnableMultiInstance finds written before (see `enable_multi_instance`).
+    pub max_instances_written: bool,
 }
 
 /// What a call returned, and which check decided it.
@@ -75,10 +79,16 @@ pub(crate) fn moved(next: State, code: JetErr, rule: &'static str) -> Transition
 impl Spec {
     /// The specification with the default profile (`esent`) and no mutation.
     pub fn new(config: Config) -> Spec {
+        Spec::with_profile(config, Profile::Esent)
+    }
+
+    /// The specification with `profile` and no mutation.
+    pub fn with_profile(config: Config, profile: Profile) -> Spec {
         Spec {
             config,
-            profile: Profile::Esent,
+            profile,
             mutation: None,
+            max_instances_written: true,
         }
     }
 
