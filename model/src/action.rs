@@ -284,6 +284,10 @@ pub enum Action {
     BeginTransaction { slot: u8 },
     /// JetRollback on the slot's session.
     Rollback { slot: u8 },
+    /// JetCommitTransaction on the slot's session. The search does not try it: its
+    /// transactions make no updates, so a commit ends one as a rollback does (the model
+    /// reader offers it, for traces).
+    CommitTransaction { slot: u8 },
     /// JetCreateDatabase of database `db` through the slot's session.
     CreateDatabase {
         slot: u8,
@@ -461,6 +465,7 @@ impl Action {
             Action::EndSession { .. } => "JetEndSession",
             Action::BeginTransaction { .. } => "JetBeginTransaction",
             Action::Rollback { .. } => "JetRollback",
+            Action::CommitTransaction { .. } => "JetCommitTransaction",
             Action::CreateDatabase { v2: false, .. } => "JetCreateDatabase",
             Action::CreateDatabase { v2: true, .. } => "JetCreateDatabase2",
             Action::AttachDatabase { v2: false, .. } => "JetAttachDatabase",

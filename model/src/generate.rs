@@ -187,7 +187,7 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 /// comment), which the model answers all the same. Another instance created or initialized
 /// while the worker is busy, the worker's session where it does no database work, a database
 /// opened again, a read through a handle never opened or of one page, one instance name more than there are
-/// slots, and `JET_instanceNil` passed where an instance is.
+/// slots, `JET_instanceNil` passed where an instance is, and JetCommitTransaction.
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
     actions(spec, s, Mode::Probe, out);
@@ -237,6 +237,7 @@ pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     more.push(Action::BeginSession { inst: nil });
     let worker = &s.instances[usize::from(WORKER)];
     if worker.is_live() {
+        more.push(Action::CommitTransaction { slot: WORKER });
         for db in 0..spec.config.dbs {
             more.push(Action::OpenDatabase {
                 slot: WORKER,

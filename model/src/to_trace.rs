@@ -805,6 +805,10 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             session: session(slot),
             grbit: None,
         },
+        Action::CommitTransaction { slot } => Call::CommitTransaction {
+            session: session(slot),
+            grbit: None,
+        },
         Action::CreateDatabase {
             slot,
             db,

@@ -579,6 +579,29 @@ impl Spec {
         next.instances[usize::from(slot)].session = Session::Open;
         moved(next, JetErr::Success, "doc:JetRollback")
     }
+
+    /// JetCommitTransaction of a transaction without updates, which are all the model's: no
+    /// log record is written (ESE logs a transaction's begin with its first update, and its
+    /// commit only then), so it ends the transaction as a rollback does. Unlike JetRollback it
+    /// is work the stop-service flag refuses.
+    pub(super) fn commit(&self, s: &State, slot: u8) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, true) {
+            return (None, outcome);
+        }
+        if s.instances[usize::from(slot)].session != Session::InTransaction {
+            return unchanged(
+                JetErr::NotInTransaction,
+                "doc:JetCommitTransaction outside a transaction",
+            );
+        }
+        let mut next = s.clone();
+        next.instances[usize::from(slot)].session = Session::Open;
+        moved(
+            next,
+            JetErr::Success,
+            "doc:JetCommitTransaction (no updates: nothing logged)",
+        )
+    }
 }
 
 /// `next` as the new state, or `None` when it equals `s` (so self-loops cost no copy later).

@@ -146,6 +146,7 @@ impl Spec {
             Action::EndSession { slot } => self.end_session(s, slot),
             Action::BeginTransaction { slot } => self.begin_transaction(s, slot),
             Action::Rollback { slot } => self.rollback(s, slot),
+            Action::CommitTransaction { slot } => self.commit(s, slot),
             Action::CreateDatabase {
                 slot,
                 db,
