@@ -14,7 +14,8 @@
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
 //!   -1 stands for any value that was never a handle, and a file or database handle the trace
 //!   was given once for one the model has closed or forgotten; a grbit is its value (any the
-//!   trace's next steps pass is tried); a number argument
+//!   trace's next steps pass is tried); in NoSet mode a JetInit with a NULL pinstance is the
+//!   model's with a pointer to a nil handle (both start legacy mode); a number argument
 //!   of 0 that names nothing is one left out; a JetReadFile size is the class of sizes the
 //!   model's answers tell apart;
 //! - **the model's own settings** (its paths, `JET_paramCreatePathIfNotExist`,
@@ -277,6 +278,7 @@ impl Reader<'_> {
             let to = ends.last().copied().unwrap_or(0);
             let mut read = reading.clone();
             read.renaming.open = open_handles(state);
+            read.renaming.no_set = state.mode == model::state::RunMode::NoSet;
             let aligned = (to > from)
                 .then(|| align(&printed.steps[from..to], steps, matched, &mut read))
                 .flatten();

@@ -187,7 +187,8 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 /// comment), which the model answers all the same. Another instance created or initialized
 /// while the worker is busy, the worker's session where it does no database work, a database
 /// opened again, a read through a handle never opened or of one page, one instance name more than there are
-/// slots, `JET_instanceNil` passed where an instance is, and JetCommitTransaction.
+/// slots, `JET_instanceNil` (or 0 in one-instance mode) passed where an instance is, and
+/// JetCommitTransaction.
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
     actions(spec, s, Mode::Probe, out);
@@ -225,16 +226,18 @@ pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
             more.push(Action::BeginSession { inst });
         }
     }
-    // JET_instanceNil, which the search tries only where it is the legacy instance.
-    let nil = InstArg::Nil;
-    for grbit in [None, Some(0)] {
-        more.push(Action::Term { inst: nil, grbit });
-        more.push(Action::StopService {
-            target: Target::Instance(nil),
-            grbit,
-        });
+    // JET_instanceNil, which the search does not try, and 0, which it does not try in
+    // one-instance mode (where it stands for the single instance).
+    for inst in [InstArg::Nil, InstArg::Zero] {
+        for grbit in [None, Some(0)] {
+            more.push(Action::Term { inst, grbit });
+            more.push(Action::StopService {
+                target: Target::Instance(inst),
+                grbit,
+            });
+        }
+        more.push(Action::BeginSession { inst });
     }
-    more.push(Action::BeginSession { inst: nil });
     let worker = &s.instances[usize::from(WORKER)];
     if worker.is_live() {
         more.push(Action::CommitTransaction { slot: WORKER });

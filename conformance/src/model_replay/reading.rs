@@ -108,6 +108,9 @@ pub(super) struct Renaming {
     /// The printed names of the files and databases the model has open in the state being
     /// read from ([`open_handles`]).
     pub(super) open: Vec<String>,
+    /// The process is in NoSet mode in the state being read from: a JetInit with a NULL
+    /// pinstance then starts legacy mode as one with a pointer to a nil handle does.
+    pub(super) no_set: bool,
 }
 
 impl Renaming {
@@ -297,6 +300,14 @@ impl Reading {
                 if let (Value::String(p), Value::String(t)) = (p.to_json(), t.to_json()) {
                     renaming.rebind(&p, &t);
                 }
+            }
+        }
+        // In NoSet mode the model prints a JetInit that starts legacy mode with a pointer to
+        // a nil handle, which lets later steps name the instance; a NULL one does the same.
+        let init = printed.call.name().starts_with("JetInit");
+        if init && renaming.no_set && t["args"].get("instance").is_none() {
+            if let Some(args) = p.get_mut("args").and_then(Value::as_object_mut) {
+                args.remove("instance");
             }
         }
         let same = renaming.unify(&p, &t, false);

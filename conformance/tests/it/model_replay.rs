@@ -221,3 +221,17 @@ fn instances_left_at_the_default_paths_read_until_two_run_at_once() {
         ModelVerdict::Unmodelled { step: 4, .. }
     ));
 }
+
+#[test]
+fn a_null_pinstance_starts_legacy_mode_only_while_no_mode_is_set() {
+    use conformance::replay::{Backend, replay};
+    let legacy = r#"{"call": "JetInit"}"#;
+    let no_create = r#"{"call": "JetCreateInstance", "args": {"instance": "@b", "instance_name": "b"}, "expect": "JET_errRunningInOneInstanceMode"}"#;
+    let by_zero = r#"{"call": "JetTerm", "args": {"instance": 0}}"#;
+    let trace = hand_written(&[legacy, no_create, by_zero]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // In multi-instance mode a NULL pinstance is refused, not read as a pointer to a nil handle.
+    let trace = hand_written(&[CREATE, legacy]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 2));
+}
