@@ -15,14 +15,16 @@
 //!   -1 stands for any value that was never a handle, and a file or database handle the trace
 //!   was given once for one the model has closed or forgotten; a grbit is its value (any the
 //!   trace's next steps pass is tried); in NoSet mode a JetInit with a NULL pinstance is the
-//!   model's with a pointer to a nil handle (both start legacy mode); a number argument
-//!   of 0 that names nothing is one left out; a JetReadFile size is the class of sizes the
-//!   model's answers tell apart;
+//!   model's with a pointer to a nil handle (both start legacy mode); a database's maximum
+//!   size is no argument of the model's; a JetReadFile size is the class of sizes the model's
+//!   answers tell apart;
 //! - **the model's own settings** (its paths, `JET_paramCreatePathIfNotExist`,
 //!   `JET_paramMaxSessions`, `JET_paramMaxInstances`) may be left out or given in another order
 //!   next to the call that prints them. A path left out is the engine's default, which
-//!   instances then share: the reading stops where two of them run at once; an answer that rests on a limit left out (or given
-//!   another value) is no answer, and the reading stops there;
+//!   instances then share: the reading stops where a second of them starts. An answer that
+//!   rests on a limit left out (or given another value) is no answer, and the reading stops
+//!   there. A trace that never names `JET_paramMaxInstances` leaves it unwritten
+//!   ([`Spec::max_instances_written`]);
 //! - **steps below the model's abstraction** (rows inserted and verified, tables opened,
 //!   parameters read back: [`BELOW_THE_MODEL`]) are passed over. The model keeps no rows, so it
 //!   judges none of them; the engine judges them all.
@@ -143,6 +145,9 @@ fn with_grbit(action: Action, grbit: u32) -> Option<Action> {
     })
 }
 
+/// `JET_paramMaxInstances` by number (esent.h).
+const MAX_INSTANCES_ID: u32 = 104;
+
 /// Candidate paths tried at most, so that a trace that many actions print alike cannot make
 /// the search run away.
 const BUDGET: usize = 20_000;
@@ -262,11 +267,19 @@ impl Reader<'_> {
         let mut candidates = Vec::with_capacity(256);
         reading_actions(&self.spec, state, &mut candidates);
         complete_arguments(&mut candidates, &grbits);
+        // The model's transactions make no updates; a trace's rows inserted inside one (passed
+        // over) would make its commit write to the log.
+        let rows_inserted = steps[..matched]
+            .iter()
+            .any(|s| s.call.name() == "InsertRecords");
         for action in &candidates {
             if let Some(f) = action.function() {
                 if !upcoming.contains(&f) {
                     continue;
                 }
+            }
+            if rows_inserted && matches!(action, Action::CommitTransaction { .. }) {
+                continue;
             }
             let (next, outcome) = self.spec.apply(state, action);
             if action.is_environment() && next.is_none() {
@@ -291,17 +304,10 @@ impl Reader<'_> {
                 // reading stops there. A JetInit that succeeds where the trace's paths were
                 // not created on demand shows they existed, which is all the model assumed.
                 let resting = read.answer_rests_on_unset_limit(action.function(), outcome.code);
-                // Instances whose paths the trace left at the engine's defaults share them,
-                // where the model's are apart: two running at once is beyond the reading.
-                let reached = next.as_ref().unwrap_or(state);
-                let running = reached
-                    .instances
-                    .iter()
-                    .filter(|i| i.life == model::state::Life::Initialized)
-                    .count();
+                let started = matches!(action, Action::Init { .. }) && outcome.code.is_success();
                 let unusable = resting.is_some_and(|limit| {
                     disagreeing.is_some() || limit != "JET_paramCreatePathIfNotExist"
-                }) || (running > 1 && read.shares_default_paths());
+                }) || (started && !read.start_at_default_paths());
                 match disagreeing {
                     _ if unusable => {}
                     None => {
@@ -393,11 +399,14 @@ fn read(
     trace: &Trace,
     any_result_at: Option<usize>,
 ) -> Result<(Spec, State, Renaming), ModelVerdict> {
-    // A trace that never writes JET_paramMaxInstances leaves it at its default.
+    // A trace that never names JET_paramMaxInstances (set, or listed for
+    // JetEnableMultiInstance) leaves it at its default. One that names it anywhere is taken to
+    // have written it first, as the model's traces do; where it did not, the answers that rest
+    // on it stop the reading (`reading::MODEL_LIMITS`).
     let writes_max_instances = trace.steps.iter().any(|s| {
-        matches!(s.call, Call::SetSystemParameter { .. })
-            && s.call.arg("param").map(|p| p.to_json())
-                == Some(Value::from("JET_paramMaxInstances"))
+        let call = reading::call_json(&s.call).to_string();
+        call.contains("JET_paramMaxInstances")
+            || call.contains(&format!("\"param\":{MAX_INSTANCES_ID}"))
     });
     let spec = Spec {
         max_instances_written: writes_max_instances,

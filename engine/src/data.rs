@@ -448,9 +448,8 @@ impl Engine {
                     s.dbids.remove(&dbid.0);
                 }
             }
-            if !s.dbids.values().any(|d| *d == db) {
-                s.tables.retain(|_, (d, _)| *d != db);
-            }
+            // The session's last open of the database is closed: its tables close with it.
+            s.tables.retain(|_, (d, _)| *d != db);
             Ok(())
         })
     }

@@ -428,6 +428,12 @@ impl Instance {
         storage: Storage::EMPTY,
     };
 
+    /// The session has no database open any more.
+    pub fn close_all_dbs(&mut self) {
+        self.open_dbs = 0;
+        self.reopened = [0; MAX_DBS];
+    }
+
     /// True when an instance lives in the slot.
     pub fn is_live(&self) -> bool {
         self.life != Life::Unused
@@ -457,8 +463,7 @@ impl Instance {
             if self.session != Session::None {
                 self.session = Session::Open;
             }
-            self.open_dbs = 0;
-            self.reopened = [0; MAX_DBS];
+            self.close_all_dbs();
         } else if self.stop_service {
             self.health = Health::Ok;
         }

@@ -229,8 +229,10 @@ const PAGE: u64 = 8192;
 
 /// Makes equal the arguments that mean the same to the model: a JetReadFile size (0 when left
 /// out) is one of the classes its answers tell apart (no bytes, not a page multiple, one page,
-/// two pages, three pages or more: `model/src/step/backup.rs` read_file), and a number argument of 0 that names
-/// nothing is the same as one left out (a grbit already is its value).
+/// two pages, three pages or more: `model/src/step/backup.rs` read_file), and a database's
+/// maximum size is no argument of the model's (a grbit already is its value). Elsewhere a 0 is
+/// not a value left out: a list's count of 0 sets nothing, where one left out means the whole
+/// list.
 fn normalize(call: &mut Value) {
     let read = call["call"]
         .as_str()
@@ -251,11 +253,9 @@ fn normalize(call: &mut Value) {
             });
         }
     }
-    args.retain(|key, value| {
-        NAMING_ARGS.contains(&key.as_str())
-            || matches!(key.as_str(), "grbit" | "value")
-            || value.as_i64() != Some(0)
-    });
+    // JetCreateDatabase2's and JetAttachDatabase2's maximum size: ESE does not range-check
+    // it (db.cxx ErrDBParseDbParams), the engine takes no size, and the model prints none.
+    args.remove("database_size_max");
 }
 
 /// How the renaming names a path the trace left at the engine's default.
@@ -267,6 +267,9 @@ pub(super) struct Reading {
     pub(super) renaming: Renaming,
     /// The model's limits the trace left out or set otherwise.
     pub(super) limits_not_the_models: Vec<&'static str>,
+    /// An instance started while some path was left at the engine's default
+    /// ([`Reading::start_at_default_paths`]).
+    pub(super) started_at_default_paths: bool,
 }
 
 impl Reading {
@@ -361,15 +364,27 @@ impl Reading {
         }
     }
 
-    /// True when the trace left one path parameter at its default for more than one of the
-    /// model's instances, which the engine then gives the same directory.
-    pub(super) fn shares_default_paths(&self) -> bool {
-        let mut seen = std::collections::BTreeSet::new();
-        self.renaming
+    /// Notes that an instance starts (a JetInit succeeds): false when it is beyond the
+    /// reading. Instances whose paths the trace left at the engine's defaults share them where
+    /// the model's are apart, so once one of them has started, a second one starting would find
+    /// the first's files (or its paths in use) in the engine, not in the model.
+    pub(super) fn start_at_default_paths(&mut self) -> bool {
+        let mut params = std::collections::BTreeSet::new();
+        let mut shared = false;
+        for param in self
+            .renaming
             .traced
             .keys()
             .filter_map(|t| t.strip_prefix(DEFAULT_PATH)?.split(':').next())
-            .any(|param| !seen.insert(param))
+        {
+            shared |= !params.insert(param);
+        }
+        if params.is_empty() {
+            return true;
+        }
+        let beyond = shared && self.started_at_default_paths;
+        self.started_at_default_paths = true;
+        !beyond
     }
 
     /// The limit the model's answer `code` to `function` rests on, when the trace did not set

@@ -200,18 +200,25 @@ fn a_read_size_is_read_as_its_class_a_zero_argument_as_left_out_and_a_second_ope
 }
 
 #[test]
-fn instances_left_at_the_default_paths_read_until_two_run_at_once() {
+fn instances_left_at_the_default_paths_read_until_a_second_one_starts() {
     use conformance::replay::{Backend, replay};
     // Neither instance is given paths: the engine gives both its defaults, the model its own.
     let b = r#"{"call": "JetCreateInstance", "args": {"instance": "@b", "instance_name": "b"}}"#;
     let init_a = r#"{"call": "JetInit", "args": {"instance": "@a"}}"#;
     let term_a = r#"{"call": "JetTerm", "args": {"instance": "@a"}}"#;
+    let term_b = r#"{"call": "JetTerm", "args": {"instance": "@b"}}"#;
     let init_b = r#"{"call": "JetInit", "args": {"instance": "@b"}}"#;
-    let trace = hand_written(&[CREATE, b, init_a, term_a, init_b]);
+    let trace = hand_written(&[CREATE, b, init_a, term_a, term_b]);
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
     assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
-    // Both running: the engine finds the paths in use, which the model's apart paths cannot
-    // say; the reading stops rather than fail.
+    // A second one starting finds the first's logs in the engine (or, both running, its paths
+    // in use), which the model's apart paths cannot say: the reading stops rather than fail.
+    let trace = hand_written(&[CREATE, b, init_a, term_a, init_b]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 5, .. }
+    ));
     let in_use =
         r#"{"call": "JetInit", "args": {"instance": "@b"}, "expect": "JET_errTempPathInUse"}"#;
     let trace = hand_written(&[CREATE, b, init_a, in_use]);
@@ -220,6 +227,29 @@ fn instances_left_at_the_default_paths_read_until_two_run_at_once() {
         replay_on_model(&trace),
         ModelVerdict::Unmodelled { step: 4, .. }
     ));
+}
+
+#[test]
+fn a_count_of_0_and_a_limit_written_by_a_list_are_not_read_as_the_models() {
+    use conformance::replay::{Backend, replay};
+    let max = r#"{"call": "JetSetSystemParameter", "args": {"param": "JET_paramMaxInstances", "value": 2}}"#;
+    let enable = r#"{"call": "JetEnableMultiInstance"}"#;
+    // A count of 0 sets nothing, where a count left out means the whole list: not the model's
+    // list given again.
+    let count0 = r#"{"call": "JetEnableMultiInstance", "args": {"set_sys_param": [{"param": "JET_paramMaxInstances", "value": 2}], "set_sys_param_count": 0}, "expect": "JET_errSystemParameterConflict"}"#;
+    let trace = hand_written(&[max, enable, count0]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert!(matches!(
+        replay_on_model(&trace),
+        ModelVerdict::Unmodelled { step: 3, .. }
+    ));
+    // JET_paramMaxInstances written by a JetEnableMultiInstance list, not the model's setting.
+    let listed = r#"{"call": "JetEnableMultiInstance", "args": {"set_sys_param": [{"param": "JET_paramMaxInstances", "value": 2}]}}"#;
+    let conflict =
+        r#"{"call": "JetEnableMultiInstance", "expect": "JET_errSystemParameterConflict"}"#;
+    let trace = hand_written(&[listed, conflict]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert!(!matches!(replay_on_model(&trace), ModelVerdict::Fail(_)));
 }
 
 #[test]

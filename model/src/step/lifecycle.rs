@@ -547,8 +547,7 @@ impl Spec {
         let mut next = s.clone();
         let inst = &mut next.instances[usize::from(slot)];
         inst.session = Session::None;
-        inst.open_dbs = 0;
-        inst.reopened = [0; crate::config::MAX_DBS];
+        inst.close_all_dbs();
         moved(
             next,
             JetErr::Success,
@@ -566,18 +565,12 @@ impl Spec {
     }
 
     pub(super) fn rollback(&self, s: &State, slot: u8) -> Transition {
-        if let Err(outcome) = self.session_enter(s, slot, false) {
-            return (None, outcome);
-        }
-        if s.instances[usize::from(slot)].session != Session::InTransaction {
-            return unchanged(
-                JetErr::NotInTransaction,
-                "doc:JetRollback outside a transaction",
-            );
-        }
-        let mut next = s.clone();
-        next.instances[usize::from(slot)].session = Session::Open;
-        moved(next, JetErr::Success, "doc:JetRollback")
+        self.end_transaction(
+            s,
+            slot,
+            false,
+            ["doc:JetRollback outside a transaction", "doc:JetRollback"],
+        )
     }
 
     /// JetCommitTransaction of a transaction without updates, which are all the model's: no
@@ -585,22 +578,34 @@ impl Spec {
     /// commit only then), so it ends the transaction as a rollback does. Unlike JetRollback it
     /// is work the stop-service flag refuses.
     pub(super) fn commit(&self, s: &State, slot: u8) -> Transition {
-        if let Err(outcome) = self.session_enter(s, slot, true) {
+        self.end_transaction(
+            s,
+            slot,
+            true,
+            [
+                "doc:JetCommitTransaction outside a transaction",
+                "doc:JetCommitTransaction (no updates: nothing logged)",
+            ],
+        )
+    }
+
+    /// Ends the session's transaction: `rules` for outside one, and for the end.
+    fn end_transaction(
+        &self,
+        s: &State,
+        slot: u8,
+        stop_service_blocks: bool,
+        [outside, ended]: [&'static str; 2],
+    ) -> Transition {
+        if let Err(outcome) = self.session_enter(s, slot, stop_service_blocks) {
             return (None, outcome);
         }
         if s.instances[usize::from(slot)].session != Session::InTransaction {
-            return unchanged(
-                JetErr::NotInTransaction,
-                "doc:JetCommitTransaction outside a transaction",
-            );
+            return unchanged(JetErr::NotInTransaction, outside);
         }
         let mut next = s.clone();
         next.instances[usize::from(slot)].session = Session::Open;
-        moved(
-            next,
-            JetErr::Success,
-            "doc:JetCommitTransaction (no updates: nothing logged)",
-        )
+        moved(next, JetErr::Success, ended)
     }
 }
 

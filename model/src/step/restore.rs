@@ -163,9 +163,9 @@ impl Spec {
             ));
         }
         // Replay continues into the restoring instance's log path: the worker's when the
-        // instance is in the worker's slot (a temporary one gets the worker's paths as the
-        // process-wide defaults, see `to_trace`).
-        if restorer.slot == WORKER {
+        // instance is in the worker's slot, or a temporary one (which gets the worker's paths
+        // as the process-wide defaults, see `to_trace`).
+        if restorer.slot == WORKER || restorer.temporary {
             let storage = &s.instances[usize::from(WORKER)].storage;
             if storage.gap_after(saved.high) {
                 return Err(if self.documented(Divergence::RestoreLogGap) {
@@ -194,9 +194,9 @@ impl Spec {
             }
         }
         // Replay ends with a new log file in the log path (counted in the current generation),
-        // and, in the worker's own slot, the checkpoint at its start.
+        // and, in the worker's paths, the checkpoint at its start.
         if storage.current != 0 {
-            storage.new_log_file(restorer.slot == WORKER);
+            storage.new_log_file(restorer.slot == WORKER || restorer.temporary);
         }
         if restorer.temporary {
             next.free(restorer.slot);

@@ -97,6 +97,22 @@ fn distinct_states_pack_and_fingerprint_apart() {
 }
 
 #[test]
+fn every_open_count_packs_apart() {
+    use model::config::MAX_DBS;
+    use model::state::{REOPEN_MAX, State};
+    let mut packed = HashSet::new();
+    for db in 0..MAX_DBS {
+        for count in 0..=REOPEN_MAX {
+            let mut state = State::INITIAL;
+            state.instances[0].open_dbs = 1 << db;
+            state.instances[0].reopened[db] = count;
+            packed.insert(model::pack::pack(&state));
+        }
+    }
+    assert_eq!(packed.len(), MAX_DBS * (usize::from(REOPEN_MAX) + 1));
+}
+
+#[test]
 fn the_search_counts_the_states_a_plain_search_finds() {
     let spec = Spec::new(TINY);
     let report = search(&spec, Mode::Explore, |_| {});
