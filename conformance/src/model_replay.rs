@@ -145,6 +145,14 @@ fn with_grbit(action: Action, grbit: u32) -> Option<Action> {
     })
 }
 
+/// True when `action` is a commit and the trace inserted rows before it (passed over by the
+/// reading): the model's transactions make no updates, but rows inserted inside one would make
+/// its commit write to the log.
+fn commit_after_rows(action: &Action, read: &[Step]) -> bool {
+    matches!(action, Action::CommitTransaction { .. })
+        && read.iter().any(|s| s.call.name() == "InsertRecords")
+}
+
 /// `JET_paramMaxInstances` by number (esent.h).
 const MAX_INSTANCES_ID: u32 = 104;
 
@@ -267,19 +275,11 @@ impl Reader<'_> {
         let mut candidates = Vec::with_capacity(256);
         reading_actions(&self.spec, state, &mut candidates);
         complete_arguments(&mut candidates, &grbits);
-        // The model's transactions make no updates; a trace's rows inserted inside one (passed
-        // over) would make its commit write to the log.
-        let rows_inserted = steps[..matched]
-            .iter()
-            .any(|s| s.call.name() == "InsertRecords");
         for action in &candidates {
             if let Some(f) = action.function() {
                 if !upcoming.contains(&f) {
                     continue;
                 }
-            }
-            if rows_inserted && matches!(action, Action::CommitTransaction { .. }) {
-                continue;
             }
             let (next, outcome) = self.spec.apply(state, action);
             if action.is_environment() && next.is_none() {
@@ -294,7 +294,8 @@ impl Reader<'_> {
             read.renaming.no_set = state.mode == model::state::RunMode::NoSet;
             let aligned = (to > from)
                 .then(|| align(&printed.steps[from..to], steps, matched, &mut read))
-                .flatten();
+                .flatten()
+                .filter(|a| !commit_after_rows(action, &steps[..a.end]));
             if let Some(a) = aligned {
                 let disagreeing = a
                     .pairs
@@ -348,6 +349,10 @@ impl Reader<'_> {
 
 /// The verdict for a reading that cannot go past `steps[at]`, with the likeliest reason.
 fn unmodelled(steps: &[Step], at: usize) -> ModelVerdict {
+    // The steps below the model that a reading passes over are not where it stopped.
+    let at = (at..steps.len())
+        .find(|&i| !below_the_model(&steps[i]))
+        .unwrap_or(steps.len());
     let Some(step) = steps.get(at) else {
         return ModelVerdict::Unmodelled {
             step: at + 1,
@@ -363,8 +368,11 @@ fn unmodelled(steps: &[Step], at: usize) -> ModelVerdict {
         Some(Value::String(param)) if !model_keeps(&param) => {
             format!("the model keeps no {param}")
         }
-        _ if BELOW_THE_MODEL.contains(&step.call.name()) => {
+        _ if step.call.name() == "InsertRecords" => {
             "a failing insert, which may have changed what the model keeps".into()
+        }
+        _ if step.call.name() == "JetCommitTransaction" => {
+            "a commit after rows inserted, which the model does not keep, writes to the log".into()
         }
         _ if step.call.spec().is_harness() => format!(
             "no action of the model prints as this {} here: the model edits files, injects \

@@ -265,3 +265,23 @@ fn a_null_pinstance_starts_legacy_mode_only_while_no_mode_is_set() {
     let trace = hand_written(&[CREATE, legacy]);
     assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 2));
 }
+
+#[test]
+fn a_commit_reads_as_the_models_only_without_rows_inserted_before() {
+    use conformance::replay::{Backend, replay};
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let begin = r#"{"call": "JetBeginTransaction", "args": {"session": "@s"}}"#;
+    let rows = r#"{"call": "InsertRecords", "args": {"session": "@s", "dbid": "@d", "table": "t", "count": 2}}"#;
+    let commit = r#"{"call": "JetCommitTransaction", "args": {"session": "@s"}}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db, begin, commit]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // Rows inserted (passed over by the reading) would make the commit write to the log.
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db, begin, rows, commit]);
+    assert_eq!(replay(&trace, Backend::Sim), Ok(()));
+    let v = replay_on_model(&trace);
+    assert!(
+        matches!(v, ModelVerdict::Unmodelled { step: 9, .. }),
+        "{v:?}"
+    );
+}
