@@ -44,7 +44,7 @@ use jetapi::grbits::Grbit;
 use jetapi::trace::{Profile, Step, Trace};
 use model::generate::{BEGIN_GRBITS, END_GRBITS, reading_actions};
 use model::state::Pending;
-use model::to_trace::{path_to_indexed_trace, state_checks};
+use model::to_trace::{open_handle_names, path_to_indexed_trace, state_checks};
 use model::{Action, Config, Spec, State};
 use serde_json::Value;
 
@@ -55,7 +55,6 @@ mod reading;
 pub use reading::BELOW_THE_MODEL;
 use reading::{
     Reading, Renaming, align, below_the_model, expectation_agrees, model_check, model_keeps,
-    open_handles,
 };
 
 /// How a trace fared against the model.
@@ -152,9 +151,6 @@ fn commit_after_rows(action: &Action, read: &[Step]) -> bool {
     matches!(action, Action::CommitTransaction { .. })
         && read.iter().any(|s| s.call.name() == "InsertRecords")
 }
-
-/// `JET_paramMaxInstances` by number (esent.h).
-const MAX_INSTANCES_ID: u32 = 104;
 
 /// Candidate paths tried at most, so that a trace that many actions print alike cannot make
 /// the search run away.
@@ -290,7 +286,7 @@ impl Reader<'_> {
             let from = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
             let to = ends.last().copied().unwrap_or(0);
             let mut read = reading.clone();
-            read.renaming.open = open_handles(state);
+            read.renaming.open = open_handle_names(state);
             read.renaming.no_set = state.mode == model::state::RunMode::NoSet;
             let aligned = (to > from)
                 .then(|| align(&printed.steps[from..to], steps, matched, &mut read))
@@ -411,11 +407,7 @@ fn read(
     // JetEnableMultiInstance) leaves it at its default. One that names it anywhere is taken to
     // have written it first, as the model's traces do; where it did not, the answers that rest
     // on it stop the reading (`reading::MODEL_LIMITS`).
-    let writes_max_instances = trace.steps.iter().any(|s| {
-        let call = reading::call_json(&s.call).to_string();
-        call.contains("JET_paramMaxInstances")
-            || call.contains(&format!("\"param\":{MAX_INSTANCES_ID}"))
-    });
+    let writes_max_instances = trace.steps.iter().any(reading::names_max_instances);
     let spec = Spec {
         max_instances_written: writes_max_instances,
         ..Spec::with_profile(config_of(trace), trace.profile.unwrap_or(Profile::Esent))

@@ -186,9 +186,9 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 /// [`Mode::Probe`], and those the search leaves out by symmetry or scope (see the module
 /// comment), which the model answers all the same. Another instance created or initialized
 /// while the worker is busy, the worker's session where it does no database work, a database
-/// opened again, a read through a handle never opened or of one page, one instance name more than there are
-/// slots, `JET_instanceNil` (or 0 in one-instance mode) passed where an instance is, and
-/// JetCommitTransaction.
+/// opened again, a read through a handle never opened or of one page, one instance name more
+/// than there are slots, `JET_instanceNil` (or 0 in one-instance mode) passed where an
+/// instance is, and JetCommitTransaction.
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
     actions(spec, s, Mode::Probe, out);

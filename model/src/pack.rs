@@ -296,7 +296,7 @@ fn pack_instance(inst: &Instance) -> [u64; INSTANCE_WORDS] {
     own.put(u64::from(open_dbs), MAX_DBS as u32);
     for count in reopened {
         debug_assert!(count <= REOPEN_MAX);
-        own.put(u64::from(count), 6);
+        own.put(u64::from(count), REOPEN_MAX.count_ones());
     }
     let mut files = Word::new();
     pack_storage(&mut own, &mut files, &storage);

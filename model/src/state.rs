@@ -379,9 +379,9 @@ impl Settings {
     };
 }
 
-/// The most further opens of one database in one session that [`Instance::reopened`] counts
-/// (six bits each when packed).
-pub const REOPEN_MAX: u8 = 63;
+/// The most further opens of one database in one session that [`Instance::reopened`] counts:
+/// all six bits set, the width it is packed in.
+pub const REOPEN_MAX: u8 = 0b11_1111;
 
 /// One instance slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -623,6 +623,13 @@ impl State {
             Some(Probe::Corrupt(target)) => Some(target),
             _ => None,
         }
+    }
+
+    /// ESE's `m_fJetInitialized` for `slot`: initialized, or locked by a held JetTerm or
+    /// restore (jetapi.cxx JetRestoreInstanceEx sets it while the restore runs).
+    pub fn jet_initialized(&self, slot: u8) -> bool {
+        self.instances[usize::from(slot)].life == Life::Initialized
+            || matches!(self.pending, Some(p) if p.slot() == slot)
     }
 
     /// How many instances live.

@@ -24,7 +24,7 @@ use crate::action::{
 };
 use crate::config::{MAX_DBS, MAX_GEN_LIMIT, MAX_INSTANCES};
 use crate::generate::WORKER;
-use crate::state::{DbFile, FileTarget, Gen, Life, Pending, RunMode, Saved, State};
+use crate::state::{DbFile, FileTarget, Gen, Life, RunMode, Saved, State};
 use crate::step::{BACKUP_ATOMIC, BACKUP_INCREMENTAL, Spec, TargetPrepared, TargetStep};
 
 /// The page size the traces assume: the engine's default `JET_paramDatabasePageSize`, 8 KiB
@@ -186,6 +186,36 @@ impl Names {
     }
 }
 
+/// The name a session's database id gets: `@d{slot}{db}`.
+pub fn dbid_name(slot: u8, db: u8) -> String {
+    format!("@d{slot}{db}")
+}
+
+/// The name JetOpenFile's backup file handle gets.
+pub const FILE_HANDLE: &str = "@f";
+
+/// The names of the handles open in `state` (see [`dbid_name`], [`FILE_HANDLE`]): the backup
+/// file while a backup has one open, and each database a session has open. A handle printed
+/// once stands for nothing else while it is open.
+pub fn open_handle_names(state: &State) -> Vec<String> {
+    let mut open = Vec::new();
+    if state
+        .instances
+        .iter()
+        .any(|i| i.backup.is_some_and(|b| b.file.is_some()))
+    {
+        open.push(FILE_HANDLE.to_string());
+    }
+    for (slot, inst) in (0u8..).zip(&state.instances) {
+        for db in 0..MAX_DBS as u8 {
+            if inst.open_dbs & (1 << db) != 0 {
+                open.push(dbid_name(slot, db));
+            }
+        }
+    }
+    open
+}
+
 fn name(text: impl Into<String>) -> Option<HandleRef> {
     Some(HandleRef::Name(text.into()))
 }
@@ -291,8 +321,7 @@ fn generation_lead(
         // first (unless it runs circular logging, which makes it no target); given the paths
         // of a worker that is not running, the restore runs in them and begins a generation
         // there, as a restore does, when it succeeds.
-        let running = was.life == Life::Initialized
-            || matches!(state.pending, Some(Pending::Restore { slot: WORKER, .. }));
+        let running = state.jet_initialized(WORKER);
         let (target_rolled, into_worker) = match action {
             Action::ExternalRestore { v2: true, arg } if i == usize::from(WORKER) => (
                 matches!(
@@ -322,7 +351,7 @@ fn generation_lead(
 fn damage_data_page(state: &State, d: u8, names: &Names) -> Vec<Step> {
     let worker = &state.instances[usize::from(WORKER)];
     let session = name(format!("@s{WORKER}"));
-    let dbid = name(format!("@d{WORKER}{d}"));
+    let dbid = name(dbid_name(WORKER, d));
     let mut steps = Vec::new();
     let own_session = worker.session == crate::state::Session::None;
     if own_session {
@@ -818,7 +847,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             session: session(slot),
             filename: db_name(slot, db, p),
             connect: None,
-            dbid: name(format!("@d{slot}{db}")),
+            dbid: name(dbid_name(slot, db)),
             grbit: None,
         },
         Action::CreateDatabase {
@@ -830,7 +859,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             session: session(slot),
             filename: db_name(slot, db, p),
             database_size_max: None,
-            dbid: name(format!("@d{slot}{db}")),
+            dbid: name(dbid_name(slot, db)),
             grbit: None,
         },
         Action::AttachDatabase {
@@ -881,7 +910,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                 OpenDbArg::TempDb => path(format!("i{slot}/tmp/tmp.edb")),
             },
             connect: None,
-            dbid: name(format!("@d{slot}{db}")),
+            dbid: name(dbid_name(slot, db)),
             grbit: (arg == OpenDbArg::Exclusive)
                 .then(|| Grbit::Names(vec!["JET_bitDbExclusive".into()])),
         },
@@ -890,7 +919,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             // An id the session does not hold now may never have been bound: a raw one.
             dbid: match db {
                 Some(d) if state.instances[usize::from(slot)].open_dbs & (1 << d) != 0 => {
-                    name(format!("@d{slot}{d}"))
+                    name(dbid_name(slot, d))
                 }
                 _ => Some(HandleRef::Raw(0x7fff)),
             },
@@ -924,12 +953,12 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             match target {
                 Target::Legacy => Call::OpenFile {
                     filename,
-                    file: name("@f"),
+                    file: name(FILE_HANDLE),
                 },
                 _ => Call::OpenFileInstance {
                     instance: inst(target),
                     filename,
-                    file: name("@f"),
+                    file: name(FILE_HANDLE),
                 },
             }
         }
@@ -1423,7 +1452,7 @@ fn file_handle(state: &State, target: Target, handle: HandleArg) -> Option<Handl
         .backup
         .is_some_and(|b| b.file.is_some());
     match handle {
-        HandleArg::Open if open => name("@f"),
+        HandleArg::Open if open => name(FILE_HANDLE),
         HandleArg::Open => Some(HandleRef::Raw(0)),
         HandleArg::Other => Some(HandleRef::Raw(1)),
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use jetapi::args::ArgValue;
+use jetapi::args::{ArgValue, ParamRef};
 use jetapi::calls::{ParamKind, Role};
 use jetapi::grbits::Grbit;
 use jetapi::trace::{Expect, Step, escapes_sandbox};
@@ -57,7 +57,7 @@ pub(super) fn model_keeps(param: &str) -> bool {
 /// model/src/step/lifecycle.rs); and a JetInit that succeeds because the paths it was given
 /// were created (`JET_paramCreatePathIfNotExist`, counted as left out only where the trace
 /// gave paths of its own).
-pub(super) const MODEL_LIMITS: [(&str, Option<&str>, &[JetErr]); 3] = [
+const MODEL_LIMITS: [(&str, Option<&str>, &[JetErr]); 3] = [
     ("JET_paramMaxSessions", None, &[JetErr::OutOfSessions]),
     (
         "JET_paramMaxInstances",
@@ -73,7 +73,7 @@ pub(super) const MODEL_LIMITS: [(&str, Option<&str>, &[JetErr]); 3] = [
 
 /// Arguments that name something (a handle, an instance, a file or directory) rather than say
 /// a value: these are renamed, everything else must be equal.
-pub(super) const NAMING_ARGS: [&str; 24] = [
+const NAMING_ARGS: [&str; 24] = [
     "instance",
     "session",
     "dbid",
@@ -106,7 +106,7 @@ pub(super) struct Renaming {
     pub(super) printed: BTreeMap<String, String>,
     pub(super) traced: BTreeMap<String, String>,
     /// The printed names of the files and databases the model has open in the state being
-    /// read from ([`open_handles`]).
+    /// read from ([`model::to_trace::open_handle_names`]).
     pub(super) open: Vec<String>,
     /// The process is in NoSet mode in the state being read from: a JetInit with a NULL
     /// pinstance then starts legacy mode as one with a pointer to a nil handle does.
@@ -115,7 +115,7 @@ pub(super) struct Renaming {
 
 impl Renaming {
     /// Binds `printed` to `traced`: true when neither is bound to something else.
-    pub(super) fn bind(&mut self, printed: &str, traced: &str) -> bool {
+    fn bind(&mut self, printed: &str, traced: &str) -> bool {
         // A name stands only for one of its kind: a handle for a handle, a directory for a
         // directory, a database for a database (by extension), a log for a log; and a path
         // out of the sandbox, which is refused as such, only for another.
@@ -133,7 +133,7 @@ impl Renaming {
 
     /// Binds `printed` to `traced`, whatever their kinds: true when neither is bound to
     /// something else.
-    pub(super) fn pair(&mut self, printed: &str, traced: &str) -> bool {
+    fn pair(&mut self, printed: &str, traced: &str) -> bool {
         match (self.printed.get(printed), self.traced.get(traced)) {
             (Some(t), Some(p)) => t == traced && p == printed,
             (None, None) => {
@@ -208,7 +208,7 @@ impl Renaming {
 
 /// A call with its name, as one JSON object. A grbit is its value (names ORed, as the engine
 /// takes it), and one left out is 0.
-pub(super) fn call_json(call: &Call) -> Value {
+fn call_json(call: &Call) -> Value {
     let mut args: serde_json::Map<String, Value> = call
         .args_json()
         .into_iter()
@@ -274,7 +274,7 @@ pub(super) struct Reading {
 
 impl Reading {
     /// True when `printed` and `traced` are the same call up to the renaming, which it extends.
-    pub(super) fn same_call(&mut self, printed: &Step, traced: &Step) -> bool {
+    fn same_call(&mut self, printed: &Step, traced: &Step) -> bool {
         if printed.call.name() != traced.call.name() {
             return false;
         }
@@ -405,26 +405,24 @@ impl Reading {
     }
 }
 
-/// The names the printer gives the backup files and databases open in `state` (see
-/// `model::to_trace`): `@f` while a backup has a file open, `@d{slot}{db}` for each database a
-/// session has open.
-pub(super) fn open_handles(state: &State) -> Vec<String> {
-    let mut open = Vec::new();
-    for (slot, inst) in state.instances.iter().enumerate() {
-        if inst.backup.is_some_and(|b| b.file.is_some()) && !open.iter().any(|n| n == "@f") {
-            open.push("@f".to_string());
+/// True when `step` names `JET_paramMaxInstances`: sets it (by name or id), or lists it for
+/// JetEnableMultiInstance.
+pub(super) fn names_max_instances(step: &Step) -> bool {
+    const MAX_INSTANCES: &str = "JET_paramMaxInstances";
+    match &step.call {
+        Call::SetSystemParameter { param: Some(p), .. } => {
+            p.id() == ParamRef::Name(MAX_INSTANCES.into()).id()
         }
-        for db in 0..model::config::MAX_DBS {
-            if inst.open_dbs & (1 << db) != 0 {
-                open.push(format!("@d{slot}{db}"));
-            }
-        }
+        Call::EnableMultiInstance {
+            set_sys_param: Some(list),
+            ..
+        } => list.0.iter().any(|s| s.param == MAX_INSTANCES),
+        _ => false,
     }
-    open
 }
 
 /// The parameter of a step that sets one of [`MODEL_SETTINGS`].
-pub(super) fn model_setting(step: &Step) -> Option<&'static str> {
+fn model_setting(step: &Step) -> Option<&'static str> {
     let Call::SetSystemParameter { .. } = step.call else {
         return None;
     };
@@ -446,7 +444,7 @@ pub(super) fn below_the_model(step: &Step) -> bool {
 }
 
 /// The result a step expects or prints, as one code (`None` for a harness action's "ok").
-pub(super) fn code_of(step: &Step) -> Option<Vec<JetErr>> {
+fn code_of(step: &Step) -> Option<Vec<JetErr>> {
     match &step.expect {
         Expect::Default if step.call.spec().is_harness() => None,
         Expect::Default => Some(vec![JetErr::Success]),

@@ -412,18 +412,16 @@ fn replay_refuses_what_it_cannot_do_as_usage_errors() {
     }
 }
 
-#[test]
-fn replay_against_both_reports_the_two_states_after_a_step_the_engine_fails() {
+/// The witness of JetEndExternalBackupInstance's `JET_errNoBackup`, as JSON to change.
+fn no_backup_witness() -> Value {
     let witness = repo("traces/witnesses/JetEndExternalBackupInstance/JET_errNoBackup.json");
-    let mut trace: Value =
-        serde_json::from_str(&std::fs::read_to_string(witness).unwrap()).unwrap();
-    let steps = trace["steps"].as_array_mut().unwrap();
-    let last = steps.len() - 1;
-    steps[last].as_object_mut().unwrap().remove("expect"); // expects success: both refuse
-    let dir = std::env::temp_dir().join(format!("jetspec-states-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("t.json");
-    std::fs::write(&file, trace.to_string()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(witness).unwrap()).unwrap()
+}
+
+/// `jetspec replay --against both --json` of `trace`, written to the scratch folder `name`:
+/// the exit status and the report.
+fn replay_against_both(name: &str, trace: &Value) -> (Option<i32>, Value) {
+    let file = write(&scratch(name), "t.json", &trace.to_string());
     let output = jetspec(&[
         "replay",
         "--against",
@@ -431,9 +429,20 @@ fn replay_against_both_reports_the_two_states_after_a_step_the_engine_fails() {
         "--json",
         file.to_str().unwrap(),
     ]);
-    let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(output.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    (
+        output.status.code(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn replay_against_both_reports_the_two_states_after_a_step_the_engine_fails() {
+    let mut trace = no_backup_witness();
+    let steps = trace["steps"].as_array_mut().unwrap();
+    let last = steps.len() - 1;
+    steps[last].as_object_mut().unwrap().remove("expect"); // expects success: both refuse
+    let (status, report) = replay_against_both("states_after_a_failing_step", &trace);
+    assert_eq!(status, Some(1));
     let failure = &report["failures"][0];
     assert_eq!(failure["step"], last + 1, "{report}");
     let running = "0 allocated, 1 running; i0/db0.edb absent";
@@ -452,28 +461,14 @@ fn replay_against_both_reports_the_two_states_after_a_step_the_engine_fails() {
 
 #[test]
 fn replay_against_both_reports_the_states_after_a_failing_check_too() {
-    let witness = repo("traces/witnesses/JetEndExternalBackupInstance/JET_errNoBackup.json");
-    let mut trace: Value =
-        serde_json::from_str(&std::fs::read_to_string(witness).unwrap()).unwrap();
+    let mut trace = no_backup_witness();
     let steps = trace["steps"].as_array_mut().unwrap();
     // The database file was never created: a check that it exists fails on both.
     steps.push(
         serde_json::json!({"call": "VerifyFile", "args": {"path": "i0/db0.edb", "exists": true}}),
     );
     let at = steps.len();
-    let dir = std::env::temp_dir().join(format!("jetspec-check-states-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("t.json");
-    std::fs::write(&file, trace.to_string()).unwrap();
-    let output = jetspec(&[
-        "replay",
-        "--against",
-        "both",
-        "--json",
-        file.to_str().unwrap(),
-    ]);
-    let _ = std::fs::remove_dir_all(&dir);
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (_, report) = replay_against_both("states_after_a_failing_check", &trace);
     let failure = &report["failures"][0];
     assert_eq!(failure["step"], at, "{report}");
     let states = &failure["states"];

@@ -45,10 +45,16 @@ fn a_changed_expectation_is_a_model_failure_and_a_foreign_step_is_unmodelled() {
     let mut trace = load_trace_file(&file).unwrap();
     // A page size: the model keeps none, and its answers may rest on one.
     trace.steps.insert(1, step(r#"{"call": "JetSetSystemParameter", "args": {"param": "JET_paramDatabasePageSize", "value": 4096}}"#));
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 2, .. }
-    ));
+    assert_unmodelled_at(&trace, 2);
+}
+
+/// Fails unless the model reads `trace` as unmodelled from (1-based) `step`.
+fn assert_unmodelled_at(trace: &jetapi::Trace, step: usize) {
+    let verdict = replay_on_model(trace);
+    assert!(
+        matches!(verdict, ModelVerdict::Unmodelled { step: s, .. } if s == step),
+        "{verdict:?}"
+    );
 }
 
 /// One step from its JSON line.
@@ -96,10 +102,7 @@ fn a_name_stands_for_one_thing_and_a_path_out_of_the_sandbox_for_no_path_inside(
     // The model's database path is inside the sandbox; an absolute one is not read as it.
     let absolute = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "/abs.edb", "dbid": "@d"}, "expect": "JET_errDatabaseInvalidPath"}"#;
     let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, absolute]);
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 5, .. }
-    ));
+    assert_unmodelled_at(&trace, 5);
 }
 
 #[test]
@@ -107,10 +110,7 @@ fn an_answer_resting_on_a_limit_the_trace_left_out_is_not_the_models() {
     // Without JET_paramMaxSessions the engine's own limit holds, not the model's one session.
     let more = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@t"}, "expect": "JET_errOutOfSessions"}"#;
     let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, more]);
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 5, .. }
-    ));
+    assert_unmodelled_at(&trace, 5);
 }
 
 #[test]
@@ -119,10 +119,7 @@ fn a_path_not_created_on_demand_is_no_model_failure_but_an_existing_one_reads_on
     // which the model (whose paths are created) cannot say; it stops rather than fail.
     let fails = r#"{"call": "JetInit", "args": {"instance": "@a"}, "expect": "JET_errInvalidLogDirectory"}"#;
     let trace = hand_written(&[CREATE, LOGS, fails]);
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 3, .. }
-    ));
+    assert_unmodelled_at(&trace, 3);
     // Where the init succeeds the directory existed, all the model assumed.
     let trace = hand_written(&[CREATE, LOGS, INIT, SESSION]);
     assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
@@ -215,18 +212,12 @@ fn instances_left_at_the_default_paths_read_until_a_second_one_starts() {
     // in use), which the model's apart paths cannot say: the reading stops rather than fail.
     let trace = hand_written(&[CREATE, b, init_a, term_a, init_b]);
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 5, .. }
-    ));
+    assert_unmodelled_at(&trace, 5);
     let in_use =
         r#"{"call": "JetInit", "args": {"instance": "@b"}, "expect": "JET_errTempPathInUse"}"#;
     let trace = hand_written(&[CREATE, b, init_a, in_use]);
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 4, .. }
-    ));
+    assert_unmodelled_at(&trace, 4);
 }
 
 #[test]
@@ -239,10 +230,7 @@ fn a_count_of_0_and_a_limit_written_by_a_list_are_not_read_as_the_models() {
     let count0 = r#"{"call": "JetEnableMultiInstance", "args": {"set_sys_param": [{"param": "JET_paramMaxInstances", "value": 2}], "set_sys_param_count": 0}, "expect": "JET_errSystemParameterConflict"}"#;
     let trace = hand_written(&[max, enable, count0]);
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
-    assert!(matches!(
-        replay_on_model(&trace),
-        ModelVerdict::Unmodelled { step: 3, .. }
-    ));
+    assert_unmodelled_at(&trace, 3);
     // JET_paramMaxInstances written by a JetEnableMultiInstance list, not the model's setting.
     let listed = r#"{"call": "JetEnableMultiInstance", "args": {"set_sys_param": [{"param": "JET_paramMaxInstances", "value": 2}]}}"#;
     let conflict =
@@ -279,9 +267,5 @@ fn a_commit_reads_as_the_models_only_without_rows_inserted_before() {
     // Rows inserted (passed over by the reading) would make the commit write to the log.
     let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, db, begin, rows, commit]);
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
-    let v = replay_on_model(&trace);
-    assert!(
-        matches!(v, ModelVerdict::Unmodelled { step: 9, .. }),
-        "{v:?}"
-    );
+    assert_unmodelled_at(&trace, 9);
 }

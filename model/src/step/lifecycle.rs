@@ -274,10 +274,7 @@ impl Spec {
                 _ => return unchanged(JetErr::InvalidParameter, "§1.3 JetInit: ErrFindPinst"),
             }
         };
-        let inst = &next.instances[usize::from(slot)];
-        // `m_fJetInitialized` is also set while a restore runs (§6.3).
-        let held = matches!(s.pending, Some(p) if p.slot() == slot);
-        if inst.life == Life::Initialized || held {
+        if s.jet_initialized(slot) {
             return unchanged(
                 JetErr::AlreadyInitialized,
                 "§1.3 JetInit: ErrAPIEnterForInit",

@@ -95,9 +95,7 @@ impl Spec {
             // (the worker's, see `to_trace`), with those of every instance that is initialized,
             // the temp path first (jetapi.cxx JetRestoreInstanceEx: ErrInit before
             // ErrIsamRestore looks at the backup path).
-            let worker_initialized = s.instances[usize::from(WORKER)].life == Life::Initialized
-                || matches!(s.pending, Some(p) if p.slot() == WORKER);
-            if slot != WORKER && worker_initialized {
+            if slot != WORKER && s.jet_initialized(WORKER) {
                 return Err(refuse(
                     JetErr::TempPathInUse,
                     "§1.3 ErrInit: the temporary instance's temp path, the process-wide default, is the running worker's",
@@ -117,10 +115,8 @@ impl Spec {
             }
         };
         let slot = self.find_instance(s, target)?;
-        // `FEnterForInit` checks only `m_fJetInitialized`, which a held JetTerm or restore
-        // also sets.
-        let held = matches!(s.pending, Some(p) if p.slot() == slot);
-        if s.instances[usize::from(slot)].life == Life::Initialized || held {
+        // `FEnterForInit` checks only `m_fJetInitialized`.
+        if s.jet_initialized(slot) {
             return Err(refuse(
                 JetErr::AlreadyInitialized,
                 "§6.3 JetRestoreInstance: ErrAPIEnterForInit on an initialized instance",
@@ -348,11 +344,9 @@ impl Spec {
         let mut next = s.clone();
         next.mode = RunMode::MultiInst;
         let worker = &s.instances[usize::from(WORKER)];
-        // A held JetRestoreInstance marks its instance initialized (jetapi.cxx
-        // JetRestoreInstanceEx sets m_fJetInitialized), and the target is looked up among
-        // initialized instances (INST::GetInstanceByName / GetInstanceByFullLogPath).
-        let restoring = matches!(s.pending, Some(Pending::Restore { slot: WORKER, .. }));
-        let running = worker.life == Life::Initialized || restoring;
+        // The target is looked up among initialized instances (INST::GetInstanceByName /
+        // GetInstanceByFullLogPath), a held JetRestoreInstance's included.
+        let running = s.jet_initialized(WORKER);
         let named = v2 && arg == A::TargetName;
         if named && !(running && worker.name == Some(0)) {
             return TargetStep::Answered(super::lifecycle::moved_or_unchanged(
