@@ -136,7 +136,8 @@ enum Command {
     /// (matched one-to-one with the model's), may leave out the model's own settings, and has
     /// its row-level steps passed over; a trace with a step the model cannot say (a parameter
     /// it does not keep, a file copied by hand) is counted as unmodelled from that step, with
-    /// the reason.
+    /// the reason, unless the trace marks that step `"beyond_model": "why"`: it then passes,
+    /// judged up to the mark, and fails if the model stops before the mark or reads past it.
     /// Exit 0 only if every trace passes; 1 if any fails, cannot run (invalid) or is
     /// unmodelled; 2 for a usage error.
     Replay {
@@ -154,9 +155,11 @@ enum Command {
         #[arg(long, default_value = "sim")]
         vfs: String,
         /// Print JSON: {traces, passed, failed, invalid, unmodelled, failures: [{file, step,
-        /// call, expected, actual, judge, states}]} (step 0: the trace cannot run; judge:
-        /// engine or model; states, against both when the engine failed: {model, engine},
-        /// what each shows after the step: instances allocated and running, database files).
+        /// call, expected, actual, judge, states}], beyond_model: [{file, step, reason}]}
+        /// (step 0: the trace cannot run; judge: engine or model; states, against both when
+        /// the engine failed: {model, engine}, what each shows after the step: instances
+        /// allocated and running, database files; beyond_model: the passing traces the model
+        /// judged up to their marked step).
         #[arg(long)]
         json: bool,
     },

@@ -14,7 +14,9 @@
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
 //!   -1 stands for any value that was never a handle, and a file or database handle the trace
 //!   was given once for one the model has closed or forgotten; a grbit is its value (any the
-//!   trace's next steps pass is tried); in NoSet mode a JetInit with a NULL pinstance is the
+//!   trace's next steps pass is tried); a CopyBackupFile is the model's open, reads to the end
+//!   and close, and the path it writes is the trace's own, standing for nothing of the
+//!   model's; a list call's buffer size is no argument; in NoSet mode a JetInit with a NULL pinstance is the
 //!   model's with a pointer to a nil handle (both start legacy mode); a database's maximum
 //!   size is no argument of the model's; a JetReadFile size is the class of sizes the model's
 //!   answers tell apart;
@@ -32,9 +34,10 @@
 //! The checks of what can be seen (`VerifyInstances`, `VerifyFile`) are answered from the
 //! model's state. A step the model cannot say (a parameter it does not keep, a file copied by
 //! hand, a third instance) leaves no action to take: the trace is then **unmodelled** from that
-//! step on, with the likeliest reason, which is reported as such, not as a failure. The
+//! step on, with the likeliest reason, which is reported as such, not as a failure; a trace
+//! that marks that very step `beyond_model` passes, judged up to the mark. The
 //! configuration is the one the trace's `source` names ("configuration small"), else
-//! `default`; the profile is the trace's.
+//! `default` with the most log generations the model takes; the profile is the trace's.
 
 use std::collections::BTreeSet;
 
@@ -42,6 +45,7 @@ use jetapi::Call;
 use jetapi::args::ArgValue;
 use jetapi::grbits::Grbit;
 use jetapi::trace::{Profile, Step, Trace};
+use model::config::MAX_GEN_LIMIT;
 use model::generate::{BEGIN_GRBITS, END_GRBITS, reading_actions};
 use model::state::Pending;
 use model::to_trace::{open_handle_names, path_to_indexed_trace, state_checks};
@@ -65,6 +69,15 @@ pub enum ModelVerdict {
     Pass,
     /// A step expects something else than the model returns.
     Fail(Divergence),
+    /// Every step before this 1-based one, which the trace marks `beyond_model`, was an action
+    /// of the model and expects what the model returns; and no action of the model prints as
+    /// this one does, as the mark says. A pass, judged as far as the model reaches.
+    Beyond {
+        /// The marked step.
+        step: usize,
+        /// The mark's reason.
+        reason: String,
+    },
     /// From this 1-based step on, no action of the model prints as the trace does.
     Unmodelled {
         /// The step.
@@ -387,6 +400,11 @@ fn unmodelled(steps: &[Step], at: usize) -> ModelVerdict {
 }
 
 /// The configuration a trace's `source` names, else the default one.
+///
+/// A trace that names none (a hand-written one) is read in the default configuration with
+/// the most log generations the model takes ([`MAX_GEN_LIMIT`]): such a trace lowers no
+/// generation limit, so the engine's last generation is far away, and the bound of the default
+/// configuration would end the reading at its third generation.
 fn config_of(trace: &Trace) -> Config {
     trace
         .source
@@ -394,7 +412,10 @@ fn config_of(trace: &Trace) -> Config {
         .and_then(|s| s.split("configuration ").nth(1))
         .and_then(|rest| rest.split([',', ' ']).next())
         .and_then(Config::by_name)
-        .unwrap_or(Config::DEFAULT)
+        .unwrap_or(Config {
+            max_gen: MAX_GEN_LIMIT,
+            ..Config::DEFAULT
+        })
 }
 
 /// Reads `trace` into the model (ignoring the expectation of step `any_result_at`, 0-based):
@@ -435,10 +456,49 @@ fn read(
 /// Replays `trace` against the model: a path of the model's actions that prints as the trace
 /// (up to the freedoms in the module docs) and returns what it expects, found by depth-first
 /// search (several actions can print alike).
+///
+/// A trace with a step marked `beyond_model` passes when the model agrees with every step
+/// before it and cannot say that one; it fails when the model stops earlier or reads past the
+/// mark, so that a mark always says exactly how far the model reaches.
 pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
-    match read(trace, None) {
+    let verdict = match read(trace, None) {
         Ok(_) => ModelVerdict::Pass,
         Err(verdict) => verdict,
+    };
+    let Some(index) = trace.steps.iter().position(|s| s.beyond_model.is_some()) else {
+        return verdict;
+    };
+    let marked = index + 1;
+    let expected = format!("the model to read up to step {marked}, marked beyond it");
+    let mark = |step: usize, call: String, actual: String| {
+        ModelVerdict::Fail(Divergence {
+            file: None,
+            step,
+            call,
+            expected: expected.clone(),
+            actual,
+        })
+    };
+    let marked_call = name_of(&trace.steps[index]);
+    match verdict {
+        ModelVerdict::Unmodelled { step, .. } if step == marked => ModelVerdict::Beyond {
+            step,
+            reason: trace.steps[index].beyond_model.clone().unwrap_or_default(),
+        },
+        ModelVerdict::Unmodelled { step, call, reason } if step < marked => {
+            mark(step, call, format!("it cannot say step {step}: {reason}"))
+        }
+        ModelVerdict::Unmodelled { step, reason, .. } => mark(
+            marked,
+            marked_call,
+            format!("it reads on to step {step}, which it cannot say ({reason}): move the mark"),
+        ),
+        ModelVerdict::Pass => mark(
+            marked,
+            marked_call,
+            "it reads the whole trace: drop the mark".into(),
+        ),
+        fail => fail,
     }
 }
 
@@ -459,7 +519,9 @@ pub fn model_state_after(trace: &Trace, steps: usize) -> Result<Vec<Step>, Strin
             ModelVerdict::Unmodelled { step, reason, .. } => {
                 format!("the model cannot read step {step}: {reason}")
             }
-            ModelVerdict::Pass => unreachable!("a failed reading has a verdict"),
+            ModelVerdict::Pass | ModelVerdict::Beyond { .. } => {
+                unreachable!("a failed reading has a verdict, and read knows no marks")
+            }
         })?;
     let mut checks = state_checks(&spec, &state);
     if checks.is_empty() {

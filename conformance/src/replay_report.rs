@@ -6,6 +6,9 @@
 //! sandbox) is counted `invalid`, never `failed`: it says nothing about the engine. A trace the
 //! model cannot read back (a hand-written one that passes paths or handles the model never
 //! prints) is counted `unmodelled` when replayed against the model: neither a pass nor a failure.
+//! A trace that marks the step where the model's reach ends (`beyond_model`, with the reason)
+//! passes when the model agrees up to that step and cannot say it; it fails when the model
+//! stops before the mark or reads past it.
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +70,17 @@ pub struct Failure {
     /// step (instances allocated and running, the model's database files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<States>,
+}
+
+/// A passing trace the model judged up to a step marked `beyond_model`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JudgedToMark {
+    /// The trace file.
+    pub file: String,
+    /// The 1-based marked step, the first the model does not judge.
+    pub step: usize,
+    /// The mark's reason.
+    pub reason: String,
 }
 
 /// The two states a failure against both reports, each one line (or why there is none).
@@ -192,6 +206,9 @@ pub struct ReplayReport {
     pub unmodelled: usize,
     /// Every failed, invalid and unmodelled trace, in file order.
     pub failures: Vec<Failure>,
+    /// The passing traces (among `passed`) that the model judged up to a step marked
+    /// `beyond_model` (against the model or both), in file order.
+    pub beyond_model: Vec<JudgedToMark>,
 }
 
 impl ReplayReport {
@@ -251,6 +268,14 @@ pub fn replay_files(
         };
         match (engine, model) {
             (Ok(()), ModelVerdict::Pass) => report.passed += 1,
+            (Ok(()), ModelVerdict::Beyond { step, reason }) => {
+                report.passed += 1;
+                report.beyond_model.push(JudgedToMark {
+                    file: file.display().to_string(),
+                    step,
+                    reason,
+                });
+            }
             (Err(d), _) if d.step == 0 => {
                 report.invalid += 1;
                 report.failures.push(with_file(d, "engine"));
@@ -331,11 +356,25 @@ pub fn render_text(report: &ReplayReport) -> String {
         }
     }
     out.push_str(&format!(
-        "{} traces: {} passed, {} failed, {} invalid",
-        report.traces, report.passed, report.failed, report.invalid
+        "{} traces: {} passed",
+        report.traces, report.passed
+    ));
+    if !report.beyond_model.is_empty() {
+        out.push_str(&format!(
+            " ({} judged by the model up to a step marked beyond it)",
+            report.beyond_model.len()
+        ));
+    }
+    out.push_str(&format!(
+        ", {} failed, {} invalid",
+        report.failed, report.invalid
     ));
     if report.unmodelled > 0 {
-        out.push_str(&format!(", {} unmodelled", report.unmodelled));
+        out.push_str(&format!(
+            ", {} unmodelled\n(a step the model is not meant to say can be marked \
+             \"beyond_model\": \"why\"; traces/README.md)",
+            report.unmodelled
+        ));
     }
     out.push('\n');
     out

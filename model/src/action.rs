@@ -327,6 +327,10 @@ pub enum Action {
     },
     /// JetCloseFile(Instance).
     CloseFile { target: Target, handle: HandleArg },
+    /// The harness action CopyBackupFile: JetOpenFile, JetReadFile to the end, JetCloseFile,
+    /// the bytes written to a file of the trace's own. The search does not try it (its calls
+    /// are tried one by one); the model reader offers it, for traces.
+    CopyBackupFile { target: Target, file: FileArg },
     /// JetGetLogInfo(Instance), or JetGetLogInfoInstance2 when `v2`.
     GetLogInfo { target: Target, v2: bool },
     /// JetGetTruncateLogInfoInstance.
@@ -484,6 +488,7 @@ impl Action {
             Action::ReadFile { target: I(_), .. } => "JetReadFileInstance",
             Action::CloseFile { target: L, .. } => "JetCloseFile",
             Action::CloseFile { target: I(_), .. } => "JetCloseFileInstance",
+            Action::CopyBackupFile { .. } => "CopyBackupFile",
             Action::GetLogInfo { target: L, .. } => "JetGetLogInfo",
             Action::GetLogInfo {
                 target: I(_),

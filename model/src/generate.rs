@@ -188,7 +188,8 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 /// while the worker is busy, the worker's session where it does no database work, a database
 /// opened again, a read through a handle never opened or of one page, one instance name more
 /// than there are slots, `JET_instanceNil` (or 0 in one-instance mode) passed where an
-/// instance is, and JetCommitTransaction.
+/// instance is, JetCommitTransaction, and the harness action CopyBackupFile of any file the
+/// trace may open.
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
     actions(spec, s, Mode::Probe, out);
@@ -269,6 +270,11 @@ pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
             }
         }
     }
+    // CopyBackupFile of every file the trace may open.
+    more.extend(out[from..].iter().filter_map(|action| match *action {
+        Action::OpenFile { target, file } => Some(Action::CopyBackupFile { target, file }),
+        _ => None,
+    }));
     for action in more {
         if !out[from..].contains(&action) {
             out.push(action);

@@ -233,12 +233,31 @@ fn set_param(instance: Option<HandleRef>, param: &str, value: ParamValue) -> Ste
     })
 }
 
+/// The file name JetOpenFile (or CopyBackupFile) passes for `file`.
+fn backup_file_name(
+    state: &State,
+    names: &Names,
+    target: Target,
+    file: FileArg,
+) -> Option<PathArg> {
+    let slot = target_slot(state, target);
+    match file {
+        FileArg::Db(d) => db_name(slot, d, DbPathArg::File),
+        FileArg::Log(g) => path(names.archived_log(state, slot, g)),
+        FileArg::Other => path(format!("i{slot}/other.pat")),
+        FileArg::Null => None,
+        FileArg::Empty => path(""),
+        FileArg::TooLong => path("x".repeat(300)),
+    }
+}
+
 fn step(call: Call) -> Step {
     Step {
         call,
         expect: Expect::Default,
         returns: None,
         note: None,
+        beyond_model: None,
     }
 }
 
@@ -941,15 +960,7 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
             cb_max: None,
         },
         Action::OpenFile { target, file } => {
-            let slot = target_slot(state, target);
-            let filename = match file {
-                FileArg::Db(d) => db_path(slot, d),
-                FileArg::Log(g) => path(names.archived_log(state, slot, g)),
-                FileArg::Other => path(format!("i{slot}/other.pat")),
-                FileArg::Null => None,
-                FileArg::Empty => path(""),
-                FileArg::TooLong => path("x".repeat(300)),
-            };
+            let filename = backup_file_name(state, names, target, file);
             match target {
                 Target::Legacy => Call::OpenFile {
                     filename,
@@ -991,6 +1002,13 @@ fn action_steps(state: &State, action: &Action, names: &Names) -> Vec<Step> {
                 },
             }
         }
+        // The copy is the trace's own file, which the model does not keep: the reader reads
+        // any `to` as this one.
+        Action::CopyBackupFile { target, file } => Call::CopyBackupFile {
+            instance: inst(target),
+            filename: backup_file_name(state, names, target, file),
+            to: path("copies/"),
+        },
         Action::CloseFile { target, handle } => {
             let file = file_handle(state, target, handle);
             match target {

@@ -111,11 +111,38 @@ pub(super) struct Renaming {
     /// The process is in NoSet mode in the state being read from: a JetInit with a NULL
     /// pinstance then starts legacy mode as one with a pointer to a nil handle does.
     pub(super) no_set: bool,
+    /// The trace's own paths that a CopyBackupFile wrote, which stand for nothing of the
+    /// model's: the model keeps no copy.
+    pub(super) by_hand: Vec<String>,
 }
 
 impl Renaming {
+    /// True when `traced` is, or lies under, a path a CopyBackupFile wrote.
+    fn written_by_hand(&self, traced: &str) -> bool {
+        self.by_hand.iter().any(|dir| within(traced, dir))
+    }
+
+    /// Takes `to`, where a CopyBackupFile writes, as the trace's own: true unless it is, holds
+    /// or lies in a path that stands for one of the model's.
+    fn copy_to(&mut self, to: &str) -> bool {
+        let mine = self
+            .traced
+            .keys()
+            .any(|t| within(t, to) || (t.ends_with('/') && within(to, t)));
+        if mine {
+            return false;
+        }
+        if !self.by_hand.iter().any(|p| p == to) {
+            self.by_hand.push(to.to_string());
+        }
+        true
+    }
+
     /// Binds `printed` to `traced`: true when neither is bound to something else.
     fn bind(&mut self, printed: &str, traced: &str) -> bool {
+        if self.written_by_hand(traced) {
+            return false;
+        }
         // A name stands only for one of its kind: a handle for a handle, a directory for a
         // directory, a database for a database (by extension), a log for a log; and a path
         // out of the sandbox, which is refused as such, only for another.
@@ -206,6 +233,11 @@ impl Renaming {
     }
 }
 
+/// True when `path` is `place`, or lies under it when `place` is a directory (ends in `/`).
+fn within(path: &str, place: &str) -> bool {
+    path == place || (place.ends_with('/') && path.starts_with(place))
+}
+
 /// A call with its name, as one JSON object. A grbit is its value (names ORed, as the engine
 /// takes it), and one left out is 0.
 fn call_json(call: &Call) -> Value {
@@ -230,13 +262,16 @@ const PAGE: u64 = 8192;
 /// Makes equal the arguments that mean the same to the model: a JetReadFile size (0 when left
 /// out) is one of the classes its answers tell apart (no bytes, not a page multiple, one page,
 /// two pages, three pages or more: `model/src/step/backup.rs` read_file), and a database's
-/// maximum size is no argument of the model's (a grbit already is its value). Elsewhere a 0 is
+/// maximum size and a list's buffer size are no arguments of the model's (a grbit already is
+/// its value). Elsewhere a 0 is
 /// not a value left out: a list's count of 0 sets nothing, where one left out means the whole
 /// list.
 fn normalize(call: &mut Value) {
-    let read = call["call"]
-        .as_str()
-        .is_some_and(|c| c.starts_with("JetReadFile"));
+    let name = call["call"].as_str().unwrap_or_default();
+    let read = name.starts_with("JetReadFile");
+    let lists = ["JetGetAttachInfo", "JetGetLogInfo", "JetGetTruncateLogInfo"]
+        .iter()
+        .any(|list| name.starts_with(list));
     let Some(args) = call.get_mut("args").and_then(Value::as_object_mut) else {
         return;
     };
@@ -256,6 +291,11 @@ fn normalize(call: &mut Value) {
     // JetCreateDatabase2's and JetAttachDatabase2's maximum size: ESE does not range-check
     // it (db.cxx ErrDBParseDbParams), the engine takes no size, and the model prints none.
     args.remove("database_size_max");
+    // The list calls' buffer size: a buffer too small gets a truncated copy, never an error
+    // (backup.cxx ErrBKGetAttachInfo, ErrBKGetLogInfo), so the model's answer is the same.
+    if lists {
+        args.remove("cb_max");
+    }
 }
 
 /// How the renaming names a path the trace left at the engine's default.
@@ -313,7 +353,19 @@ impl Reading {
                 args.remove("instance");
             }
         }
-        let same = renaming.unify(&p, &t, false);
+        // CopyBackupFile writes a file of the trace's own, any it names.
+        let mut copy_to = None;
+        if let Call::CopyBackupFile { to: Some(to), .. } = &traced.call {
+            if printed.call.name() == "CopyBackupFile" {
+                copy_to = Some(to.0.clone());
+                for call in [&mut p, &mut t] {
+                    if let Some(args) = call.get_mut("args").and_then(Value::as_object_mut) {
+                        args.remove("to");
+                    }
+                }
+            }
+        }
+        let same = renaming.unify(&p, &t, false) && copy_to.is_none_or(|to| renaming.copy_to(&to));
         if same {
             self.renaming = renaming;
         }

@@ -269,3 +269,75 @@ fn a_commit_reads_as_the_models_only_without_rows_inserted_before() {
     assert_eq!(replay(&trace, Backend::Sim), Ok(()));
     assert_unmodelled_at(&trace, 9);
 }
+
+#[test]
+fn a_beyond_model_mark_passes_only_where_the_models_reading_ends() {
+    const KEEPS_NO_DEPTH: &str = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramCheckpointDepthMax", "value": 1}"#;
+    let depth = format!(r#"{KEEPS_NO_DEPTH}, "beyond_model": "the model keeps no depth"}}"#);
+    let depth_unmarked = format!("{KEEPS_NO_DEPTH}}}");
+    let marked_session = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@s"}, "beyond_model": "too early"}"#;
+    // Marked where the model stops: a pass, judged as far as the mark.
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, &depth]);
+    assert_eq!(
+        replay_on_model(&trace),
+        ModelVerdict::Beyond {
+            step: 6,
+            reason: "the model keeps no depth".into()
+        }
+    );
+    // The model stops before the mark: a failure at the step where it stops.
+    let trace = hand_written(&[CREATE, LOGS, PATHS, &depth_unmarked, INIT, marked_session]);
+    let verdict = replay_on_model(&trace);
+    assert!(
+        matches!(&verdict, ModelVerdict::Fail(d) if d.step == 4 && d.actual.contains("cannot say step 4")),
+        "{verdict:?}"
+    );
+    // The model reads past the mark (and stops later): move the mark.
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, marked_session, &depth_unmarked]);
+    let verdict = replay_on_model(&trace);
+    assert!(
+        matches!(&verdict, ModelVerdict::Fail(d) if d.step == 5 && d.actual.contains("move the mark")),
+        "{verdict:?}"
+    );
+    // The model reads the whole trace: drop the mark.
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, marked_session]);
+    let verdict = replay_on_model(&trace);
+    assert!(
+        matches!(&verdict, ModelVerdict::Fail(d) if d.step == 5 && d.actual.contains("drop the mark")),
+        "{verdict:?}"
+    );
+    // A disagreement before the mark is a failure as without one.
+    let wrong = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@s"}, "expect": "JET_errNotInitialized"}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, wrong, &depth]);
+    let verdict = replay_on_model(&trace);
+    assert!(
+        matches!(&verdict, ModelVerdict::Fail(d) if d.step == 5 && !d.expected.contains("mark")),
+        "{verdict:?}"
+    );
+}
+
+#[test]
+fn a_copied_backup_file_reads_as_open_read_close_and_the_copy_stands_for_nothing_of_the_models() {
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let begin = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let copy = r#"{"call": "CopyBackupFile", "args": {"instance": "@a", "filename": "a/x.edb", "to": "copy/"}}"#;
+    let logs = r#"{"call": "JetGetLogInfoInstance", "args": {"instance": "@a", "cb_max": 3}}"#;
+    let end = r#"{"call": "JetEndExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let start = [CREATE, LOGS, PATHS, INIT, SESSION, db];
+    let trace = hand_written(&[&start[..], &[begin, copy, logs, end]].concat());
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // Without a backup the copy's first call fails, and the model says so.
+    let refused = r#"{"call": "CopyBackupFile", "args": {"instance": "@a", "filename": "a/x.edb", "to": "copy/"}, "expect": "JET_errNoBackup"}"#;
+    let trace = hand_written(&[&start[..], &[refused]].concat());
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    let trace = hand_written(&[&start[..], &[copy]].concat());
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 7));
+    // The copy is the trace's own: a path under it stands for no database of the model's.
+    let attach = r#"{"call": "JetAttachDatabase", "args": {"session": "@s", "filename": "copy/x.edb"}, "expect": "JET_errFileNotFound"}"#;
+    let trace = hand_written(&[&start[..], &[begin, copy, attach]].concat());
+    assert_unmodelled_at(&trace, 9);
+    // Nor can a copy go where a path of the model's is.
+    let over = r#"{"call": "CopyBackupFile", "args": {"instance": "@a", "filename": "a/x.edb", "to": "a/logs/"}}"#;
+    let trace = hand_written(&[&start[..], &[begin, over]].concat());
+    assert_unmodelled_at(&trace, 8);
+}

@@ -82,6 +82,10 @@ pub struct Step {
     pub returns: Option<Returns>,
     /// Free text.
     pub note: Option<String>,
+    /// Why the model does not say this step (`beyond_model`): replayed against the model, the
+    /// trace is judged up to this step, and the model must find it beyond its abstraction.
+    /// The engine ignores it. At most one step of a trace carries it.
+    pub beyond_model: Option<String>,
 }
 
 /// What a step expects.

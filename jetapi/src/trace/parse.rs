@@ -207,8 +207,8 @@ fn read_step<'a>(reader: &Reader<'a>, raw: &'a RawValue) -> Result<Step, TraceEr
     let line = reader.line_of(raw);
     let at = |reason: String| TraceError::at(line, reason);
     let entries = reader.object(raw, "a step")?;
-    let (mut name, mut args, mut expect, mut returns, mut note) =
-        (None, Vec::new(), None, None, None);
+    let (mut name, mut args, mut expect, mut returns, mut note, mut beyond_model) =
+        (None, Vec::new(), None, None, None, None);
     for (key, value_raw) in &entries {
         let value = reader.value(value_raw);
         match key.as_str() {
@@ -239,9 +239,23 @@ fn read_step<'a>(reader: &Reader<'a>, raw: &'a RawValue) -> Result<Step, TraceEr
                     )));
                 }
             },
+            "beyond_model" => match value {
+                Value::String(s) if !s.trim().is_empty() => beyond_model = Some(s),
+                other => {
+                    let found = match &other {
+                        Value::String(_) => "an empty string".to_string(),
+                        other => kind_of(other).to_string(),
+                    };
+                    return Err(at(format!(
+                        "beyond_model must say why the model does not say this step, found \
+                         {found}"
+                    )));
+                }
+            },
             other => {
                 return Err(at(format!(
-                    "unknown step key {other:?} (a step has call, args, expect, returns, note)"
+                    "unknown step key {other:?} (a step has call, args, expect, returns, note, \
+                     beyond_model)"
                 )));
             }
         }
@@ -261,6 +275,7 @@ fn read_step<'a>(reader: &Reader<'a>, raw: &'a RawValue) -> Result<Step, TraceEr
         expect,
         returns,
         note,
+        beyond_model,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Canonical printing: two-space indent, one step per line, keys in the contract's order
 //! (`trace`, `name`, `about`, `steps`, `profile`, `source`; in a step `call`, `args`, `expect`,
-//! `returns`, `note`), `", "` and `": "` inside a line. `parse(print(t)) == t`.
+//! `returns`, `note`, `beyond_model`), `", "` and `": "` inside a line. `parse(print(t)) == t`.
 
 use serde_json::Value;
 
@@ -62,6 +62,9 @@ pub(crate) fn step_json(step: &Step) -> Value {
     }
     if let Some(note) = &step.note {
         map.insert("note".into(), Value::String(note.clone()));
+    }
+    if let Some(why) = &step.beyond_model {
+        map.insert("beyond_model".into(), Value::String(why.clone()));
     }
     Value::Object(map)
 }

@@ -88,6 +88,20 @@ pub fn check_trace(trace: &Trace) -> Vec<StepProblem> {
                 reason,
             }));
     }
+    // The model judges a trace up to one step at most: a second mark could never be reached.
+    let marked = trace
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.beyond_model.is_some());
+    for (index, step) in marked.skip(1) {
+        checker.problems.push(StepProblem {
+            step: index,
+            call: step.call.name(),
+            reason: "a second step marked beyond_model: the model's reading ends at the first"
+                .into(),
+        });
+    }
     for (id, step) in std::mem::take(&mut checker.started) {
         checker.problems.push(StepProblem {
             step,

@@ -192,3 +192,15 @@ fn every_problem_of_a_trace_is_reported_not_just_the_first() {
     let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
     assert_eq!(lines, [6, 7]);
 }
+
+#[test]
+fn a_beyond_model_mark_must_say_why_and_comes_once() {
+    let marked = |why: &str| {
+        format!(r#"{{"call": "JetInit", "args": {{"instance": "@a"}}, "beyond_model": {why}}}"#)
+    };
+    assert_refused(&[CREATE, &marked("\" \"")], 7, "found an empty string");
+    assert_refused(&[CREATE, &marked("1")], 7, "must say why");
+    let term = r#"{"call": "JetTerm", "args": {"instance": "@a"}, "beyond_model": "b"}"#;
+    assert_refused(&[CREATE, &marked("\"a\""), term], 8, "a second step marked");
+    assert!(load_trace(&trace_with(&[CREATE, &marked("\"a\"")])).is_ok());
+}

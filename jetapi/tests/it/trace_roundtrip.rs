@@ -228,13 +228,15 @@ fn step() -> BoxedStrategy<Step> {
                 expect_for(harness),
                 returns_for(&call),
                 prop::option::of(text()),
+                prop::option::of("[a-z]\\PC{0,8}"),
             )
         })
-        .prop_map(|(call, expect, returns, note)| Step {
+        .prop_map(|(call, expect, returns, note, beyond_model)| Step {
             call,
             expect,
             returns,
             note,
+            beyond_model,
         })
         .boxed()
 }

@@ -385,6 +385,41 @@ impl Spec {
         moved(next, JetErr::Success, "§2.4 ReadFile: read to the end")
     }
 
+    /// The harness action CopyBackupFile, as the runner does it: JetOpenFile; JetReadFile of
+    /// 64 KiB chunks until one reads no bytes; JetCloseFile. The answer is the first call's
+    /// that failed; after a failed read the handle is closed all the same, that close's answer
+    /// ignored (the read may have closed it or ended the backup).
+    pub(super) fn copy_backup_file(&self, s: &State, target: Target, file: FileArg) -> Transition {
+        let then =
+            |s: &State, (next, outcome): Transition| (next.unwrap_or_else(|| s.clone()), outcome);
+        let (opened, outcome) = then(s, self.open_file(s, target, file));
+        if outcome.code != JetErr::Success {
+            return (Some(opened), outcome);
+        }
+        let mut state = opened;
+        // The model's first read takes the whole file; the next reads 0 bytes, at its end.
+        for _ in 0..2 {
+            let (read, outcome) = then(
+                &state,
+                self.read_file(&state, target, HandleArg::Open, ReadArg::Chunk),
+            );
+            if outcome.code != JetErr::Success {
+                let (closed, _) = then(&read, self.close_file(&read, target, HandleArg::Open));
+                return (Some(closed), outcome);
+            }
+            state = read;
+        }
+        let (closed, outcome) = then(&state, self.close_file(&state, target, HandleArg::Open));
+        if outcome.code != JetErr::Success {
+            return (Some(closed), outcome);
+        }
+        moved(
+            closed,
+            JetErr::Success,
+            "CopyBackupFile: opened, read to the end, closed",
+        )
+    }
+
     pub(super) fn close_file(&self, s: &State, target: Target, handle: HandleArg) -> Transition {
         let (slot, backup) = match self.enter_running(s, target, false) {
             Ok(found) => found,

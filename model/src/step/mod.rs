@@ -176,6 +176,7 @@ impl Spec {
                 buffer,
             } => self.read_file(s, target, handle, buffer),
             Action::CloseFile { target, handle } => self.close_file(s, target, handle),
+            Action::CopyBackupFile { target, file } => self.copy_backup_file(s, target, file),
             Action::GetLogInfo { target, v2: _ } => self.get_log_info(s, target),
             Action::GetTruncateLogInfo { inst } => self.get_log_info(s, Target::Instance(inst)),
             Action::TruncateLog { target } => self.truncate_log(s, target),
