@@ -155,11 +155,12 @@ enum Command {
         #[arg(long, default_value = "sim")]
         vfs: String,
         /// Print JSON: {traces, passed, failed, invalid, unmodelled, failures: [{file, step,
-        /// call, expected, actual, judge, states}], beyond_model: [{file, step, reason}]}
+        /// call, expected, actual, judge, states}], beyond_model: [{file, step, reason,
+        /// model_says}]}
         /// (step 0: the trace cannot run; judge: engine or model; states, against both when
         /// the engine failed: {model, engine}, what each shows after the step: instances
         /// allocated and running, database files; beyond_model: the passing traces the model
-        /// judged up to their marked step).
+        /// judged up to their marked step, with the mark's reason and the reader's own).
         #[arg(long)]
         json: bool,
     },

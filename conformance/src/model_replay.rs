@@ -14,9 +14,11 @@
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
 //!   -1 stands for any value that was never a handle, and a file or database handle the trace
 //!   was given once for one the model has closed or forgotten; a grbit is its value (any the
-//!   trace's next steps pass is tried); a CopyBackupFile is the model's open, reads to the end
-//!   and close, and the path it writes is the trace's own, standing for nothing of the
-//!   model's; a list call's buffer size is no argument; in NoSet mode a JetInit with a NULL pinstance is the
+//!   trace's next steps pass is tried); a path is the place it names (`./a//b/` is `a/b/`);
+//!   a CopyBackupFile is the model's open, reads to the end and close, and the path it writes
+//!   is the trace's own, standing for nothing of the model's (a copy overlapping a path of
+//!   the model's, or written into the sandbox itself while a path is left at the engine's
+//!   default, is not read); a list call's buffer size is no argument; in NoSet mode a JetInit with a NULL pinstance is the
 //!   model's with a pointer to a nil handle (both start legacy mode); a database's maximum
 //!   size is no argument of the model's; a JetReadFile size is the class of sizes the model's
 //!   answers tell apart;
@@ -77,6 +79,8 @@ pub enum ModelVerdict {
         step: usize,
         /// The mark's reason.
         reason: String,
+        /// Why the reader, for its part, could not say the step.
+        model_says: String,
     },
     /// From this 1-based step on, no action of the model prints as the trace does.
     Unmodelled {
@@ -481,9 +485,10 @@ pub fn replay_on_model(trace: &Trace) -> ModelVerdict {
     };
     let marked_call = name_of(&trace.steps[index]);
     match verdict {
-        ModelVerdict::Unmodelled { step, .. } if step == marked => ModelVerdict::Beyond {
+        ModelVerdict::Unmodelled { step, reason, .. } if step == marked => ModelVerdict::Beyond {
             step,
             reason: trace.steps[index].beyond_model.clone().unwrap_or_default(),
+            model_says: reason,
         },
         ModelVerdict::Unmodelled { step, call, reason } if step < marked => {
             mark(step, call, format!("it cannot say step {step}: {reason}"))

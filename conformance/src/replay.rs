@@ -696,14 +696,30 @@ impl Runner {
             dst = dst.join(sandbox_path(&filename.0).file_name().unwrap_or_default());
         }
         let dir = dst.parent().unwrap_or(Path::new("")).to_path_buf();
-        s.create_dir_all(&dir).map_err(|e| e.to_string())?;
-        s.create(&dst)
-            .map_err(|e| format!("{}: {e}", dst.display()))?;
+        // The copy is made once the file is open, as a client makes it: a file the engine
+        // refuses to open leaves nothing behind.
+        let create = || -> Result<(), String> {
+            s.create_dir_all(&dir).map_err(|e| e.to_string())?;
+            s.create(&dst)
+                .map_err(|e| format!("{}: {e}", dst.display()))
+        };
+        let mut created = false;
         let mut write = |offset: u64, bytes: &[u8]| {
+            if !created {
+                create()?;
+                created = true;
+            }
             s.write_at(&dst, offset, bytes)
                 .map_err(|e| format!("{}: {e}", dst.display()))
         };
         let d = copy_backup_file(&self.engine, instance, &filename.0, &mut write)?;
+        if !created {
+            if d.code != JetErr::Success {
+                return Ok(d);
+            }
+            // An empty file, copied.
+            create()?;
+        }
         s.sync(&dst).map_err(|e| e.to_string())?;
         s.sync_dir(&dir).map_err(|e| e.to_string())?;
         Ok(d)

@@ -81,6 +81,8 @@ pub struct JudgedToMark {
     pub step: usize,
     /// The mark's reason.
     pub reason: String,
+    /// Why the model's reader, for its part, could not say the step.
+    pub model_says: String,
 }
 
 /// The two states a failure against both reports, each one line (or why there is none).
@@ -268,12 +270,20 @@ pub fn replay_files(
         };
         match (engine, model) {
             (Ok(()), ModelVerdict::Pass) => report.passed += 1,
-            (Ok(()), ModelVerdict::Beyond { step, reason }) => {
+            (
+                Ok(()),
+                ModelVerdict::Beyond {
+                    step,
+                    reason,
+                    model_says,
+                },
+            ) => {
                 report.passed += 1;
                 report.beyond_model.push(JudgedToMark {
                     file: file.display().to_string(),
                     step,
                     reason,
+                    model_says,
                 });
             }
             (Err(d), _) if d.step == 0 => {

@@ -193,10 +193,18 @@ pub fn actions(spec: &Spec, s: &State, mode: Mode, out: &mut Vec<Action>) {
 pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
     let from = out.len();
     actions(spec, s, Mode::Probe, out);
+    // CopyBackupFile of every file the trace may open, a damaged or held one too.
+    let mut more: Vec<Action> = out[from..]
+        .iter()
+        .filter_map(|action| match *action {
+            Action::OpenFile { target, file } => Some(Action::CopyBackupFile { target, file }),
+            _ => None,
+        })
+        .collect();
     if s.hazard.is_some() || s.probe.is_some() {
+        out.append(&mut more);
         return;
     }
-    let mut more = Vec::new();
     if s.mode != RunMode::OneInst {
         for v2 in [false, true] {
             for null_out in [false, true] {
@@ -270,11 +278,6 @@ pub fn reading_actions(spec: &Spec, s: &State, out: &mut Vec<Action>) {
             }
         }
     }
-    // CopyBackupFile of every file the trace may open.
-    more.extend(out[from..].iter().filter_map(|action| match *action {
-        Action::OpenFile { target, file } => Some(Action::CopyBackupFile { target, file }),
-        _ => None,
-    }));
     for action in more {
         if !out[from..].contains(&action) {
             out.push(action);

@@ -117,29 +117,38 @@ pub(super) struct Renaming {
 }
 
 impl Renaming {
-    /// True when `traced` is, or lies under, a path a CopyBackupFile wrote.
+    /// True when `traced` overlaps a path a CopyBackupFile wrote: is it, lies under it, or holds
+    /// it.
     fn written_by_hand(&self, traced: &str) -> bool {
-        self.by_hand.iter().any(|dir| within(traced, dir))
+        self.by_hand.iter().any(|copy| overlap(traced, copy))
     }
 
-    /// Takes `to`, where a CopyBackupFile writes, as the trace's own: true unless it is, holds
-    /// or lies in a path that stands for one of the model's.
+    /// Takes `to`, where a CopyBackupFile writes, as the trace's own: true unless it overlaps
+    /// a path that stands for one of the model's, or it writes into the sandbox itself while
+    /// some path is left at the engine's default (there, among the instance's files).
     fn copy_to(&mut self, to: &str) -> bool {
-        let mine = self
-            .traced
-            .keys()
-            .any(|t| within(t, to) || (t.ends_with('/') && within(to, t)));
-        if mine {
+        // The engine's default paths are the sandbox itself: its checkpoint, logs and
+        // temporary database lie there, not in a directory under it.
+        let defaults = self.traced.keys().any(|t| t.starts_with(DEFAULT_PATH));
+        let in_the_sandbox_itself = place(to).is_none_or(|parts| {
+            let files = if to.ends_with(['/', '\\']) { 0 } else { 1 };
+            parts.len() <= files
+        });
+        let the_models = self.traced.keys().any(|t| overlap(t, to));
+        if the_models || (defaults && in_the_sandbox_itself) {
             return false;
         }
-        if !self.by_hand.iter().any(|p| p == to) {
-            self.by_hand.push(to.to_string());
+        let to = canonical(to);
+        if !self.by_hand.contains(&to) {
+            self.by_hand.push(to);
         }
         true
     }
 
-    /// Binds `printed` to `traced`: true when neither is bound to something else.
+    /// Binds `printed` to `traced` (a path as the place it names, [`canonical`]): true when
+    /// neither is bound to something else.
     fn bind(&mut self, printed: &str, traced: &str) -> bool {
+        let traced = &canonical(traced);
         if self.written_by_hand(traced) {
             return false;
         }
@@ -233,9 +242,41 @@ impl Renaming {
     }
 }
 
-/// True when `path` is `place`, or lies under it when `place` is a directory (ends in `/`).
-fn within(path: &str, place: &str) -> bool {
-    path == place || (place.ends_with('/') && path.starts_with(place))
+/// The place a path in the sandbox names, as the engine resolves it (`engine/src/paths.rs`
+/// `checked_path`): its components, `.` and empty ones dropped. `None` for a name that is no
+/// such path: a handle, a placeholder, a path out of the sandbox, or one that climbs (`..`),
+/// which the engine refuses.
+fn place(name: &str) -> Option<Vec<&str>> {
+    if name.starts_with('@') || name.starts_with('<') || escapes_sandbox(name) {
+        return None;
+    }
+    let parts: Vec<&str> = name
+        .split(['/', '\\'])
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    (!parts.contains(&"..")).then_some(parts)
+}
+
+/// `name` spelled as the place it names (`./a//b/` is `a/b/`), so that two spellings of one
+/// place are one name; a directory keeps its final `/`. Other names are kept as they are.
+fn canonical(name: &str) -> String {
+    match place(name) {
+        Some(parts) if !parts.is_empty() => {
+            let dir = if name.ends_with(['/', '\\']) { "/" } else { "" };
+            format!("{}{dir}", parts.join("/"))
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// True when the paths `a` and `b` overlap: one is the other or lies under it. A path that
+/// climbs (`..`) is taken to overlap anything; handles and placeholders overlap nothing.
+fn overlap(a: &str, b: &str) -> bool {
+    let path = |n: &str| !(n.starts_with('@') || n.starts_with('<') || escapes_sandbox(n));
+    match (place(a), place(b)) {
+        (Some(a), Some(b)) => a.starts_with(&b) || b.starts_with(&a),
+        _ => path(a) && path(b),
+    }
 }
 
 /// A call with its name, as one JSON object. A grbit is its value (names ORed, as the engine
@@ -529,11 +570,14 @@ pub(super) fn model_check(
         Call::VerifyInstances { .. } => None,
         Call::VerifyFile {
             path: Some(traced), ..
-        } => Some(match renaming.traced.get(&traced.0).cloned() {
-            Some(printed) => printed,
-            None if renaming.bind(&traced.0, &traced.0) => traced.0.clone(),
-            None => return None,
-        }),
+        } => {
+            let traced = canonical(&traced.0);
+            Some(match renaming.traced.get(&traced).cloned() {
+                Some(printed) => printed,
+                None if renaming.bind(&traced, &traced) => traced,
+                None => return None,
+            })
+        }
         _ => return None,
     };
     let model =
