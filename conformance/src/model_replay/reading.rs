@@ -127,15 +127,10 @@ impl Renaming {
     /// a path that stands for one of the model's, or it writes into the sandbox itself while
     /// some path is left at the engine's default (there, among the instance's files).
     fn copy_to(&mut self, to: &str) -> bool {
-        // The engine's default paths are the sandbox itself: its checkpoint, logs and
-        // temporary database lie there, not in a directory under it.
+        // The engine's default paths are the sandbox itself, where its files then lie.
         let defaults = self.traced.keys().any(|t| t.starts_with(DEFAULT_PATH));
-        let in_the_sandbox_itself = place(to).is_none_or(|parts| {
-            let files = if to.ends_with(['/', '\\']) { 0 } else { 1 };
-            parts.len() <= files
-        });
         let the_models = self.traced.keys().any(|t| overlap(t, to));
-        if the_models || (defaults && in_the_sandbox_itself) {
+        if the_models || (defaults && among_default_files(to)) {
             return false;
         }
         let to = canonical(to);
@@ -149,7 +144,7 @@ impl Renaming {
     /// neither is bound to something else.
     fn bind(&mut self, printed: &str, traced: &str) -> bool {
         let traced = &canonical(traced);
-        if self.written_by_hand(traced) {
+        if self.written_by_hand(traced) || the_sandbox_itself(traced) {
             return false;
         }
         // A name stands only for one of its kind: a handle for a handle, a directory for a
@@ -169,12 +164,23 @@ impl Renaming {
 
     /// Binds `printed` to `traced`, whatever their kinds: true when neither is bound to
     /// something else.
+    ///
+    /// One exception to one-to-one: a directory of the trace's may be both the system path
+    /// and the log path of an instance, which the model prints apart (`iN/` and `iN/logs/`).
+    /// ESE compares a starting instance's system path only with the others' system paths and
+    /// its log path only with their log paths (jetapi.cxx, the path checks of `ErrInit`), and
+    /// the checkpoint and the logs have names of their own, so the one directory behaves as
+    /// the model's two.
     fn pair(&mut self, printed: &str, traced: &str) -> bool {
         match (self.printed.get(printed), self.traced.get(traced)) {
-            (Some(t), Some(p)) => t == traced && p == printed,
+            (Some(t), Some(p)) => t == traced && (p == printed || system_and_logs(p, printed)),
             (None, None) => {
                 self.printed.insert(printed.into(), traced.into());
                 self.traced.insert(traced.into(), printed.into());
+                true
+            }
+            (None, Some(p)) if system_and_logs(p, printed) => {
+                self.printed.insert(printed.into(), traced.into());
                 true
             }
             _ => false,
@@ -250,22 +256,43 @@ fn place(name: &str) -> Option<Vec<&str>> {
     if name.starts_with('@') || name.starts_with('<') || escapes_sandbox(name) {
         return None;
     }
+    // Only `/` separates: the engine's paths are the host's, where `\\` is a name's letter.
     let parts: Vec<&str> = name
-        .split(['/', '\\'])
+        .split('/')
         .filter(|part| !part.is_empty() && *part != ".")
         .collect();
     (!parts.contains(&"..")).then_some(parts)
 }
 
-/// `name` spelled as the place it names (`./a//b/` is `a/b/`), so that two spellings of one
-/// place are one name; a directory keeps its final `/`. Other names are kept as they are.
+/// `name` spelled as the place it names (`./a//b/` is `a/b/`, `.//` is `./`), so that two
+/// spellings of one place are one name; a directory keeps its final `/`. Other names are kept
+/// as they are.
 fn canonical(name: &str) -> String {
+    let dir = if name.ends_with('/') { "/" } else { "" };
     match place(name) {
-        Some(parts) if !parts.is_empty() => {
-            let dir = if name.ends_with(['/', '\\']) { "/" } else { "" };
-            format!("{}{dir}", parts.join("/"))
-        }
+        Some(parts) if !parts.is_empty() => format!("{}{dir}", parts.join("/")),
+        Some(_) if !name.is_empty() => format!(".{dir}"),
         _ => name.to_string(),
+    }
+}
+
+/// True when `name` spells the sandbox itself (`.`, `./`, `.//`): where the engine's default
+/// paths are, which the model never names.
+fn the_sandbox_itself(name: &str) -> bool {
+    !name.is_empty() && place(name).is_some_and(|parts| parts.is_empty())
+}
+
+/// True when a copy written to `to` could meet the files an instance at the engine's default
+/// paths keeps in the sandbox itself: `to` is the sandbox, or its first component is named as
+/// ESE names them (`edb.chk`, `edb.log`, `edb00001.log`, `edbtmp.log`, `edbres00001.jrs`,
+/// `tmp.edb`), base name `edb` being the only one the model reads.
+fn among_default_files(to: &str) -> bool {
+    match place(to) {
+        Some(parts) => parts.first().is_none_or(|first| {
+            let first = first.to_ascii_lowercase();
+            first.starts_with("edb") || first.starts_with("tmp")
+        }),
+        None => true,
     }
 }
 
@@ -277,6 +304,15 @@ fn overlap(a: &str, b: &str) -> bool {
         (Some(a), Some(b)) => a.starts_with(&b) || b.starts_with(&a),
         _ => path(a) && path(b),
     }
+}
+
+/// True when the printed directories `a` and `b` are one instance's system path and log path
+/// (`D/` and `D/logs/`, in either order), as the model prints them.
+fn system_and_logs(a: &str, b: &str) -> bool {
+    let one_dir = |d: &str| d.ends_with('/') && d[..d.len() - 1].split('/').count() == 1;
+    let pair =
+        |system: &str, logs: &str| one_dir(system) && logs.strip_prefix(system) == Some("logs/");
+    pair(a, b) || pair(b, a)
 }
 
 /// A call with its name, as one JSON object. A grbit is its value (names ORed, as the engine
@@ -450,9 +486,15 @@ impl Reading {
         match printed.call.arg("value").map(|v| v.to_json()) {
             // The engine's default path: the printed path stands for it from now on, and for
             // nothing the trace names.
-            Some(Value::String(path)) if param.ends_with("Path") => self
-                .renaming
-                .pair(&path, &format!("{DEFAULT_PATH} {param}: {path}>")),
+            // A copy already made where the default path's files would lie was no copy the
+            // model could read beside them.
+            Some(Value::String(path)) if param.ends_with("Path") => {
+                let copies = &self.renaming.by_hand;
+                !copies.iter().any(|to| among_default_files(to))
+                    && self
+                        .renaming
+                        .pair(&path, &format!("{DEFAULT_PATH} {param}: {path}>"))
+            }
             _ => true,
         }
     }

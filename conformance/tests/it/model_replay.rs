@@ -413,3 +413,81 @@ fn a_copy_and_the_models_paths_never_overlap_however_spelled() {
     let trace = hand_written(&[create, INIT, SESSION, db, begin, copy]);
     assert_unmodelled_at(&trace, 6);
 }
+
+#[test]
+fn one_directory_may_be_an_instances_system_and_log_path_and_nothing_else() {
+    let system = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramSystemPath", "value": "a/"}}"#;
+    let logs = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramLogFilePath", "value": "a/"}}"#;
+    let info = r#"{"call": "JetGetInstanceInfo", "returns": {"instance_count": 1}}"#;
+    let trace = hand_written(&[CREATE, system, logs, PATHS, INIT, SESSION, info]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    // A backup into that directory finds it holds files, as the model's system path does.
+    let backup = r#"{"call": "JetBackupInstance", "args": {"instance": "@a", "backup_path": "a/"}, "expect": "JET_errBackupDirectoryNotEmpty"}"#;
+    let trace = hand_written(&[CREATE, system, logs, PATHS, INIT, SESSION, backup]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    assert_eq!(
+        conformance::replay::replay(&trace, conformance::replay::Backend::Sim),
+        Ok(())
+    );
+    // The model's backup directories are not the instance's.
+    let restore = r#"{"call": "JetRestoreInstance", "args": {"instance": "@a", "backup_path": "a/"}, "expect": "JET_errAlreadyInitialized"}"#;
+    let trace = hand_written(&[CREATE, system, logs, PATHS, INIT, SESSION, restore]);
+    assert_unmodelled_at(&trace, 7);
+    // Nor are two instances' paths one directory.
+    let create_b =
+        r#"{"call": "JetCreateInstance", "args": {"instance": "@b", "instance_name": "b"}}"#;
+    let logs_b = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@b", "param": "JET_paramLogFilePath", "value": "a/"}}"#;
+    let trace = hand_written(&[CREATE, system, PATHS, create_b, logs_b]);
+    assert_unmodelled_at(&trace, 5);
+}
+
+#[test]
+fn a_path_is_read_as_the_engine_names_places_and_defaults_keep_their_files() {
+    // `\` is a letter of a name, not a separator: `a\x.edb` is not `a/x.edb`.
+    let create = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a\\x.edb", "dbid": "@d"}}"#;
+    let close = r#"{"call": "JetCloseDatabase", "args": {"session": "@s", "dbid": "@d"}}"#;
+    let detach =
+        r#"{"call": "JetDetachDatabase", "args": {"session": "@s", "filename": "a/x.edb"}}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, create, close, detach]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 8));
+    // The sandbox itself, which the engine's default paths are, is no path of the model's.
+    let root = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@a", "param": "JET_paramSystemPath", "value": ".//"}}"#;
+    assert_unmodelled_at(&hand_written(&[CREATE, root]), 2);
+    // A copy named as ESE names an instance's files, made before a second instance starts at
+    // the default paths, is not read beside them.
+    let path = |param: &str, value: &str| {
+        format!(
+            r#"{{"call": "JetSetSystemParameter", "args": {{"instance": "@a", "param": "JET_param{param}", "value": "{value}"}}}}"#
+        )
+    };
+    let (system, temp) = (path("SystemPath", "a/"), path("TempPath", "a/tmp/"));
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let begin = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let end = r#"{"call": "JetEndExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let create_b =
+        r#"{"call": "JetCreateInstance", "args": {"instance": "@b", "instance_name": "b"}}"#;
+    let init_b = r#"{"call": "JetInit", "args": {"instance": "@b"}}"#;
+    for to in ["edb.log", "edb00001.log/", "tmp.edb"] {
+        let copy = format!(
+            r#"{{"call": "CopyBackupFile", "args": {{"instance": "@a", "filename": "a/x.edb", "to": "{to}"}}}}"#
+        );
+        let steps = [
+            CREATE, &system, LOGS, &temp, PATHS, INIT, SESSION, db, begin, &copy, end,
+        ];
+        let trace = hand_written(&[&steps[..], &[create_b, init_b]].concat());
+        let verdict = replay_on_model(&trace);
+        assert!(
+            matches!(verdict, ModelVerdict::Unmodelled { .. }),
+            "{to}: {verdict:?}"
+        );
+        // Elsewhere the copy is the trace's own, and the second instance reads on.
+        let copy = copy.replace(to, "copies/");
+        let steps = [
+            CREATE, &system, LOGS, &temp, PATHS, INIT, SESSION, db, begin, &copy, end,
+        ];
+        let trace = hand_written(&[&steps[..], &[create_b, init_b]].concat());
+        assert_eq!(replay_on_model(&trace), ModelVerdict::Pass, "{to}");
+        let engine = conformance::replay::replay(&trace, conformance::replay::Backend::Sim);
+        assert_eq!(engine, Ok(()), "{to}");
+    }
+}
