@@ -15,7 +15,9 @@
 //!   -1 stands for any value that was never a handle, and a file or database handle the trace
 //!   was given once for one the model has closed or forgotten; a grbit is its value (any the
 //!   trace's next steps pass is tried); a path is the place it names (`./a//b/` is `a/b/`),
-//!   and one directory may be both an instance's system path and its log path;
+//!   and one directory may be both an instance's system path and its log path; a
+//!   JetEnableMultiInstance list giving `JET_paramMaxInstances` answers by the value the trace
+//!   wrote before;
 //!   a CopyBackupFile is the model's open, reads to the end and close, and the path it writes
 //!   is the trace's own, standing for nothing of the model's (a copy overlapping a path of
 //!   the model's, or written into the sandbox itself while a path is left at the engine's

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use jetapi::args::{ArgValue, ParamRef};
+use jetapi::args::{ArgValue, ParamRef, ParamValue, SysParamList, SysParamSetting};
 use jetapi::calls::{ParamKind, Role};
 use jetapi::grbits::Grbit;
 use jetapi::trace::{Expect, Step, escapes_sandbox};
@@ -52,18 +52,14 @@ pub(super) fn model_keeps(param: &str) -> bool {
 }
 
 /// The limits among [`MODEL_SETTINGS`], the calls (`None`: any) whose answers rest on each
-/// and those answers: the limits themselves; JetEnableMultiInstance's conflict with a
-/// `JET_paramMaxInstances` the process has written (jetapi.cxx `JetEnableMultiInstanceEx`;
-/// model/src/step/lifecycle.rs); and a JetInit that succeeds because the paths it was given
-/// were created (`JET_paramCreatePathIfNotExist`, counted as left out only where the trace
-/// gave paths of its own).
+/// and those answers: the limits themselves, and a JetInit that succeeds because the paths it
+/// was given were created (`JET_paramCreatePathIfNotExist`, counted as left out only where the
+/// trace gave paths of its own). JetEnableMultiInstance's answer to a list naming
+/// `JET_paramMaxInstances` rests on the value written before, which the reading keeps
+/// ([`Reading::max_instances`]), not on the model's.
 const MODEL_LIMITS: [(&str, Option<&str>, &[JetErr]); 3] = [
     ("JET_paramMaxSessions", None, &[JetErr::OutOfSessions]),
-    (
-        "JET_paramMaxInstances",
-        None,
-        &[JetErr::TooManyInstances, JetErr::SystemParameterConflict],
-    ),
+    ("JET_paramMaxInstances", None, &[JetErr::TooManyInstances]),
     (
         "JET_paramCreatePathIfNotExist",
         Some("JetInit"),
@@ -387,6 +383,8 @@ pub(super) struct Reading {
     /// An instance started while some path was left at the engine's default
     /// ([`Reading::start_at_default_paths`]).
     pub(super) started_at_default_paths: bool,
+    /// The value the trace last wrote to `JET_paramMaxInstances`, if it wrote one.
+    pub(super) max_instances: Option<i64>,
 }
 
 impl Reading {
@@ -395,6 +393,54 @@ impl Reading {
         if printed.call.name() != traced.call.name() {
             return false;
         }
+        if let (Call::EnableMultiInstance { set_sys_param, .. }, Some(v)) =
+            (&printed.call, listed_max_instances(traced))
+        {
+            return self.same_max_instances_list(set_sys_param.as_ref(), v);
+        }
+        let same = self.same_call_args(printed, traced);
+        if same && traced.expect.may_succeed() {
+            if let Some(v) = set_max_instances(traced) {
+                self.max_instances = Some(v);
+            }
+        }
+        same
+    }
+
+    /// True when a JetEnableMultiInstance list that gives only `JET_paramMaxInstances`, with
+    /// `v`, answers as the printed list `printed` does. The model's lists: the instance limit
+    /// given again with the value written before ("Again"), or another parameter given a
+    /// value ("NonDefault"). In NoSet mode either list is written (a first one reads as
+    /// "Again"); in another mode a list that gives the value written before finds every
+    /// parameter unchanged, one that gives another value conflicts, as the model's other list
+    /// does (jetapi.cxx JetEnableMultiInstanceEx). A limit other than the model's is noted.
+    fn same_max_instances_list(&mut self, printed: Option<&SysParamList>, v: i64) -> bool {
+        let Some([given]) = printed.map(|list| &list.0[..]) else {
+            return false;
+        };
+        let ParamValue::Number(value) = given.value else {
+            return false;
+        };
+        let again = given.param == MAX_INSTANCES;
+        let no_set = self.renaming.no_set;
+        let reads = match self.max_instances {
+            None => no_set && again,
+            Some(written) => again == (written == v),
+        };
+        if !reads {
+            return false;
+        }
+        if no_set {
+            self.max_instances = Some(v);
+        }
+        if again && v != value {
+            self.limits_not_the_models.push(MAX_INSTANCES);
+        }
+        true
+    }
+
+    /// [`Reading::same_call`] of the arguments: equal up to the renaming, which it extends.
+    fn same_call_args(&mut self, printed: &Step, traced: &Step) -> bool {
         let mut renaming = self.renaming.clone();
         let (mut p, mut t) = (call_json(&printed.call), call_json(&traced.call));
         normalize(&mut p);
@@ -470,6 +516,9 @@ impl Reading {
         if same {
             self.renaming = renaming;
             self.limits_not_the_models.push(limit);
+            if traced.expect.may_succeed() {
+                self.max_instances = set_max_instances(traced).or(self.max_instances);
+            }
         }
         same
     }
@@ -553,6 +602,40 @@ pub(super) fn names_max_instances(step: &Step) -> bool {
             ..
         } => list.0.iter().any(|s| s.param == MAX_INSTANCES),
         _ => false,
+    }
+}
+
+const MAX_INSTANCES: &str = "JET_paramMaxInstances";
+
+/// The value a JetSetSystemParameter of `JET_paramMaxInstances` (by name or id) writes.
+fn set_max_instances(step: &Step) -> Option<i64> {
+    match &step.call {
+        Call::SetSystemParameter {
+            param: Some(p),
+            value: Some(ParamValue::Number(v)),
+            ..
+        } if p.id() == ParamRef::Name(MAX_INSTANCES.into()).id() => Some(*v),
+        _ => None,
+    }
+}
+
+/// The value a JetEnableMultiInstance list gives `JET_paramMaxInstances` when it gives only
+/// that parameter.
+fn listed_max_instances(step: &Step) -> Option<i64> {
+    match &step.call {
+        Call::EnableMultiInstance {
+            set_sys_param: Some(list),
+            set_sys_param_count: None | Some(1),
+        } => match &list.0[..] {
+            [
+                SysParamSetting {
+                    param,
+                    value: ParamValue::Number(v),
+                },
+            ] if param == MAX_INSTANCES => Some(*v),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -491,3 +491,39 @@ fn a_path_is_read_as_the_engine_names_places_and_defaults_keep_their_files() {
         assert_eq!(engine, Ok(()), "{to}");
     }
 }
+
+#[test]
+fn a_list_giving_the_instance_limit_answers_by_the_value_written_before() {
+    let list = |v: u32, expect: &str| {
+        format!(
+            r#"{{"call": "JetEnableMultiInstance", "args": {{"set_sys_param": [{{"param": "JET_paramMaxInstances", "value": {v}}}]}}, "expect": "{expect}"}}"#
+        )
+    };
+    let first = list(4, "JET_errSuccess");
+    let same = list(4, "JET_errSystemParamsAlreadySet");
+    let other = list(5, "JET_errSystemParameterConflict");
+    let trace = hand_written(&[&first, &same, &other]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    assert_eq!(
+        conformance::replay::replay(&trace, conformance::replay::Backend::Sim),
+        Ok(())
+    );
+    // The same value answered as another, or another as the same, fails.
+    let wrong = list(5, "JET_errSystemParamsAlreadySet");
+    let trace = hand_written(&[&first, &same, &wrong]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 3));
+    // Written first with JetSetSystemParameter: the model's own value is another value then.
+    let set = r#"{"call": "JetSetSystemParameter", "args": {"param": "JET_paramMaxInstances", "value": 3}}"#;
+    let create =
+        r#"{"call": "JetCreateInstance", "args": {"instance": "@a", "instance_name": "a"}}"#;
+    let conflict = list(2, "JET_errSystemParameterConflict");
+    let trace = hand_written(&[set, create, &conflict]);
+    assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    assert_eq!(
+        conformance::replay::replay(&trace, conformance::replay::Backend::Sim),
+        Ok(())
+    );
+    // Never written, in multi-instance mode: the engine's default is no value the reading has.
+    let trace = hand_written(&[create, &list(2, "JET_errSystemParameterConflict")]);
+    assert_unmodelled_at(&trace, 2);
+}
