@@ -14,7 +14,10 @@
 //!   binds its name anew; a failing call's outputs name nothing; a raw handle other than 0 and
 //!   -1 stands for any value that was never a handle, and a file or database handle the trace
 //!   was given once for one the model has closed or forgotten; a grbit is its value (any the
-//!   trace's next steps pass is tried); a path is the place it names (`./a//b/` is `a/b/`),
+//!   trace's next steps pass is tried); a raw handle the engine may have handed out by that
+//!   step is no such value; a path is the place it names (`./a//b/` is `a/b/`; a spelling
+//!   too long for the engine is a name of its own), paths overlap in the trace only as the
+//!   model's do, and a checkpoint or log lies in the directory standing for the model's,
 //!   and one directory may be both an instance's system path and its log path; a
 //!   JetEnableMultiInstance list giving `JET_paramMaxInstances` answers by the value the trace
 //!   wrote before;
@@ -37,7 +40,8 @@
 //!   judges none of them; the engine judges them all.
 //!
 //! The checks of what can be seen (`VerifyInstances`, `VerifyFile`) are answered from the
-//! model's state. A step the model cannot say (a parameter it does not keep, a file copied by
+//! model's state. A step's `returns` (file lists, sizes) is not compared: the model keeps no
+//! files, and the engine judges them. A step the model cannot say (a parameter it does not keep, a file copied by
 //! hand, a third instance) leaves no action to take: the trace is then **unmodelled** from that
 //! step on, with the likeliest reason, which is reported as such, not as a failure; a trace
 //! that marks that very step `beyond_model` passes, judged up to the mark. The

@@ -67,9 +67,9 @@ const MODEL_LIMITS: [(&str, Option<&str>, &[JetErr]); 3] = [
     ),
 ];
 
-/// Arguments that name something (a handle, an instance, a file or directory) rather than say
-/// a value: these are renamed, everything else must be equal.
-const NAMING_ARGS: [&str; 24] = [
+/// Arguments that name something other than a file or directory (a handle, an instance, a
+/// table) rather than say a value: these are renamed, everything else must be equal.
+const NAME_ARGS: [&str; 11] = [
     "instance",
     "session",
     "dbid",
@@ -79,6 +79,12 @@ const NAMING_ARGS: [&str; 24] = [
     "instance_name",
     "display_name",
     "target_instance_name",
+    "table",
+    "table_name",
+];
+
+/// Arguments that name a file or directory: renamed as paths, by the places they name.
+const PATH_ARGS: [&str; 13] = [
     "filename",
     "backup_path",
     "backup_log_path",
@@ -92,9 +98,18 @@ const NAMING_ARGS: [&str; 24] = [
     "path",
     "from",
     "to",
-    "table",
-    "table_name",
 ];
+
+/// What a string argument is to the renaming.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    /// A value, compared as it is.
+    Value,
+    /// A name of something other than a file or directory.
+    Name,
+    /// A file or directory.
+    Path,
+}
 
 /// A one-to-one renaming between the names the model prints and those the trace uses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,6 +125,11 @@ pub(super) struct Renaming {
     /// The trace's own paths that a CopyBackupFile wrote, which stand for nothing of the
     /// model's: the model keeps no copy.
     pub(super) by_hand: Vec<String>,
+    /// The printed names bound as paths (the others name handles, instances, tables).
+    pub(super) paths: std::collections::BTreeSet<String>,
+    /// The trace's step being read: the engine has handed out no handle above
+    /// `FIRST_HANDLE + HANDLES_PER_STEP * (step + 1)` by then.
+    pub(super) step: usize,
 }
 
 impl Renaming {
@@ -125,7 +145,7 @@ impl Renaming {
     fn copy_to(&mut self, to: &str) -> bool {
         // The engine's default paths are the sandbox itself, where its files then lie.
         let defaults = self.traced.keys().any(|t| t.starts_with(DEFAULT_PATH));
-        let the_models = self.traced.keys().any(|t| overlap(t, to));
+        let the_models = self.bound_paths().any(|(_, t)| overlap(t, to));
         if the_models || (defaults && among_default_files(to)) {
             return false;
         }
@@ -138,14 +158,20 @@ impl Renaming {
 
     /// Binds `printed` to `traced` (a path as the place it names, [`canonical`]): true when
     /// neither is bound to something else.
-    fn bind(&mut self, printed: &str, traced: &str) -> bool {
-        let traced = &canonical(traced);
-        if self.written_by_hand(traced) || the_sandbox_itself(traced) {
+    fn bind(&mut self, printed: &str, traced: &str, naming: Naming) -> bool {
+        let path = naming == Naming::Path;
+        let traced = &if path {
+            canonical(traced)
+        } else {
+            traced.to_string()
+        };
+        if path && (self.written_by_hand(traced) || the_sandbox_itself(traced)) {
             return false;
         }
         // A name stands only for one of its kind: a handle for a handle, a directory for a
-        // directory, a database for a database (by extension), a log for a log; and a path
-        // out of the sandbox, which is refused as such, only for another.
+        // directory, a database for a database (by extension), a log for a log; a path out of
+        // the sandbox, which is refused as such, only for another; and a path only for one of
+        // its length class, which the engine's limits tell apart.
         let kind = |name: &str| {
             let extension = Path::new(name).extension().map(|e| e.to_ascii_lowercase());
             (
@@ -153,9 +179,105 @@ impl Renaming {
                 name.ends_with('/'),
                 extension,
                 escapes_sandbox(name),
+                length_class(name),
             )
         };
-        kind(printed) == kind(traced) && self.pair(printed, traced)
+        let bound = kind(printed) == kind(traced)
+            && (!path || (same_ese_name(printed, traced) && self.placed_alike(printed, traced)))
+            && self.pair(printed, traced);
+        if bound && path {
+            self.paths.insert(printed.to_string());
+        }
+        bound
+    }
+
+    /// The (printed, traced) pairs bound as paths.
+    fn bound_paths(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.printed.iter().filter(|(p, _)| self.paths.contains(*p))
+    }
+
+    /// True when binding the path `traced` to `printed` keeps what the engine can tell apart.
+    /// Where two of the trace's paths overlap (one lies under or holds the other), the model's
+    /// two lie the same way: a directory that holds a file or directory the model keeps apart
+    /// from it is not empty, as the model's is. And a file the engine finds by its directory
+    /// and ESE's name for it (a checkpoint, a log: [`same_ese_name`]) lies in the directory
+    /// that stands for the model's. The model's own layout may nest where the trace keeps apart
+    /// (its log directory lies in its system directory); and an instance's log directory that
+    /// shares the trace's directory with its system directory ([`system_and_logs`]) lies to
+    /// the others as the system directory does.
+    fn placed_alike(&self, printed: &str, traced: &str) -> bool {
+        let Some(traced_place) = place(traced) else {
+            return true;
+        };
+        // The log directories that share the trace's directory with their system directory,
+        // this binding included.
+        let shares = |logs: &str, bound_to: &str| {
+            logs.ends_with("logs/")
+                && self
+                    .bound_paths()
+                    .any(|(p, t)| t == bound_to && system_and_logs(p, logs))
+        };
+        let mut merged: Vec<Vec<&str>> = self
+            .bound_paths()
+            .filter(|(p, t)| shares(p, t))
+            .filter_map(|(p, _)| place(p))
+            .collect();
+        if shares(printed, traced) {
+            merged.extend(place(printed));
+        }
+        // A printed path with each merged log directory read as its system directory.
+        let effective = |name: &str| -> Option<Vec<String>> {
+            let mut parts: Vec<String> = place(name)?.iter().map(|s| s.to_string()).collect();
+            for logs in &merged {
+                if parts.len() >= logs.len() && parts[..logs.len()] == logs[..] {
+                    parts.remove(logs.len() - 1);
+                }
+            }
+            Some(parts)
+        };
+        let owned = |parts: Vec<&str>| parts.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let Some(printed_place) = effective(printed) else {
+            return true;
+        };
+        let traced_place = owned(traced_place);
+        // The paths bound so far, as (printed place, traced place, printed name, traced name).
+        let bound: Vec<(Vec<String>, Vec<String>, &str, &str)> = self
+            .bound_paths()
+            .filter(|(p, _)| *p != printed)
+            .filter_map(|(p, t)| Some((effective(p)?, owned(place(t)?), p.as_str(), t.as_str())))
+            .collect();
+        let overlaps_alike = bound.iter().all(|(p, t, ..)| {
+            let traced_relation = relation(&traced_place, t);
+            traced_relation == APART || traced_relation == relation(&printed_place, p)
+        });
+        // The deepest bound directory of the model's that holds the printed file `file`,
+        // `extra` among them.
+        let holder = |file: &[String], extra: Option<(&[String], &[String])>| {
+            bound
+                .iter()
+                .filter(|(_, _, name, _)| name.ends_with('/'))
+                .map(|(p, t, ..)| (p.as_slice(), t.as_slice()))
+                .chain(extra)
+                .filter(|(p, _)| relation(file, p) == UNDER)
+                .max_by_key(|(p, _)| p.len())
+                .map(|(_, t)| t.to_vec())
+        };
+        let ese_files_in_place = if printed.ends_with('/') {
+            // The ESE-named files bound so far that this directory is the deepest holder of.
+            let this = (printed_place.as_slice(), traced_place.as_slice());
+            bound
+                .iter()
+                .filter(|(.., name, _)| ese_named(name))
+                .all(|(p, t, ..)| match holder(p, Some(this)) {
+                    Some(dir) if dir == traced_place => relation(t, &dir) == UNDER,
+                    _ => true,
+                })
+        } else if ese_named(printed) {
+            holder(&printed_place, None).is_none_or(|dir| relation(&traced_place, &dir) == UNDER)
+        } else {
+            true
+        };
+        overlaps_alike && ese_files_in_place
     }
 
     /// Binds `printed` to `traced`, whatever their kinds: true when neither is bound to
@@ -210,14 +332,22 @@ impl Renaming {
     }
 
     /// True when `printed` and `traced` are the same up to this renaming, extended as needed.
-    /// `naming` says whether strings here are names.
-    fn unify(&mut self, printed: &Value, traced: &Value, naming: bool) -> bool {
+    /// `naming` says what strings here are.
+    fn unify(&mut self, printed: &Value, traced: &Value, naming: Naming) -> bool {
         match (printed, traced) {
-            (Value::String(p), Value::String(t)) if naming => self.bind(p, t),
-            // A raw handle other than 0 and -1 (JET_instanceNil) is a value that was never a
-            // handle, whichever it is.
-            (Value::Number(p), Value::Number(t)) if naming => {
-                let never = |n: &serde_json::Number| n.as_i64().is_none_or(|n| n != 0 && n != -1);
+            (Value::String(p), Value::String(t)) if naming != Naming::Value => {
+                self.bind(p, t, naming)
+            }
+            // A raw handle other than 0 and -1 (JET_instanceNil) that the engine never hands
+            // out (its handles count up from 0x1000) is a value that was never a handle,
+            // whichever it is.
+            (Value::Number(p), Value::Number(t)) if naming != Naming::Value => {
+                let handed_out = FIRST_HANDLE + HANDLES_PER_STEP * (self.step as i64 + 1);
+                let never = |n: &serde_json::Number| {
+                    n.as_i64().is_none_or(|n| {
+                        n != 0 && n != -1 && !(FIRST_HANDLE..handed_out).contains(&n)
+                    })
+                };
                 p == t || (never(p) && never(t))
             }
 
@@ -230,8 +360,15 @@ impl Renaming {
                 p.len() == t.len()
                     && p.iter().all(|(key, pv)| {
                         t.get(key).is_some_and(|tv| {
-                            let naming = NAMING_ARGS.contains(&key.as_str())
-                                || (key == "value" && path_value);
+                            let naming = if PATH_ARGS.contains(&key.as_str())
+                                || (key == "value" && path_value)
+                            {
+                                Naming::Path
+                            } else if NAME_ARGS.contains(&key.as_str()) {
+                                Naming::Name
+                            } else {
+                                Naming::Value
+                            };
                             self.unify(pv, tv, naming) || self.stale(key, pv, tv)
                         })
                     })
@@ -265,10 +402,16 @@ fn place(name: &str) -> Option<Vec<&str>> {
 /// as they are.
 fn canonical(name: &str) -> String {
     let dir = if name.ends_with('/') { "/" } else { "" };
-    match place(name) {
+    let spelled = match place(name) {
         Some(parts) if !parts.is_empty() => format!("{}{dir}", parts.join("/")),
         Some(_) if !name.is_empty() => format!(".{dir}"),
         _ => name.to_string(),
+    };
+    // A spelling too long for the engine is not the place it would name.
+    if length_class(&spelled) == length_class(name) {
+        spelled
+    } else {
+        name.to_string()
     }
 }
 
@@ -302,6 +445,47 @@ fn overlap(a: &str, b: &str) -> bool {
     }
 }
 
+/// How one place lies to another ([`relation`]).
+const SAME: u8 = 0;
+const UNDER: u8 = 1;
+const HOLDS: u8 = 2;
+const APART: u8 = 3;
+
+/// How the place `a` lies to the place `b`: the same, under it, holding it, or apart.
+fn relation(a: &[String], b: &[String]) -> u8 {
+    if a == b {
+        SAME
+    } else if a.starts_with(b) {
+        UNDER
+    } else if b.starts_with(a) {
+        HOLDS
+    } else {
+        APART
+    }
+}
+
+/// The engine's limits on a path's length tell these classes apart: under 246 characters (a
+/// path parameter's limit), under 260 (`MAX_PATH`), and longer.
+fn length_class(name: &str) -> u8 {
+    u8::from(name.len() >= 246) + u8::from(name.len() >= 260)
+}
+
+/// True unless one of `printed` and `traced` is named as ESE names an instance's own files (its
+/// checkpoint `edb.chk`, its logs `edb*.log`, its reserve logs `*.jrs`) and the other is not
+/// named the same: the engine finds those files by their names.
+fn same_ese_name(printed: &str, traced: &str) -> bool {
+    let base = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
+    !(ese_named(printed) || ese_named(traced)) || base(printed) == base(traced)
+}
+
+/// True when the file `name` is named as ESE names an instance's own files: its checkpoint
+/// `edb.chk`, its logs `edb*.log`, its reserve logs `*.jrs`.
+fn ese_named(name: &str) -> bool {
+    let lower = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    lower.ends_with(".jrs")
+        || (lower.starts_with("edb") && (lower.ends_with(".log") || lower.ends_with(".chk")))
+}
+
 /// True when the printed directories `a` and `b` are one instance's system path and log path
 /// (`D/` and `D/logs/`, in either order), as the model prints them.
 fn system_and_logs(a: &str, b: &str) -> bool {
@@ -310,6 +494,14 @@ fn system_and_logs(a: &str, b: &str) -> bool {
         |system: &str, logs: &str| one_dir(system) && logs.strip_prefix(system) == Some("logs/");
     pair(a, b) || pair(b, a)
 }
+
+/// The engine's first handle (`Engine::new_handle` counts up from it, one process-wide
+/// counter).
+const FIRST_HANDLE: i64 = 0x1000;
+
+/// More handles than the engine hands out in one step (a call makes at most three: a
+/// database's id and signature, a table's id and its creation's).
+const HANDLES_PER_STEP: i64 = 8;
 
 /// A call with its name, as one JSON object. A grbit is its value (names ORed, as the engine
 /// takes it), and one left out is 0.
@@ -488,7 +680,8 @@ impl Reading {
                 }
             }
         }
-        let same = renaming.unify(&p, &t, false) && copy_to.is_none_or(|to| renaming.copy_to(&to));
+        let same =
+            renaming.unify(&p, &t, Naming::Value) && copy_to.is_none_or(|to| renaming.copy_to(&to));
         if same {
             self.renaming = renaming;
         }
@@ -512,7 +705,7 @@ impl Reading {
             }
         }
         let mut renaming = self.renaming.clone();
-        let same = renaming.unify(&p, &t, false);
+        let same = renaming.unify(&p, &t, Naming::Value);
         if same {
             self.renaming = renaming;
             self.limits_not_the_models.push(limit);
@@ -699,7 +892,7 @@ pub(super) fn model_check(
             let traced = canonical(&traced.0);
             Some(match renaming.traced.get(&traced).cloned() {
                 Some(printed) => printed,
-                None if renaming.bind(&traced, &traced) => traced,
+                None if renaming.bind(&traced, &traced, Naming::Path) => traced,
                 None => return None,
             })
         }
@@ -761,6 +954,7 @@ pub(super) fn align(
     let mut pairs = Vec::new();
     let mut t = from;
     let take_setting = |t: usize, settings: &mut Vec<usize>, reading: &mut Reading| {
+        reading.renaming.step = t;
         let k = settings
             .iter()
             .position(|&i| reading.same_setting(&printed[i], &steps[t]))?;
@@ -772,6 +966,7 @@ pub(super) fn align(
         }
         loop {
             let traced = steps.get(t)?;
+            reading.renaming.step = t;
             if reading.same_call(p, traced) {
                 pairs.push((i, t));
                 t += 1;

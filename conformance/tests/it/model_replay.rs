@@ -527,3 +527,88 @@ fn a_list_giving_the_instance_limit_answers_by_the_value_written_before() {
     let trace = hand_written(&[create, &list(2, "JET_errSystemParameterConflict")]);
     assert_unmodelled_at(&trace, 2);
 }
+
+#[test]
+fn a_path_stands_for_the_models_only_where_it_lies_alike() {
+    let set = |param: &str, value: &str| {
+        format!(
+            r#"{{"call": "JetSetSystemParameter", "args": {{"instance": "@a", "param": "JET_param{param}", "value": "{value}"}}}}"#
+        )
+    };
+    let under = |dir: &str| {
+        [
+            CREATE.to_string(),
+            set("SystemPath", &format!("{dir}sys/")),
+            set("LogFilePath", &format!("{dir}logs/")),
+            set("TempPath", &format!("{dir}tmp/")),
+            PATHS.to_string(),
+            INIT.to_string(),
+            SESSION.to_string(),
+        ]
+    };
+    let read = |start: &[String], more: &[&str]| {
+        let steps: Vec<&str> = start
+            .iter()
+            .map(String::as_str)
+            .chain(more.iter().copied())
+            .collect();
+        replay_on_model(&hand_written(&steps))
+    };
+    let a = under("a/");
+    // A log the engine finds by its directory and name is no log in another directory.
+    let begin = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}}"#;
+    let logs = r#"{"call": "JetGetLogInfoInstance", "args": {"instance": "@a"}}"#;
+    let open = |name: &str| {
+        format!(
+            r#"{{"call": "JetOpenFileInstance", "args": {{"instance": "@a", "filename": "{name}", "file": "@f"}}}}"#
+        )
+    };
+    assert_eq!(
+        read(&a, &[begin, logs, &open("a/logs/edb00001.log")]),
+        ModelVerdict::Pass
+    );
+    let verdict = read(&a, &[begin, logs, &open("zz/edb00001.log")]);
+    assert!(
+        matches!(verdict, ModelVerdict::Unmodelled { step: 10, .. }),
+        "{verdict:?}"
+    );
+    // A backup directory holding the database is not empty, where the model's is.
+    let s = under("S/");
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "S/x.edb", "dbid": "@d"}}"#;
+    let backup =
+        r#"{"call": "JetBackupInstance", "args": {"instance": "@a", "backup_path": "S/"}}"#;
+    let verdict = read(&s, &[db, backup]);
+    assert!(
+        matches!(verdict, ModelVerdict::Unmodelled { step: 9, .. }),
+        "{verdict:?}"
+    );
+    // The engine's first handle is no value that was never a handle; a far one is.
+    let session = |handle: u32| {
+        format!(
+            r#"{{"call": "JetBeginSession", "args": {{"instance": {handle}, "session": "@t"}}, "expect": "JET_errInvalidInstance"}}"#
+        )
+    };
+    let verdict = read(&a, &[&session(4096)]);
+    assert!(
+        matches!(verdict, ModelVerdict::Unmodelled { step: 8, .. }),
+        "{verdict:?}"
+    );
+    assert_eq!(read(&a, &[&session(12345)]), ModelVerdict::Pass);
+    // A spelling too long for the engine is not the place it spells.
+    let db = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "a/x.edb", "dbid": "@d"}}"#;
+    let close = r#"{"call": "JetCloseDatabase", "args": {"session": "@s", "dbid": "@d"}}"#;
+    let detach = |name: &str| {
+        format!(
+            r#"{{"call": "JetDetachDatabase", "args": {{"session": "@s", "filename": "{name}"}}}}"#
+        )
+    };
+    assert_eq!(
+        read(&a, &[db, close, &detach("./a//x.edb")]),
+        ModelVerdict::Pass
+    );
+    let long = format!("{}a/x.edb", "./".repeat(130));
+    assert!(!matches!(
+        read(&a, &[db, close, &detach(&long)]),
+        ModelVerdict::Pass
+    ));
+}
