@@ -109,6 +109,10 @@ enum Naming {
     Name,
     /// A file or directory.
     Path,
+    /// A directory an instance's path parameter sets.
+    Setting,
+    /// A file an ESE call is given by name (`filename`).
+    Filename,
 }
 
 /// A one-to-one renaming between the names the model prints and those the trace uses.
@@ -127,6 +131,8 @@ pub(super) struct Renaming {
     pub(super) by_hand: Vec<String>,
     /// The printed names bound as paths (the others name handles, instances, tables).
     pub(super) paths: std::collections::BTreeSet<String>,
+    /// The printed paths bound as an instance's path parameter (system, log, temporary).
+    pub(super) settings: std::collections::BTreeSet<String>,
     /// The trace's step being read: the engine has handed out no handle above
     /// `FIRST_HANDLE + HANDLES_PER_STEP * (step + 1)` by then.
     pub(super) step: usize,
@@ -159,7 +165,8 @@ impl Renaming {
     /// Binds `printed` to `traced` (a path as the place it names, [`canonical`]): true when
     /// neither is bound to something else.
     fn bind(&mut self, printed: &str, traced: &str, naming: Naming) -> bool {
-        let path = naming == Naming::Path;
+        let path = matches!(naming, Naming::Path | Naming::Setting | Naming::Filename);
+        let setting = naming == Naming::Setting;
         let traced = &if path {
             canonical(traced)
         } else {
@@ -183,10 +190,14 @@ impl Renaming {
             )
         };
         let bound = kind(printed) == kind(traced)
-            && (!path || (same_ese_name(printed, traced) && self.placed_alike(printed, traced)))
+            && (!path
+                || (same_ese_name(printed, traced) && self.placed_alike(printed, traced, naming)))
             && self.pair(printed, traced);
         if bound && path {
             self.paths.insert(printed.to_string());
+        }
+        if bound && setting {
+            self.settings.insert(printed.to_string());
         }
         bound
     }
@@ -197,15 +208,25 @@ impl Renaming {
     }
 
     /// True when binding the path `traced` to `printed` keeps what the engine can tell apart.
-    /// Where two of the trace's paths overlap (one lies under or holds the other), the model's
-    /// two lie the same way: a directory that holds a file or directory the model keeps apart
-    /// from it is not empty, as the model's is. And a file the engine finds by its directory
-    /// and ESE's name for it (a checkpoint, a log: [`same_ese_name`]) lies in the directory
-    /// that stands for the model's. The model's own layout may nest where the trace keeps apart
-    /// (its log directory lies in its system directory); and an instance's log directory that
-    /// shares the trace's directory with its system directory ([`system_and_logs`]) lies to
-    /// the others as the system directory does.
-    fn placed_alike(&self, printed: &str, traced: &str) -> bool {
+    /// - Where two of the trace's paths overlap (one lies under or holds the other), the
+    ///   model's two lie the same way: a directory that holds what the model keeps apart from
+    ///   it is not empty, as the model's is.
+    /// - Where the model's two nest and the trace's lie apart, the nesting is only the
+    ///   printer's layout: an instance's setting directories (system, log, temporary paths)
+    ///   and the files and setting directories printed under them. Anything else nested on
+    ///   disk (a backup directory's files and subdirectories) stays nested.
+    /// - A file the engine finds by directory and name (a checkpoint, a log, the temporary
+    ///   database: [`ese_named`]) lies directly in the directory standing for the model's
+    ///   (the sandbox itself for one left at the engine's default).
+    /// - A file an ESE call is given by name (`filename`: created, attached, opened) lies in
+    ///   the sandbox itself or in a directory that is, or holds, one the trace's paths name,
+    ///   so that it exists where the model's does; and two files the model names alike (a
+    ///   database and its backup copy) the trace names alike too.
+    ///
+    /// An instance's log directory that shares the trace's directory with its system directory
+    /// ([`system_and_logs`]) lies to the others as the system directory does.
+    fn placed_alike(&self, printed: &str, traced: &str, naming: Naming) -> bool {
+        let setting = naming == Naming::Setting;
         let Some(traced_place) = place(traced) else {
             return true;
         };
@@ -240,44 +261,81 @@ impl Renaming {
             return true;
         };
         let traced_place = owned(traced_place);
-        // The paths bound so far, as (printed place, traced place, printed name, traced name).
+        let is_setting = |name: &str| {
+            if name == printed {
+                setting
+            } else {
+                self.settings.contains(name)
+            }
+        };
+        // Nesting that is only the printer's layout: a setting directory holding another, or a
+        // file (one of ESE's must still lie in the directory standing for its own, below).
+        let layout_only = |outer: &str, inner: &str| {
+            is_setting(outer) && (is_setting(inner) || !inner.ends_with('/'))
+        };
         let bound: Vec<(Vec<String>, Vec<String>, &str, &str)> = self
             .bound_paths()
             .filter(|(p, _)| *p != printed)
             .filter_map(|(p, t)| Some((effective(p)?, owned(place(t)?), p.as_str(), t.as_str())))
             .collect();
-        let overlaps_alike = bound.iter().all(|(p, t, ..)| {
-            let traced_relation = relation(&traced_place, t);
-            traced_relation == APART || traced_relation == relation(&printed_place, p)
+        let overlaps_alike = bound.iter().all(|(p, t, p_name, _)| {
+            let (traced_relation, printed_relation) =
+                (relation(&traced_place, t), relation(&printed_place, p));
+            match (traced_relation, printed_relation) {
+                (tr, pr) if tr == pr => true,
+                (APART, UNDER) => layout_only(p_name, printed),
+                (APART, HOLDS) => layout_only(printed, p_name),
+                _ => false,
+            }
         });
-        // The deepest bound directory of the model's that holds the printed file `file`,
-        // `extra` among them.
+        let base = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
+        // The deepest directory of the model's holding `file`, and where the trace's is: its
+        // place, or the sandbox itself for one left at the engine's default.
         let holder = |file: &[String], extra: Option<(&[String], &[String])>| {
-            bound
+            self.printed
                 .iter()
-                .filter(|(_, _, name, _)| name.ends_with('/'))
-                .map(|(p, t, ..)| (p.as_slice(), t.as_slice()))
-                .chain(extra)
+                .filter(|(p, _)| p.ends_with('/') && *p != printed)
+                .filter_map(|(p, t)| {
+                    let traced_dir = if t.starts_with(DEFAULT_PATH) {
+                        Vec::new()
+                    } else {
+                        owned(place(t)?)
+                    };
+                    Some((effective(p)?, traced_dir))
+                })
+                .chain(extra.map(|(p, t)| (p.to_vec(), t.to_vec())))
                 .filter(|(p, _)| relation(file, p) == UNDER)
                 .max_by_key(|(p, _)| p.len())
-                .map(|(_, t)| t.to_vec())
+                .map(|(_, t)| t)
         };
-        let ese_files_in_place = if printed.ends_with('/') {
-            // The ESE-named files bound so far that this directory is the deepest holder of.
+        let parent = |place: &[String]| place[..place.len().saturating_sub(1)].to_vec();
+        let files_in_place = if printed.ends_with('/') {
+            // The ESE-named files bound so far whose deepest holder this directory becomes.
             let this = (printed_place.as_slice(), traced_place.as_slice());
             bound
                 .iter()
                 .filter(|(.., name, _)| ese_named(name))
                 .all(|(p, t, ..)| match holder(p, Some(this)) {
-                    Some(dir) if dir == traced_place => relation(t, &dir) == UNDER,
+                    Some(dir) if dir == traced_place => parent(t) == dir,
                     _ => true,
                 })
         } else if ese_named(printed) {
-            holder(&printed_place, None).is_none_or(|dir| relation(&traced_place, &dir) == UNDER)
+            holder(&printed_place, None).is_some_and(|dir| parent(&traced_place) == dir)
         } else {
-            true
+            let dir = parent(&traced_place);
+            let exists = naming != Naming::Filename
+                || dir.is_empty()
+                || bound
+                    .iter()
+                    .any(|(_, t, name, _)| name.ends_with('/') && t.starts_with(&dir));
+            let named_alike = bound.iter().all(|(_, _, p_name, t_name)| {
+                p_name.ends_with('/')
+                    || base(p_name) != base(printed)
+                    || base(t_name) == base(traced)
+            });
+            exists && named_alike
         };
-        overlaps_alike && ese_files_in_place
+        overlaps_alike && files_in_place
     }
 
     /// Binds `printed` to `traced`, whatever their kinds: true when neither is bound to
@@ -360,9 +418,11 @@ impl Renaming {
                 p.len() == t.len()
                     && p.iter().all(|(key, pv)| {
                         t.get(key).is_some_and(|tv| {
-                            let naming = if PATH_ARGS.contains(&key.as_str())
-                                || (key == "value" && path_value)
-                            {
+                            let naming = if key == "value" && path_value {
+                                Naming::Setting
+                            } else if key == "filename" {
+                                Naming::Filename
+                            } else if PATH_ARGS.contains(&key.as_str()) {
                                 Naming::Path
                             } else if NAME_ARGS.contains(&key.as_str()) {
                                 Naming::Name
@@ -479,10 +539,11 @@ fn same_ese_name(printed: &str, traced: &str) -> bool {
 }
 
 /// True when the file `name` is named as ESE names an instance's own files: its checkpoint
-/// `edb.chk`, its logs `edb*.log`, its reserve logs `*.jrs`.
+/// `edb.chk`, its logs `edb*.log`, its reserve logs `*.jrs`, its temporary database `tmp.edb`.
 fn ese_named(name: &str) -> bool {
     let lower = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-    lower.ends_with(".jrs")
+    lower == "tmp.edb"
+        || lower.ends_with(".jrs")
         || (lower.starts_with("edb") && (lower.ends_with(".log") || lower.ends_with(".chk")))
 }
 

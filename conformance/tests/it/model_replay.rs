@@ -85,12 +85,16 @@ fn a_hand_written_trace_reads_with_its_own_names_settings_left_out_and_rows_pass
     let rows = r#"{"call": "InsertRecords", "args": {"session": "@s", "dbid": "@d", "table": "t", "count": 3}}"#;
     let begin = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}}"#;
     let again = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}, "expect": "JET_errBackupInProgress"}"#;
-    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, create, rows, begin, again]);
+    let trace = hand_written(&[
+        CREATE, LOGS, PATHS, INIT, SESSION, create, rows, begin, again,
+    ]);
     assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
     // The same trace expecting what the engine does not say fails on the model at that step.
     let wrong = r#"{"call": "JetBeginExternalBackupInstance", "args": {"instance": "@a"}, "expect": "JET_errNoBackup"}"#;
-    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, create, rows, begin, wrong]);
-    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 8));
+    let trace = hand_written(&[
+        CREATE, LOGS, PATHS, INIT, SESSION, create, rows, begin, wrong,
+    ]);
+    assert!(matches!(replay_on_model(&trace), ModelVerdict::Fail(d) if d.step == 9));
 }
 
 #[test]
@@ -101,16 +105,16 @@ fn a_name_stands_for_one_thing_and_a_path_out_of_the_sandbox_for_no_path_inside(
     assert!(!matches!(replay_on_model(&trace), ModelVerdict::Pass));
     // The model's database path is inside the sandbox; an absolute one is not read as it.
     let absolute = r#"{"call": "JetCreateDatabase", "args": {"session": "@s", "filename": "/abs.edb", "dbid": "@d"}, "expect": "JET_errDatabaseInvalidPath"}"#;
-    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, absolute]);
-    assert_unmodelled_at(&trace, 5);
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, absolute]);
+    assert_unmodelled_at(&trace, 6);
 }
 
 #[test]
 fn an_answer_resting_on_a_limit_the_trace_left_out_is_not_the_models() {
     // Without JET_paramMaxSessions the engine's own limit holds, not the model's one session.
     let more = r#"{"call": "JetBeginSession", "args": {"instance": "@a", "session": "@t"}, "expect": "JET_errOutOfSessions"}"#;
-    let trace = hand_written(&[CREATE, LOGS, INIT, SESSION, more]);
-    assert_unmodelled_at(&trace, 5);
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, SESSION, more]);
+    assert_unmodelled_at(&trace, 6);
 }
 
 #[test]
@@ -120,9 +124,21 @@ fn a_path_not_created_on_demand_is_no_model_failure_but_an_existing_one_reads_on
     let fails = r#"{"call": "JetInit", "args": {"instance": "@a"}, "expect": "JET_errInvalidLogDirectory"}"#;
     let trace = hand_written(&[CREATE, LOGS, fails]);
     assert_unmodelled_at(&trace, 3);
-    // Where the init succeeds the directory existed, all the model assumed.
+    // A fresh sandbox has no such directory: an init expected to succeed there is not read.
     let trace = hand_written(&[CREATE, LOGS, INIT, SESSION]);
+    assert_unmodelled_at(&trace, 3);
+    // Where an earlier init of the instance made its directories, the next one reads on.
+    let term = r#"{"call": "JetTerm", "args": {"instance": "@a"}}"#;
+    let again =
+        r#"{"call": "JetCreateInstance", "args": {"instance": "@b", "instance_name": "a"}}"#;
+    let logs_b = r#"{"call": "JetSetSystemParameter", "args": {"instance": "@b", "param": "JET_paramLogFilePath", "value": "a/logs/"}}"#;
+    let init_b = r#"{"call": "JetInit", "args": {"instance": "@b"}}"#;
+    let trace = hand_written(&[CREATE, LOGS, PATHS, INIT, term, again, logs_b, init_b]);
     assert_eq!(replay_on_model(&trace), ModelVerdict::Pass);
+    assert_eq!(
+        conformance::replay::replay(&trace, conformance::replay::Backend::Sim),
+        Ok(())
+    );
 }
 
 #[test]
@@ -606,6 +622,38 @@ fn a_path_stands_for_the_models_only_where_it_lies_alike() {
         read(&a, &[db, close, &detach("./a//x.edb")]),
         ModelVerdict::Pass
     );
+    // A log lies directly in the log directory, not deeper.
+    let verdict = read(&a, &[begin, logs, &open("a/logs/x/edb00001.log")]);
+    assert!(
+        matches!(verdict, ModelVerdict::Unmodelled { step: 10, .. }),
+        "{verdict:?}"
+    );
+    // A database is created only in a directory that exists.
+    let create = |name: &str| {
+        format!(
+            r#"{{"call": "JetCreateDatabase", "args": {{"session": "@s", "filename": "{name}", "dbid": "@d"}}}}"#
+        )
+    };
+    assert_eq!(read(&a, &[&create("x.edb")]), ModelVerdict::Pass);
+    for name in ["nd/x.edb", "a/sub/x.edb"] {
+        let verdict = read(&a, &[&create(name)]);
+        assert!(
+            matches!(verdict, ModelVerdict::Unmodelled { step: 8, .. }),
+            "{name}: {verdict:?}"
+        );
+    }
+    // The temporary database is found by its name, in the temporary directory.
+    let open_db = |name: &str| {
+        format!(
+            r#"{{"call": "JetOpenDatabase", "args": {{"session": "@s", "filename": "{name}", "dbid": "@t"}}, "expect": "JET_errInvalidDatabase"}}"#
+        )
+    };
+    for name in ["zz/tmp.edb", "a/tmp/foo.edb"] {
+        assert!(
+            !matches!(read(&a, &[&open_db(name)]), ModelVerdict::Pass),
+            "{name}"
+        );
+    }
     let long = format!("{}a/x.edb", "./".repeat(130));
     assert!(!matches!(
         read(&a, &[db, close, &detach(&long)]),
