@@ -323,22 +323,23 @@ impl Reader<'_> {
                     .find(|&&(p, t)| !self.agrees(&printed.steps[from + p], t));
                 // An answer that rests on a limit the trace did not set is no answer: the
                 // reading stops there. A JetInit that succeeds where the trace's paths were
-                // not created on demand is the model's where an earlier JetInit made them.
+                // not created on demand is the model's where an earlier JetInit of the slot
+                // made them: its storage has a log.
                 let resting = read.answer_rests_on_unset_limit(action.function(), outcome.code);
                 let started = matches!(action, Action::Init { .. }) && outcome.code.is_success();
-                // Paths not created on demand exist where an earlier JetInit of the slot
-                // created them: its storage has a log.
-                let created_before = next.as_ref().is_some_and(|next| {
-                    (0..next.instances.len()).all(|i| {
-                        next.instances[i].life != model::state::Life::Initialized
-                            || state.instances[i].life == model::state::Life::Initialized
-                            || state.instances[i].storage.current != 0
+                let created_before = || {
+                    next.as_ref().is_some_and(|next| {
+                        (0..next.instances.len()).all(|i| {
+                            next.instances[i].life != model::state::Life::Initialized
+                                || state.instances[i].life == model::state::Life::Initialized
+                                || state.instances[i].storage.current != 0
+                        })
                     })
-                });
+                };
                 let unusable = resting.is_some_and(|limit| {
                     disagreeing.is_some()
                         || limit != "JET_paramCreatePathIfNotExist"
-                        || !created_before
+                        || !created_before()
                 }) || (started && !read.start_at_default_paths());
                 match disagreeing {
                     _ if unusable => {}

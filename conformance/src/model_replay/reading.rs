@@ -238,7 +238,7 @@ impl Renaming {
                     .bound_paths()
                     .any(|(p, t)| t == bound_to && system_and_logs(p, logs))
         };
-        let mut merged: Vec<Vec<&str>> = self
+        let mut merged: Vec<Vec<String>> = self
             .bound_paths()
             .filter(|(p, t)| shares(p, t))
             .filter_map(|(p, _)| place(p))
@@ -248,7 +248,7 @@ impl Renaming {
         }
         // A printed path with each merged log directory read as its system directory.
         let effective = |name: &str| -> Option<Vec<String>> {
-            let mut parts: Vec<String> = place(name)?.iter().map(|s| s.to_string()).collect();
+            let mut parts = place(name)?;
             for logs in &merged {
                 if parts.len() >= logs.len() && parts[..logs.len()] == logs[..] {
                     parts.remove(logs.len() - 1);
@@ -256,11 +256,9 @@ impl Renaming {
             }
             Some(parts)
         };
-        let owned = |parts: Vec<&str>| parts.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let Some(printed_place) = effective(printed) else {
             return true;
         };
-        let traced_place = owned(traced_place);
         let is_setting = |name: &str| {
             if name == printed {
                 setting
@@ -276,7 +274,7 @@ impl Renaming {
         let bound: Vec<(Vec<String>, Vec<String>, &str, &str)> = self
             .bound_paths()
             .filter(|(p, _)| *p != printed)
-            .filter_map(|(p, t)| Some((effective(p)?, owned(place(t)?), p.as_str(), t.as_str())))
+            .filter_map(|(p, t)| Some((effective(p)?, place(t)?, p.as_str(), t.as_str())))
             .collect();
         let overlaps_alike = bound.iter().all(|(p, t, p_name, _)| {
             let (traced_relation, printed_relation) =
@@ -288,7 +286,6 @@ impl Renaming {
                 _ => false,
             }
         });
-        let base = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
         // The deepest directory of the model's holding `file`, and where the trace's is: its
         // place, or the sandbox itself for one left at the engine's default.
         let holder = |file: &[String], extra: Option<(&[String], &[String])>| {
@@ -299,7 +296,7 @@ impl Renaming {
                     let traced_dir = if t.starts_with(DEFAULT_PATH) {
                         Vec::new()
                     } else {
-                        owned(place(t)?)
+                        place(t)?
                     };
                     Some((effective(p)?, traced_dir))
                 })
@@ -330,8 +327,8 @@ impl Renaming {
                     .any(|(_, t, name, _)| name.ends_with('/') && t.starts_with(&dir));
             let named_alike = bound.iter().all(|(_, _, p_name, t_name)| {
                 p_name.ends_with('/')
-                    || base(p_name) != base(printed)
-                    || base(t_name) == base(traced)
+                    || base_name(p_name) != base_name(printed)
+                    || base_name(t_name) == base_name(traced)
             });
             exists && named_alike
         };
@@ -445,16 +442,27 @@ impl Renaming {
 /// `checked_path`): its components, `.` and empty ones dropped. `None` for a name that is no
 /// such path: a handle, a placeholder, a path out of the sandbox, or one that climbs (`..`),
 /// which the engine refuses.
-fn place(name: &str) -> Option<Vec<&str>> {
-    if name.starts_with('@') || name.starts_with('<') || escapes_sandbox(name) {
+fn place(name: &str) -> Option<Vec<String>> {
+    if !names_a_path(name) {
         return None;
     }
     // Only `/` separates: the engine's paths are the host's, where `\\` is a name's letter.
-    let parts: Vec<&str> = name
+    let parts: Vec<String> = name
         .split('/')
         .filter(|part| !part.is_empty() && *part != ".")
+        .map(str::to_string)
         .collect();
-    (!parts.contains(&"..")).then_some(parts)
+    (!parts.iter().any(|part| part == "..")).then_some(parts)
+}
+
+/// True unless `name` is a handle, a placeholder, or a path out of the sandbox.
+fn names_a_path(name: &str) -> bool {
+    !(name.starts_with('@') || name.starts_with('<') || escapes_sandbox(name))
+}
+
+/// The last component of `name`: a file's own name.
+fn base_name(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
 }
 
 /// `name` spelled as the place it names (`./a//b/` is `a/b/`, `.//` is `./`), so that two
@@ -498,10 +506,9 @@ fn among_default_files(to: &str) -> bool {
 /// True when the paths `a` and `b` overlap: one is the other or lies under it. A path that
 /// climbs (`..`) is taken to overlap anything; handles and placeholders overlap nothing.
 fn overlap(a: &str, b: &str) -> bool {
-    let path = |n: &str| !(n.starts_with('@') || n.starts_with('<') || escapes_sandbox(n));
     match (place(a), place(b)) {
         (Some(a), Some(b)) => a.starts_with(&b) || b.starts_with(&a),
-        _ => path(a) && path(b),
+        _ => names_a_path(a) && names_a_path(b),
     }
 }
 
@@ -534,14 +541,13 @@ fn length_class(name: &str) -> u8 {
 /// checkpoint `edb.chk`, its logs `edb*.log`, its reserve logs `*.jrs`) and the other is not
 /// named the same: the engine finds those files by their names.
 fn same_ese_name(printed: &str, traced: &str) -> bool {
-    let base = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
-    !(ese_named(printed) || ese_named(traced)) || base(printed) == base(traced)
+    !(ese_named(printed) || ese_named(traced)) || base_name(printed) == base_name(traced)
 }
 
 /// True when the file `name` is named as ESE names an instance's own files: its checkpoint
 /// `edb.chk`, its logs `edb*.log`, its reserve logs `*.jrs`, its temporary database `tmp.edb`.
 fn ese_named(name: &str) -> bool {
-    let lower = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let lower = base_name(name).to_ascii_lowercase();
     lower == "tmp.edb"
         || lower.ends_with(".jrs")
         || (lower.starts_with("edb") && (lower.ends_with(".log") || lower.ends_with(".chk")))
@@ -846,11 +852,8 @@ impl Reading {
 /// True when `step` names `JET_paramMaxInstances`: sets it (by name or id), or lists it for
 /// JetEnableMultiInstance.
 pub(super) fn names_max_instances(step: &Step) -> bool {
-    const MAX_INSTANCES: &str = "JET_paramMaxInstances";
     match &step.call {
-        Call::SetSystemParameter { param: Some(p), .. } => {
-            p.id() == ParamRef::Name(MAX_INSTANCES.into()).id()
-        }
+        Call::SetSystemParameter { param: Some(p), .. } => is_max_instances(p),
         Call::EnableMultiInstance {
             set_sys_param: Some(list),
             ..
@@ -861,6 +864,11 @@ pub(super) fn names_max_instances(step: &Step) -> bool {
 
 const MAX_INSTANCES: &str = "JET_paramMaxInstances";
 
+/// True when `param` is `JET_paramMaxInstances`, by name or id.
+fn is_max_instances(param: &ParamRef) -> bool {
+    param.id() == ParamRef::Name(MAX_INSTANCES.into()).id()
+}
+
 /// The value a JetSetSystemParameter of `JET_paramMaxInstances` (by name or id) writes.
 fn set_max_instances(step: &Step) -> Option<i64> {
     match &step.call {
@@ -868,7 +876,7 @@ fn set_max_instances(step: &Step) -> Option<i64> {
             param: Some(p),
             value: Some(ParamValue::Number(v)),
             ..
-        } if p.id() == ParamRef::Name(MAX_INSTANCES.into()).id() => Some(*v),
+        } if is_max_instances(p) => Some(*v),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@ use jetapi::JetErr;
 
 use super::lifecycle::moved_or_unchanged;
 use super::{Mutation, Outcome, Spec, Transition, moved, refuse, unchanged};
-use crate::action::{BackupDirArg, FileArg, HandleArg, ReadArg, Target};
+use crate::action::{Action, BackupDirArg, FileArg, HandleArg, ReadArg, Target};
 use crate::config::MAX_DBS;
 use crate::generate::WORKER;
 use crate::profile::Divergence;
@@ -390,26 +390,30 @@ impl Spec {
     /// that failed; after a failed read the handle is closed all the same, that close's answer
     /// ignored (the read may have closed it or ended the backup).
     pub(super) fn copy_backup_file(&self, s: &State, target: Target, file: FileArg) -> Transition {
-        let then =
-            |s: &State, (next, outcome): Transition| (next.unwrap_or_else(|| s.clone()), outcome);
-        let (opened, outcome) = then(s, self.open_file(s, target, file));
+        let (opened, outcome) = self.step(s, &Action::OpenFile { target, file });
         if outcome.code != JetErr::Success {
             return (Some(opened), outcome);
         }
+        let read = Action::ReadFile {
+            target,
+            handle: HandleArg::Open,
+            buffer: ReadArg::Chunk,
+        };
+        let close = Action::CloseFile {
+            target,
+            handle: HandleArg::Open,
+        };
         let mut state = opened;
         // The model's first read takes the whole file; the next reads 0 bytes, at its end.
         for _ in 0..2 {
-            let (read, outcome) = then(
-                &state,
-                self.read_file(&state, target, HandleArg::Open, ReadArg::Chunk),
-            );
+            let (after, outcome) = self.step(&state, &read);
             if outcome.code != JetErr::Success {
-                let (closed, _) = then(&read, self.close_file(&read, target, HandleArg::Open));
+                let (closed, _) = self.step(&after, &close);
                 return (Some(closed), outcome);
             }
-            state = read;
+            state = after;
         }
-        let (closed, outcome) = then(&state, self.close_file(&state, target, HandleArg::Open));
+        let (closed, outcome) = self.step(&state, &close);
         if outcome.code != JetErr::Success {
             return (Some(closed), outcome);
         }
